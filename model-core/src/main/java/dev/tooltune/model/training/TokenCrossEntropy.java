@@ -46,7 +46,7 @@ public final class TokenCrossEntropy {
             for (int start = 0; start < selection.count; start += chunk) {
                 int end = Math.min(selection.count, start + chunk);
                 NDArray loss = chunkLoss(detached.get(start + ":" + end), selection, start, end, outputEmbedding, softcap);
-                total += loss.getDouble();
+                total += scalar(loss);
                 collector.backward(loss.div(normaliser));
             }
             // one pass through the model: d(sum(gathered * g)) / d(gathered) = g
@@ -68,7 +68,7 @@ public final class TokenCrossEntropy {
             double total = 0;
             for (int start = 0; start < selection.count; start += chunk) {
                 int end = Math.min(selection.count, start + chunk);
-                total += chunkLoss(gathered.get(start + ":" + end), selection, start, end, outputEmbedding, softcap).getDouble();
+                total += scalar(chunkLoss(gathered.get(start + ":" + end), selection, start, end, outputEmbedding, softcap));
             }
             return new double[] {total, batch.trainedWeight()};
         }
@@ -83,6 +83,10 @@ public final class TokenCrossEntropy {
         NDArray targets = selection.targets.get(start + ":" + end).reshape(end - start, 1);
         NDArray picked = logProbabilities.gather(targets, 1).reshape(end - start);        // [c]
         return picked.mul(selection.weights.get(start + ":" + end)).sum().neg();
+    }
+
+    private static double scalar(NDArray value) {
+        return value.toType(DataType.FLOAT64, false).getDouble();
     }
 
     private record Selection(int count, NDArray indices, NDArray targets, NDArray weights) {}
