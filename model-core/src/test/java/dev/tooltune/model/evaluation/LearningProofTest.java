@@ -50,8 +50,10 @@ class LearningProofTest {
                 TokenizedChat chat = format.tokenize(example, tokenizer);
                 encoded.add(new EncodedExample(chat.tokenIds(), chat.lossWeights()));
             }
+            // one conversation per micro-batch, four accumulated: the same gradient as a batch of four, without padding
+            // (padded Gemma batches gave non-finite gradients late in training; see model-core/TRAINING.md)
             TrainingConfig config = TrainingConfig.lora(new LoraConfig(16, 32, 0.0, Set.copyOf(LoraConfig.GEMMA_MODULES), false))
-                    .withEpochs(30).withLearningRate(3e-2).withBatching(examples.size(), 1, 512, false)
+                    .withEpochs(50).withLearningRate(2e-2).withBatching(1, examples.size(), 512, false)
                     .withSchedule(3, LearningRateSchedule.Decay.LINEAR).withRegularisation(0.0, 1.0).withSeed(1)
                     .withLossChunk(32);
             GemmaCausalLm lm = new GemmaCausalLm(model);
@@ -72,6 +74,7 @@ class LearningProofTest {
                 System.out.printf("learning proof: loss %.4f -> %.4f (%.1f%% down) in %d steps (%d skipped as non-finite), %s%n",
                         initial, last, 100 * (1 - last / initial), result.steps(), result.skippedSteps(), result.duration());
                 assertTrue(last <= 0.1 * initial, "loss must fall by 90%: " + initial + " -> " + last);
+                assertEquals(0, result.skippedSteps(), "no step may have a non-finite gradient");
 
                 ToolCallEvaluator.Report report = new ToolCallEvaluator(model, tokenizer, 64, examples.size()).evaluate(examples);
                 for (ToolCallEvaluator.ExampleResult r : report.examples()) {
