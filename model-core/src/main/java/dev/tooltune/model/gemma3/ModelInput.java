@@ -1,0 +1,62 @@
+package dev.tooltune.model.gemma3;
+
+import ai.djl.ndarray.NDArray;
+
+/**
+ * What one forward pass reads. All arrays are [B,T] and live in the caller's manager; the forward pass puts its
+ * outputs (and closes its intermediates) there.
+ *
+ * <ul>
+ *   <li>{@code inputIds}: token ids, int64.</li>
+ *   <li>{@code positionIds}: RoPE positions, int64 (for left padding: count of real tokens before, as HF).</li>
+ *   <li>{@code keyMask}: optional, nonzero where the token is real. Left or right padding; padded keys are never
+ *       attended to. Padded queries produce finite garbage that callers must ignore.</li>
+ *   <li>{@code segmentIds}: optional, for sequence packing: a query only sees keys of its own segment.</li>
+ *   <li>{@code cache}: optional KV cache; then these T tokens follow the ones already in the cache.</li>
+ * </ul>
+ */
+public record ModelInput(NDArray inputIds, NDArray positionIds, NDArray keyMask, NDArray segmentIds, KvCache cache) {
+
+    public ModelInput {
+        if (inputIds.getShape().dimension() != 2) {
+            throw new IllegalArgumentException("inputIds must be [B,T], got " + inputIds.getShape());
+        }
+        check("positionIds", positionIds, inputIds);
+        check("keyMask", keyMask, inputIds);
+        check("segmentIds", segmentIds, inputIds);
+        if (segmentIds != null && cache != null) {
+            throw new IllegalArgumentException("sequence packing (segmentIds) cannot be combined with a KV cache");
+        }
+    }
+
+    private static void check(String what, NDArray a, NDArray ids) {
+        if (a != null && !a.getShape().equals(ids.getShape())) {
+            throw new IllegalArgumentException(what + " must have the shape of inputIds " + ids.getShape()
+                    + ", got " + a.getShape());
+        }
+    }
+
+    public static ModelInput of(NDArray inputIds, NDArray positionIds) {
+        return new ModelInput(inputIds, positionIds, null, null, null);
+    }
+
+    public ModelInput withKeyMask(NDArray mask) {
+        return new ModelInput(inputIds, positionIds, mask, segmentIds, cache);
+    }
+
+    public ModelInput withSegments(NDArray segments) {
+        return new ModelInput(inputIds, positionIds, keyMask, segments, cache);
+    }
+
+    public ModelInput withCache(KvCache kvCache) {
+        return new ModelInput(inputIds, positionIds, keyMask, segmentIds, kvCache);
+    }
+
+    public long batchSize() {
+        return inputIds.getShape().get(0);
+    }
+
+    public long length() {
+        return inputIds.getShape().get(1);
+    }
+}

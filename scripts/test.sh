@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# The one test command (README, CI's .ci/run): all tests of the whole build against real infrastructure.
+#   1. PostgreSQL must already be running: the server at 127.0.0.1:5432 by default (host and port are taken
+#      from QUARKUS_DATASOURCE_JDBC_URL when that is set, else PGHOST / PGPORT).
+#   2. Kafka: a broker from scripts/kafka.sh is started for the run and stopped (data deleted) on exit. A broker
+#      that was already running is used and left running; KAFKA_BOOTSTRAP_SERVERS set means "use that one".
+#   3. mvn -B verify (extra arguments are passed to Maven); the exit status is Maven's.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+pg_host="${PGHOST:-127.0.0.1}"
+pg_port="${PGPORT:-5432}"
+if [[ "${QUARKUS_DATASOURCE_JDBC_URL:-}" =~ ^jdbc:postgresql://([^:/?]+)(:([0-9]+))? ]]; then
+  pg_host="${BASH_REMATCH[1]}"
+  pg_port="${BASH_REMATCH[3]:-5432}"
+fi
+if ! (exec 3<>"/dev/tcp/$pg_host/$pg_port") 2>/dev/null; then
+  echo "test.sh: error: PostgreSQL is not reachable at $pg_host:$pg_port. The tests need a running server" >&2
+  echo "  (default 127.0.0.1:5432, user postgres, database test). Start it, or point QUARKUS_DATASOURCE_JDBC_URL" >&2
+  echo "  (or PGHOST/PGPORT) at one; see docs/development.md." >&2
+  exit 1
+fi
+echo "test.sh: PostgreSQL reachable at $pg_host:$pg_port"
+
+if [[ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]]; then
+  echo "test.sh: using the Kafka broker at KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP_SERVERS"
+elif scripts/kafka.sh status >/dev/null; then
+  echo "test.sh: using the already running broker ($(scripts/kafka.sh status)); it is left running"
+  export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_HOST:-localhost}:${KAFKA_PORT:-9092}"
+else
+  trap 'scripts/kafka.sh stop' EXIT
+  # A Ctrl-C or kill must still run the EXIT trap, so that no broker is left behind.
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
+  scripts/kafka.sh start
+  export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_HOST:-localhost}:${KAFKA_PORT:-9092}"
+fi
+
+set +e
+mvn -B verify "$@"
+status=$?
+set -e
+echo "test.sh: mvn -B verify $* exited with status $status"
+exit "$status"
