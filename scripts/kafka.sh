@@ -37,7 +37,7 @@ KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 # busy 2-core machine (measured 15-20 s against 27-34 s) than Kafka's production flags (G1, C2).
 KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
-KAFKA_TOPICS=(training-jobs:6 training-events:6 adapters:3:compact)
+KAFKA_TOPICS=(training-jobs:12 training-events:6 adapters:3:compact)
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
