@@ -2,6 +2,7 @@ package dev.tooltune.model.lora;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.tooltune.model.layers.Linear;
 import dev.tooltune.model.layers.Projection;
@@ -39,6 +40,12 @@ public final class LoraAdapter implements AutoCloseable {
      * 1/sqrt(in))) from {@code seed}, B zero, so the adapted model starts equal to the base model.
      */
     public static LoraAdapter create(NDManager parent, LoraConfig config, List<Projection> modelProjections, long seed) {
+        return create(parent, config, modelProjections, seed, DataType.FLOAT32);
+    }
+
+    /** As {@link #create(NDManager, LoraConfig, List, long)} with A and B in {@code dtype} (float64 for gradient checks). */
+    public static LoraAdapter create(NDManager parent, LoraConfig config, List<Projection> modelProjections, long seed,
+            DataType dtype) {
         LoraAdapter adapter = new LoraAdapter(config, parent.newSubManager());
         SplittableRandom random = new SplittableRandom(seed);
         for (Projection projection : targeted(config, modelProjections)) {
@@ -49,8 +56,8 @@ public final class LoraAdapter implements AutoCloseable {
             for (int i = 0; i < a.length; i++) {
                 a[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
             }
-            NDArray loraA = adapter.manager.create(a, new Shape(config.rank(), in));
-            NDArray loraB = adapter.manager.zeros(new Shape(base.outFeatures(), config.rank()));
+            NDArray loraA = adapter.manager.create(a, new Shape(config.rank(), in)).toType(dtype, false);
+            NDArray loraB = adapter.manager.zeros(new Shape(base.outFeatures(), config.rank()), dtype);
             adapter.add(projection, loraA, loraB);
         }
         return adapter;

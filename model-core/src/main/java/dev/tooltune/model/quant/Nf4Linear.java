@@ -51,12 +51,17 @@ public final class Nf4Linear implements Linear {
 
     /** Quantises a dense [out, in] weight (any float dtype) into a new NF4 layer on the weight's device. */
     public static Nf4Linear quantize(NDArray weight) {
+        return quantize(weight.getManager(), weight);
+    }
+
+    /** Quantises a dense [out, in] weight into a new NF4 layer owned by {@code parent}. */
+    public static Nf4Linear quantize(NDManager parent, NDArray weight) {
         Shape shape = weight.getShape();
         if (shape.dimension() != 2) {
             throw new IllegalArgumentException("expected a [out, in] weight, got " + shape);
         }
         float[] values = weight.toType(DataType.FLOAT32, false).toFloatArray();
-        return new Nf4Linear(weight.getManager(), Nf4Weight.quantize(values, shape.get(0), shape.get(1)));
+        return new Nf4Linear(parent, Nf4Weight.quantize(values, shape.get(0), shape.get(1)));
     }
 
     @Override

@@ -1,0 +1,20 @@
+package dev.tooltune.model.training;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * How a run ended.
+ *
+ * @param status        completed or cancelled (between two steps; a checkpoint is written when a directory is set)
+ * @param steps         optimizer steps done in total, including those before a resume
+ * @param lastLoss      the loss of the last step (NaN if none ran)
+ * @param lastEvalLoss  the last eval loss (NaN without eval data)
+ * @param checkpoint    the last checkpoint written, or null
+ */
+public record TrainingResult(
+        Status status, long steps, double lastLoss, double lastEvalLoss, TruncationReport truncation, Path checkpoint,
+        Duration duration) {
+
+    public enum Status { COMPLETED, CANCELLED }
+}
