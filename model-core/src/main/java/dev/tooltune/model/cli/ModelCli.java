@@ -72,6 +72,7 @@ public final class ModelCli {
             case "generate" -> generate(options);
             case "download" -> download(options);
             case "info" -> info(options);
+            case "bench" -> bench(options);
             default -> throw new IllegalArgumentException("unknown command '" + args[0] + "'\n" + usage());
         };
     }
@@ -83,7 +84,8 @@ public final class ModelCli {
                   generate --model DIR|hub-id --prompt TEXT [--system TEXT] [--tools tools.json] [--max-tokens 128]
                            [--temperature 0] [--top-k 0] [--top-p 1] [--seed 0] [--fp16]
                   download --model google/gemma-3-1b-it [--revision main]   (uses HF_TOKEN, HF_ENDPOINT)
-                  info --model DIR|config.json|preset""";
+                  info --model DIR|config.json|preset
+                  bench --model DIR [--prompt-tokens 128] [--new-tokens 64] [--batch 1] [--repeat 3] [--fp16]""";
     }
 
     private static Map<String, String> parse(String[] args) {
@@ -253,6 +255,56 @@ public final class ModelCli {
                             + " in %.3f s (%.1f tokens/s)%n", loadSeconds, ids.length, result.prefillNanos() / 1e9,
                     result.prefillTokensPerSecond(), result.decodeSteps(), result.decodeNanos() / 1e9,
                     result.decodeTokensPerSecond());
+        }
+        return 0;
+    }
+
+    /**
+     * Measures prefill and decode speed on random prompt ids (greedy, no stop tokens) after one warm-up run, and
+     * the process's resident memory; prints a RESULT line the benchmark script turns into a table.
+     */
+    private int bench(Map<String, String> options) {
+        Path dir = Path.of(required(options, "--model"));
+        int promptTokens = intOption(options, "--prompt-tokens", 128);
+        int newTokens = intOption(options, "--new-tokens", 64);
+        int batch = intOption(options, "--batch", 1);
+        int repeat = intOption(options, "--repeat", 3);
+        DataType type = options.containsKey("--fp16") ? DataType.FLOAT16 : DataType.FLOAT32;
+        long rssBefore = ResidentMemory.currentBytes();
+        long loadStart = System.nanoTime();
+        try (Gemma3Model model = Gemma3Model.load(dir, type, Device.cpu())) {
+            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+            long rssLoaded = ResidentMemory.currentBytes();
+            java.util.Random random = new java.util.Random(7);
+            List<int[]> prompts = new ArrayList<>();
+            for (int b = 0; b < batch; b++) {
+                int[] ids = new int[promptTokens];
+                ids[0] = model.config().bosTokenId();
+                for (int i = 1; i < ids.length; i++) {
+                    ids[i] = 3 + random.nextInt(Math.min(model.config().vocabSize(), 256_000) - 3);
+                }
+                prompts.add(ids);
+            }
+            Generator generator = new Generator(model);
+            GenerationOptions generation = GenerationOptions.greedy(newTokens).withStopTokens(Set.of());
+            // warm-up: libtorch's allocator and the JIT take a dozen steps to settle
+            generator.generate(prompts, generation.withMaxNewTokens(Math.min(16, newTokens)));
+            double[] prefill = new double[repeat];
+            double[] decode = new double[repeat];
+            for (int r = 0; r < repeat; r++) {
+                GenerationResult result = generator.generate(prompts, generation);
+                prefill[r] = result.prefillTokensPerSecond();
+                decode[r] = result.decodeTokensPerSecond();
+                out.printf(Locale.ROOT, "run %d: prefill %.1f tokens/s, decode %.2f tokens/s%n", r + 1, prefill[r], decode[r]);
+            }
+            java.util.Arrays.sort(prefill);
+            java.util.Arrays.sort(decode);
+            long peak = ResidentMemory.peakBytes();
+            out.printf(Locale.ROOT, "RESULT params=%d dtype=%s batch=%d prompt=%d new=%d load_s=%.2f prefill_tps=%.1f"
+                            + " decode_tps=%.2f rss_before_mib=%.0f rss_loaded_mib=%.0f peak_rss_mib=%.0f threads=%s%n",
+                    model.config().parameterCount(), type, batch, promptTokens, newTokens, loadSeconds,
+                    prefill[repeat / 2], decode[repeat / 2], rssBefore / 1048576.0, rssLoaded / 1048576.0,
+                    peak / 1048576.0, System.getProperty("ai.djl.pytorch.num_threads", "default"));
         }
         return 0;
     }
