@@ -11,8 +11,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.stream.IntStream;
 import org.jboss.logging.Logger;
 
 /**
@@ -60,35 +59,49 @@ public class TokenCounts {
             return 0;
         }
         long counted = 0;
-        try (Connection connection = dataSource.getConnection()) {
-            connection.setAutoCommit(true);
-            while (true) {
-                List<long[]> counts = new ArrayList<>();
-                try (PreparedStatement select = connection.prepareStatement("""
-                        select e.id, e.body from version_example ve join example e on e.id = ve.example_id
-                        where ve.version_id = ? and e.token_count is null limit ?""")) {
-                    select.setLong(1, versionId);
-                    select.setInt(2, BATCH);
-                    try (ResultSet rs = select.executeQuery()) {
-                        while (rs.next()) {
-                            counts.add(new long[] {rs.getLong(1), count(gemma, rs.getString(2))});
+        try (Connection reading = dataSource.getConnection(); Connection writing = dataSource.getConnection()) {
+            reading.setAutoCommit(false);
+            writing.setAutoCommit(true);
+            try (PreparedStatement select = reading.prepareStatement("""
+                    select e.id, e.body from version_example ve join example e on e.id = ve.example_id
+                    where ve.version_id = ? and e.token_count is null""");
+                 PreparedStatement update = writing.prepareStatement("update example set token_count = ? where id = ?")) {
+                select.setLong(1, versionId);
+                select.setFetchSize(BATCH);
+                try (ResultSet rs = select.executeQuery()) {
+                    long[] ids = new long[BATCH];
+                    String[] bodies = new String[BATCH];
+                    int n;
+                    do {
+                        n = 0;
+                        while (n < BATCH && rs.next()) {
+                            ids[n] = rs.getLong(1);
+                            bodies[n] = rs.getString(2);
+                            n++;
                         }
-                    }
+                        int[] counts = new int[n];
+                        String[] batch = bodies;
+                        // Tokenizing is the slow part; the tokenizer is thread-safe, so use every core.
+                        IntStream.range(0, n).parallel().forEach(i -> counts[i] = count(gemma, batch[i]));
+                        for (int i = 0; i < n; i++) {
+                            update.setInt(1, counts[i]);
+                            update.setLong(2, ids[i]);
+                            update.addBatch();
+                        }
+                        if (n > 0) {
+                            update.executeBatch();
+                        }
+                        counted += n;
+                    } while (n == BATCH);
                 }
-                if (counts.isEmpty()) {
-                    return counted;
-                }
-                try (PreparedStatement update = connection.prepareStatement("update example set token_count = ? where id = ?")) {
-                    for (long[] count : counts) {
-                        update.setInt(1, (int) count[1]);
-                        update.setLong(2, count[0]);
-                        update.addBatch();
-                    }
-                    update.executeBatch();
-                }
-                counted += counts.size();
+            } finally {
+                reading.rollback();
             }
         }
+        if (counted > 0) {
+            LOG.infof("counted Gemma 3 tokens of %d example(s) of version id %d", counted, versionId);
+        }
+        return counted;
     }
 
     /** Tokens of one stored example; -1 when it cannot be rendered (only possible for examples stored invalid). */
