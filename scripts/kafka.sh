@@ -79,7 +79,7 @@ fetch_jars() {
   say "fetching Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_JARS (once)"
   local staging="$KAFKA_JARS.partial.$$"
   rm -rf "$staging"
-  if ! "$MVN" -B -q -f "$SCRIPT_DIR/kafka/pom.xml" dependency:copy-dependencies \
+  if ! "$MVN" -B -q -Dstyle.color=never -f "$SCRIPT_DIR/kafka/pom.xml" dependency:copy-dependencies \
       -Dkafka.version="$KAFKA_VERSION" -DincludeScope=runtime -DoutputDirectory="$staging" >&2; then
     rm -rf "$staging"
     fail "could not fetch the Kafka $KAFKA_VERSION jars with Maven (see the Maven output above)"
@@ -271,10 +271,15 @@ status() {
   return 3
 }
 
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  restart) stop && start ;;
-  *) echo "usage: $0 start|stop|status|restart" >&2; exit 2 ;;
-esac
+# In braces, so that bash has read the whole command, exit included, before it runs: editing or pulling this file
+# while a broker starts cannot make it execute a half-read line.
+{
+  case "${1:-}" in
+    start) start ;;
+    stop) stop ;;
+    status) status ;;
+    restart) stop && start ;;
+    *) echo "usage: $0 start|stop|status|restart" >&2; exit 2 ;;
+  esac
+  exit
+}

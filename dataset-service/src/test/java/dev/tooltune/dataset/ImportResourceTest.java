@@ -13,10 +13,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tooltune.chat.ChatJson;
 import dev.tooltune.chat.importing.ChatNormalizer;
+import dev.tooltune.chat.sample.SampleDataGenerator;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
 import io.restassured.path.json.JsonPath;
 import java.io.ByteArrayOutputStream;
+import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -137,6 +139,17 @@ class ImportResourceTest {
         long copy = createDataset();
         upload(copy, exported.getBytes(StandardCharsets.UTF_8), "", 201);
         assertEquals(exported, export(copy, "1"), "export -> import -> export is stable");
+    }
+
+    @Test
+    void generatedSampleDataImportsStrictlyAndExportsByteForByte() throws Exception {
+        StringWriter generated = new StringWriter();
+        new SampleDataGenerator(42).writeJsonl(400, generated);
+        long dataset = createDataset();
+        JsonPath job = upload(dataset, generated.toString().getBytes(StandardCharsets.UTF_8), "mode=strict", 201);
+        assertEquals(0, job.getInt("invalidLines"), job.prettify());
+        assertEquals(400, job.getInt("examplesStored"));
+        assertEquals(generated.toString(), export(dataset, "1"));
     }
 
     @Test

@@ -41,6 +41,9 @@ public interface DatasetConfig {
         @WithDefault("1000")
         int maxReportedProblems();
 
+        /** Threads that parse and validate lines for all imports; default: one per core. */
+        java.util.OptionalInt preparers();
+
         /** Examples written to PostgreSQL per JDBC batch. */
         @WithDefault("1000")
         int batchSize();

@@ -25,12 +25,16 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -48,6 +52,7 @@ public class ImportRunner {
     private static final Logger LOG = Logger.getLogger(ImportRunner.class);
     private static final long PROGRESS_EVERY_MILLIS = 1000;
     private static final long LOG_EVERY_LINES = 20_000;
+    private static final int CHUNK_LINES = 200;
 
     @Inject
     AgroalDataSource dataSource;
@@ -59,11 +64,21 @@ public class ImportRunner {
     DatasetConfig config;
 
     private ExecutorService workers;
+    /** Shared by all running imports: the CPU-bound part of an import, spread over the cores. */
+    private ExecutorService preparers;
+    private int preparerCount;
 
     void start(@Observes StartupEvent event) {
         AtomicInteger threads = new AtomicInteger();
         workers = Executors.newFixedThreadPool(config.importing().workers(), runnable -> {
             Thread thread = new Thread(runnable, "dataset-import-" + threads.incrementAndGet());
+            thread.setDaemon(true);
+            return thread;
+        });
+        preparerCount = config.importing().preparers().orElse(Math.max(1, Runtime.getRuntime().availableProcessors()));
+        AtomicInteger preparerThreads = new AtomicInteger();
+        preparers = Executors.newFixedThreadPool(preparerCount, runnable -> {
+            Thread thread = new Thread(runnable, "dataset-prepare-" + preparerThreads.incrementAndGet());
             thread.setDaemon(true);
             return thread;
         });
@@ -78,6 +93,7 @@ public class ImportRunner {
 
     void stop(@Observes ShutdownEvent event) throws InterruptedException {
         workers.shutdownNow();
+        preparers.shutdownNow();
         workers.awaitTermination(10, TimeUnit.SECONDS);
     }
 
@@ -139,7 +155,7 @@ public class ImportRunner {
         }
     }
 
-    private Outcome importFile(ImportJob job, Path upload) throws IOException, SQLException {
+    private Outcome importFile(ImportJob job, Path upload) throws IOException, SQLException, InterruptedException {
         ImportFormat format = ImportFormat.parse(job.format);
         boolean strict = job.mode == ImportJob.Mode.STRICT;
         int maxProblems = config.importing().maxReportedProblems();
@@ -165,64 +181,44 @@ public class ImportRunner {
                 if (baseNumber != null) {
                     position = copyMembers(connection, job.datasetId, baseNumber, versionId, firstSeen);
                 }
-                long invalidStored = 0;
-                boolean rejecting = false;
+                LineConsumer consumer = new LineConsumer(job, strict, maxProblems, progress, firstSeen, position);
                 long lastProgress = System.currentTimeMillis();
                 try (JsonlReader reader = new JsonlReader(Files.newInputStream(upload), validator.limits().maxLineBytes());
                      ExampleBatchWriter writer = new ExampleBatchWriter(connection, job.datasetId, versionId, config.importing().batchSize())) {
-                    for (JsonlReader.Line line = reader.next(); line != null; line = reader.next()) {
-                        progress.linesRead = line.number();
-                        if (line.hasError()) {
-                            progress.invalidLines++;
-                            report(progress, maxProblems, line.number(), ImportProblem.ROOT, line.error(), ReportedProblem.ERROR);
-                            rejecting |= strict;
-                        } else if (line.isBlank()) {
-                            progress.blankLines++;
-                        } else {
-                            PreparedExample example = PreparedExample.fromJsonText(line.text(), format, validator);
-                            for (ImportProblem problem : example.problems()) {
-                                report(progress, maxProblems, line.number(), problem.path(), problem.reason(), ReportedProblem.ERROR);
+                    // Lines are prepared (parsed, converted, validated, hashed) in chunks on the preparer threads
+                    // while this thread writes earlier chunks, in file order; at most a few chunks are in flight.
+                    Deque<Future<PreparedChunk>> inFlight = new ArrayDeque<>();
+                    int maxInFlight = 2 * preparerCount;
+                    boolean more = true;
+                    while (more || !inFlight.isEmpty()) {
+                        if (more) {
+                            List<JsonlReader.Line> lines = new ArrayList<>(CHUNK_LINES);
+                            for (JsonlReader.Line line = reader.next(); line != null; line = lines.size() < CHUNK_LINES ? reader.next() : null) {
+                                lines.add(line);
                             }
-                            boolean keep = example.valid() || (!strict && job.keepInvalid && example.storable());
-                            if (!example.valid()) {
-                                progress.invalidLines++;
-                                rejecting |= strict;
-                            }
-                            if (keep) {
-                                HashKey key = HashKey.of(example.contentHash());
-                                Long earlier = firstSeen.putIfAbsent(key, line.number());
-                                if (earlier != null) {
-                                    progress.duplicateLines++;
-                                    report(progress, maxProblems, line.number(), ImportProblem.ROOT, duplicateReason(earlier, job.dropDuplicates), ReportedProblem.WARNING);
-                                    keep = !job.dropDuplicates;
-                                }
-                            }
-                            if (keep && !rejecting) {
-                                String problemsJson = example.valid() ? null : ChatJson.MAPPER.writeValueAsString(example.problems());
-                                writer.add(example, problemsJson, line.number(), position++);
-                                progress.examplesStored++;
-                                if (!example.valid()) {
-                                    invalidStored++;
-                                }
+                            more = lines.size() == CHUNK_LINES;
+                            if (!lines.isEmpty()) {
+                                long bytesSoFar = reader.bytesRead();
+                                inFlight.add(preparers.submit(() -> prepare(lines, format, bytesSoFar)));
                             }
                         }
-                        long now = System.currentTimeMillis();
-                        if (now - lastProgress >= PROGRESS_EVERY_MILLIS) {
-                            progress.bytesRead = reader.bytesRead();
-                            saveProgress(job.id, progress);
-                            lastProgress = now;
-                        }
-                        if (line.number() % LOG_EVERY_LINES == 0) {
-                            LOG.infof("import %d into dataset %d: %d lines (%d%%), %d stored, %d invalid",
-                                    job.id, job.datasetId, line.number(), percent(reader.bytesRead(), job.bytesTotal),
-                                    progress.examplesStored, progress.invalidLines);
+                        if (!inFlight.isEmpty() && (!more || inFlight.size() >= maxInFlight)) {
+                            PreparedChunk chunk = await(inFlight.poll());
+                            consumer.consume(chunk, writer);
+                            long now = System.currentTimeMillis();
+                            if (now - lastProgress >= PROGRESS_EVERY_MILLIS) {
+                                saveProgress(job.id, progress);
+                                lastProgress = now;
+                            }
                         }
                     }
                     progress.bytesRead = reader.bytesRead();
-                    if (!rejecting) {
+                    if (!consumer.rejecting) {
                         writer.flush();
                     }
                 }
+                boolean rejecting = consumer.rejecting;
+                long invalidStored = consumer.invalidStored;
                 if (rejecting) {
                     connection.rollback();
                     progress.examplesStored = 0;
@@ -243,9 +239,101 @@ public class ImportRunner {
                         "stored " + progress.examplesStored + " example(s) as version " + number);
                 connection.commit();
                 return new Outcome(ImportJob.State.SUCCEEDED, number, progress);
-            } catch (IOException | SQLException | RuntimeException e) {
+            } catch (IOException | SQLException | InterruptedException | RuntimeException e) {
                 connection.rollback();
                 throw e;
+            }
+        }
+    }
+
+    /** A run of lines and what became of each: null for blank lines and lines that could not be read. */
+    private record PreparedChunk(List<JsonlReader.Line> lines, PreparedExample[] examples, long bytesReadAfter) {}
+
+    private PreparedChunk prepare(List<JsonlReader.Line> lines, ImportFormat format, long bytesReadAfter) {
+        PreparedExample[] examples = new PreparedExample[lines.size()];
+        for (int i = 0; i < examples.length; i++) {
+            JsonlReader.Line line = lines.get(i);
+            if (!line.hasError() && !line.isBlank()) {
+                examples[i] = PreparedExample.fromJsonText(line.text(), format, validator);
+            }
+        }
+        return new PreparedChunk(lines, examples, bytesReadAfter);
+    }
+
+    private static PreparedChunk await(Future<PreparedChunk> future) throws InterruptedException {
+        try {
+            return future.get();
+        } catch (ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException runtime ? runtime : new IllegalStateException(e.getCause());
+        }
+    }
+
+    /** Takes prepared lines in file order: reports problems, spots duplicates, writes the keepers. */
+    private final class LineConsumer {
+        private final ImportJob job;
+        private final boolean strict;
+        private final int maxProblems;
+        private final Progress progress;
+        private final Map<HashKey, Long> firstSeen;
+        private int position;
+        boolean rejecting;
+        long invalidStored;
+
+        LineConsumer(ImportJob job, boolean strict, int maxProblems, Progress progress, Map<HashKey, Long> firstSeen, int position) {
+            this.job = job;
+            this.strict = strict;
+            this.maxProblems = maxProblems;
+            this.progress = progress;
+            this.firstSeen = firstSeen;
+            this.position = position;
+        }
+
+        void consume(PreparedChunk chunk, ExampleBatchWriter writer) throws SQLException, JsonProcessingException {
+            for (int i = 0; i < chunk.lines().size(); i++) {
+                JsonlReader.Line line = chunk.lines().get(i);
+                progress.linesRead = line.number();
+                if (line.hasError()) {
+                    progress.invalidLines++;
+                    report(progress, maxProblems, line.number(), ImportProblem.ROOT, line.error(), ReportedProblem.ERROR);
+                    rejecting |= strict;
+                } else if (line.isBlank()) {
+                    progress.blankLines++;
+                } else {
+                    consume(line.number(), chunk.examples()[i], writer);
+                }
+                if (line.number() % LOG_EVERY_LINES == 0) {
+                    LOG.infof("import %d into dataset %d: %d lines (%d%%), %d stored, %d invalid",
+                            job.id, job.datasetId, line.number(), percent(chunk.bytesReadAfter(), job.bytesTotal),
+                            progress.examplesStored, progress.invalidLines);
+                }
+            }
+            progress.bytesRead = chunk.bytesReadAfter();
+        }
+
+        private void consume(long lineNumber, PreparedExample example, ExampleBatchWriter writer) throws SQLException, JsonProcessingException {
+            for (ImportProblem problem : example.problems()) {
+                report(progress, maxProblems, lineNumber, problem.path(), problem.reason(), ReportedProblem.ERROR);
+            }
+            boolean keep = example.valid() || (!strict && job.keepInvalid && example.storable());
+            if (!example.valid()) {
+                progress.invalidLines++;
+                rejecting |= strict;
+            }
+            if (keep) {
+                Long earlier = firstSeen.putIfAbsent(HashKey.of(example.contentHash()), lineNumber);
+                if (earlier != null) {
+                    progress.duplicateLines++;
+                    report(progress, maxProblems, lineNumber, ImportProblem.ROOT, duplicateReason(earlier, job.dropDuplicates), ReportedProblem.WARNING);
+                    keep = !job.dropDuplicates;
+                }
+            }
+            if (keep && !rejecting) {
+                String problemsJson = example.valid() ? null : ChatJson.MAPPER.writeValueAsString(example.problems());
+                writer.add(example, problemsJson, lineNumber, position++);
+                progress.examplesStored++;
+                if (!example.valid()) {
+                    invalidStored++;
+                }
             }
         }
     }

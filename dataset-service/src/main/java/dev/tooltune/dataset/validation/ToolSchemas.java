@@ -28,7 +28,8 @@ public final class ToolSchemas {
     /** A compiled schema, or the reason the schema is not usable. */
     public record Compiled(JsonSchema schema, String problem) {}
 
-    private final Map<String, Compiled> cache = new ConcurrentHashMap<>();
+    /** Keyed by the schema tree itself: equal trees hash alike, and hashing is cheaper than serializing. */
+    private final Map<JsonNode, Compiled> cache = new ConcurrentHashMap<>();
     private final Map<SpecVersion.VersionFlag, JsonSchemaFactory> factories = new ConcurrentHashMap<>();
     private final Map<SpecVersion.VersionFlag, JsonSchema> metaSchemas = new ConcurrentHashMap<>();
     private final SchemaValidatorsConfig config = SchemaValidatorsConfig.builder()
@@ -36,14 +37,13 @@ public final class ToolSchemas {
             .build();
 
     public Compiled compile(JsonNode parameters) {
-        String key = parameters.toString();
-        Compiled compiled = cache.get(key);
+        Compiled compiled = cache.get(parameters);
         if (compiled == null) {
             compiled = compileUncached(parameters);
             if (cache.size() >= CACHE_LIMIT) {
                 cache.clear();
             }
-            cache.put(key, compiled);
+            cache.put(parameters.deepCopy(), compiled);
         }
         return compiled;
     }
