@@ -15,6 +15,7 @@
 #   KAFKA_DATA_DIR=$KAFKA_DIR/data  the broker's log.dirs (message storage)
 #   KAFKA_LOG_DIR=$KAFKA_DIR/logs   server.log (broker log) and stdout.log
 #   KAFKA_HEAP_OPTS="-Xms256m -Xmx512m"
+#   KAFKA_JVM_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1"   (fast start; Kafka's own: -XX:+UseG1GC)
 #   KAFKA_START_TIMEOUT=60          seconds to wait for the broker to accept clients
 #   KAFKA_VERSION=4.1.1             jars cached in $TOOLTUNE_CACHE/kafka-$KAFKA_VERSION (never committed)
 #   TOOLTUNE_CACHE=$HOME/.cache/tooltune
@@ -32,8 +33,11 @@ KAFKA_DIR="${KAFKA_DIR:-${TMPDIR:-/tmp}/tooltune-kafka-$KAFKA_PORT}"
 KAFKA_DATA_DIR="${KAFKA_DATA_DIR:-$KAFKA_DIR/data}"
 KAFKA_LOG_DIR="${KAFKA_LOG_DIR:-$KAFKA_DIR/logs}"
 KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
+# A local broker serves little traffic: the C1 compiler and the serial collector start it about 40% sooner on a
+# busy 2-core machine (measured 15-20 s against 27-34 s) than Kafka's production flags (G1, C2).
+KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
-KAFKA_TOPICS=(training-jobs:6 training-events:6 adapters:3:compact)
+KAFKA_TOPICS=(training-jobs:12 training-events:6 adapters:3:compact)
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
@@ -75,7 +79,7 @@ fetch_jars() {
   say "fetching Kafka $KAFKA_VERSION jars from Maven Central into $KAFKA_JARS (once)"
   local staging="$KAFKA_JARS.partial.$$"
   rm -rf "$staging"
-  if ! "$MVN" -B -q -f "$SCRIPT_DIR/kafka/pom.xml" dependency:copy-dependencies \
+  if ! "$MVN" -B -q -Dstyle.color=never -f "$SCRIPT_DIR/kafka/pom.xml" dependency:copy-dependencies \
       -Dkafka.version="$KAFKA_VERSION" -DincludeScope=runtime -DoutputDirectory="$staging" >&2; then
     rm -rf "$staging"
     fail "could not fetch the Kafka $KAFKA_VERSION jars with Maven (see the Maven output above)"
@@ -185,8 +189,8 @@ start() {
   local formatted_ms
   formatted_ms="$(now_ms)"
 
-  # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS holds several JVM options
-  nohup "$JAVA" $KAFKA_HEAP_OPTS -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true \
+  # shellcheck disable=SC2086 # KAFKA_HEAP_OPTS and KAFKA_JVM_OPTS hold several JVM options
+  nohup "$JAVA" $KAFKA_HEAP_OPTS $KAFKA_JVM_OPTS -Djava.awt.headless=true \
     -Dkafka.logs.dir="$KAFKA_LOG_DIR" -Dlog4j2.configurationFile="$SCRIPT_DIR/kafka/log4j2.properties" \
     -cp "$classpath" kafka.Kafka "$KAFKA_DIR/server.properties" \
     >"$KAFKA_LOG_DIR/stdout.log" 2>&1 </dev/null 9>&- &
@@ -267,10 +271,15 @@ status() {
   return 3
 }
 
-case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
-  status) status ;;
-  restart) stop && start ;;
-  *) echo "usage: $0 start|stop|status|restart" >&2; exit 2 ;;
-esac
+# In braces, so that bash has read the whole command, exit included, before it runs: editing or pulling this file
+# while a broker starts cannot make it execute a half-read line.
+{
+  case "${1:-}" in
+    start) start ;;
+    stop) stop ;;
+    status) status ;;
+    restart) stop && start ;;
+    *) echo "usage: $0 start|stop|status|restart" >&2; exit 2 ;;
+  esac
+  exit
+}

@@ -8,37 +8,43 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-pg_host="${PGHOST:-127.0.0.1}"
-pg_port="${PGPORT:-5432}"
-if [[ "${QUARKUS_DATASOURCE_JDBC_URL:-}" =~ ^jdbc:postgresql://([^:/?]+)(:([0-9]+))? ]]; then
-  pg_host="${BASH_REMATCH[1]}"
-  pg_port="${BASH_REMATCH[3]:-5432}"
-fi
-if ! (exec 3<>"/dev/tcp/$pg_host/$pg_port") 2>/dev/null; then
-  echo "test.sh: error: PostgreSQL is not reachable at $pg_host:$pg_port. The tests need a running server" >&2
-  echo "  (default 127.0.0.1:5432, user postgres, database test). Start it, or point QUARKUS_DATASOURCE_JDBC_URL" >&2
-  echo "  (or PGHOST/PGPORT) at one; see docs/development.md." >&2
-  exit 1
-fi
-echo "test.sh: PostgreSQL reachable at $pg_host:$pg_port"
+main() {
+  pg_host="${PGHOST:-127.0.0.1}"
+  pg_port="${PGPORT:-5432}"
+  if [[ "${QUARKUS_DATASOURCE_JDBC_URL:-}" =~ ^jdbc:postgresql://([^:/?]+)(:([0-9]+))? ]]; then
+    pg_host="${BASH_REMATCH[1]}"
+    pg_port="${BASH_REMATCH[3]:-5432}"
+  fi
+  if ! (exec 3<>"/dev/tcp/$pg_host/$pg_port") 2>/dev/null; then
+    echo "test.sh: error: PostgreSQL is not reachable at $pg_host:$pg_port. The tests need a running server" >&2
+    echo "  (default 127.0.0.1:5432, user postgres, database test). Start it, or point QUARKUS_DATASOURCE_JDBC_URL" >&2
+    echo "  (or PGHOST/PGPORT) at one; see docs/development.md." >&2
+    exit 1
+  fi
+  echo "test.sh: PostgreSQL reachable at $pg_host:$pg_port"
 
-if [[ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]]; then
-  echo "test.sh: using the Kafka broker at KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP_SERVERS"
-elif scripts/kafka.sh status >/dev/null; then
-  echo "test.sh: using the already running broker ($(scripts/kafka.sh status)); it is left running"
-  export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_HOST:-localhost}:${KAFKA_PORT:-9092}"
-else
-  trap 'scripts/kafka.sh stop' EXIT
-  # A Ctrl-C or kill must still run the EXIT trap, so that no broker is left behind.
-  trap 'exit 130' INT
-  trap 'exit 143' TERM
-  scripts/kafka.sh start
-  export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_HOST:-localhost}:${KAFKA_PORT:-9092}"
-fi
+  if [[ -n "${KAFKA_BOOTSTRAP_SERVERS:-}" ]]; then
+    echo "test.sh: using the Kafka broker at KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP_SERVERS"
+  elif scripts/kafka.sh status >/dev/null; then
+    echo "test.sh: using the already running broker ($(scripts/kafka.sh status)); it is left running"
+    export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_HOST:-localhost}:${KAFKA_PORT:-9092}"
+  else
+    trap 'scripts/kafka.sh stop' EXIT
+    # A Ctrl-C or kill must still run the EXIT trap, so that no broker is left behind.
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+    scripts/kafka.sh start
+    export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_HOST:-localhost}:${KAFKA_PORT:-9092}"
+  fi
 
-set +e
-mvn -B verify "$@"
-status=$?
-set -e
-echo "test.sh: mvn -B verify $* exited with status $status"
-exit "$status"
+  set +e
+  mvn -B verify "$@"
+  status=$?
+  set -e
+  echo "test.sh: mvn -B verify $* exited with status $status"
+  exit "$status"
+}
+
+# On one line, so that bash has read it whole before Maven runs: editing or pulling this file during a run cannot
+# make it execute a half-read line.
+main "$@"; exit

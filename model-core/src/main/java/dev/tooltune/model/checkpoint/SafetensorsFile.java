@@ -151,7 +151,7 @@ public final class SafetensorsFile implements AutoCloseable {
         return read(entry(name), manager, computeType);
     }
 
-    public NDArray read(TensorEntry entry, NDManager manager, DataType computeType) {
+    public synchronized NDArray read(TensorEntry entry, NDManager manager, DataType computeType) {
         if (!entry.type().isFloatingPoint()) {
             throw new IllegalArgumentException(entry.name() + ": expected a floating-point tensor, found " + entry.type());
         }
@@ -167,10 +167,9 @@ public final class SafetensorsFile implements AutoCloseable {
         if (entry.elementCount() == 0) {
             return target;
         }
-        ByteBuffer source = ByteBuffer.allocateDirect((int) (Math.min(rows, rowsPerChunk) * rowBytes))
-                .order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer source = sourceBuffer((int) (Math.min(rows, rowsPerChunk) * rowBytes));
         ByteBuffer widened = entry.type() == StoredType.F32 ? source
-                : ByteBuffer.allocateDirect((int) (Math.min(rows, rowsPerChunk) * rowElements * 4)).order(ByteOrder.nativeOrder());
+                : widenedBuffer((int) (Math.min(rows, rowsPerChunk) * rowElements * 4));
         try {
             for (long row = 0; row < rows; row += rowsPerChunk) {
                 long chunkRows = Math.min(rowsPerChunk, rows - row);
@@ -204,6 +203,24 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new UncheckedIOException(path + ": reading " + entry.name() + ": " + e.getMessage(), e);
         }
         return target;
+    }
+
+    // Reused across tensors so a whole checkpoint load churns two chunk-sized direct buffers, not one per tensor.
+    private ByteBuffer sourceChunk;
+    private ByteBuffer widenedChunk;
+
+    private ByteBuffer sourceBuffer(int bytes) {
+        if (sourceChunk == null || sourceChunk.capacity() < bytes) {
+            sourceChunk = ByteBuffer.allocateDirect(bytes);
+        }
+        return sourceChunk.clear().order(ByteOrder.LITTLE_ENDIAN);
+    }
+
+    private ByteBuffer widenedBuffer(int bytes) {
+        if (widenedChunk == null || widenedChunk.capacity() < bytes) {
+            widenedChunk = ByteBuffer.allocateDirect(bytes);
+        }
+        return widenedChunk.clear().order(ByteOrder.nativeOrder());
     }
 
     /** A small tensor as Java floats (tests, norms); widened from bf16/fp16 like {@link #read}. */

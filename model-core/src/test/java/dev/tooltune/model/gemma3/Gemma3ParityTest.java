@@ -78,7 +78,7 @@ class Gemma3ParityTest {
         try (NDManager scope = manager.newSubManager()) {
             NDArray logits = m.forward(ModelInput.of(scope.create(flat(ids)).reshape(b, t),
                     scope.create(flat(positions)).reshape(b, t)).withKeyMask(scope.create(flat(mask)).reshape(b, t)), false);
-            java = logits.toFloatArray();
+            java = logits.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
         }
         float[] reference;
         try (SafetensorsFile file = SafetensorsFile.open(referenceFile)) {
@@ -125,6 +125,16 @@ class Gemma3ParityTest {
             assertTrue(error < MAX_RELATIVE_ERROR, "relative error " + error);
             error = relativeError(bf16, "batch", fixtures.resolve("logits_bf16ckpt.safetensors"));
             assertTrue(error < MAX_RELATIVE_ERROR, "relative error " + error);
+        }
+    }
+
+    @Test
+    void fp16ComputeStaysWithinHalfPrecision() {
+        // fp16 weights and activations (norms, softmax and RoPE angles in fp32): 11 significant bits, so 1e-2.
+        try (Gemma3Model half = Gemma3Model.load(fixtures.resolve("tiny"), ai.djl.ndarray.types.DataType.FLOAT16,
+                ai.djl.Device.cpu())) {
+            double error = relativeError(half, "batch", fixtures.resolve("logits.safetensors"));
+            assertTrue(error < 1e-2, "relative error " + error);
         }
     }
 

@@ -1,0 +1,51 @@
+package dev.tooltune.dataset.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+
+/** {@code tooltune.dataset.*}; each value can be set by environment, e.g. TOOLTUNE_DATASET_LIMITS_MAX_LINE_BYTES. */
+@ConfigMapping(prefix = "tooltune.dataset")
+public interface DatasetConfig {
+
+    Limits limits();
+
+    @WithName("import")
+    Importing importing();
+
+    interface Limits {
+        /** Longest accepted JSONL line (one example), in bytes. */
+        @WithDefault("1048576")
+        int maxLineBytes();
+
+        @WithDefault("512")
+        int maxMessages();
+
+        @WithDefault("128")
+        int maxTools();
+
+        @WithDefault("32")
+        int maxCallsPerMessage();
+
+        /** Longest {@code arguments} string of one tool call, in bytes. */
+        @WithDefault("65536")
+        int maxArgumentsBytes();
+    }
+
+    interface Importing {
+        /** Import jobs that run at the same time; more wait in the queue. */
+        @WithDefault("2")
+        int workers();
+
+        /** Problems kept in an import job's report (all are counted). */
+        @WithDefault("1000")
+        int maxReportedProblems();
+
+        /** Threads that parse and validate lines for all imports; default: one per core. */
+        java.util.OptionalInt preparers();
+
+        /** Examples written to PostgreSQL per JDBC batch. */
+        @WithDefault("1000")
+        int batchSize();
+    }
+}

@@ -1,0 +1,156 @@
+package dev.tooltune.dataset.export;
+
+import dev.tooltune.dataset.api.ApiException;
+import dev.tooltune.dataset.dataset.Dataset;
+import dev.tooltune.dataset.version.DatasetVersion;
+import dev.tooltune.dataset.version.Versions;
+import io.agroal.api.AgroalDataSource;
+import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.DefaultValue;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.io.BufferedWriter;
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
+
+@Path("/datasets/{datasetId}/versions/{version}")
+@Tag(name = "Export and split")
+public class ExportResource {
+    public static final String JSONL = "application/x-ndjson";
+
+    @Inject
+    AgroalDataSource dataSource;
+
+    /** Sizes of a split, and which examples are in its eval part. */
+    public record SplitView(int version, long seed, double evalRatio, boolean validOnly, long total, long train, long eval,
+                            List<Long> evalExampleIds) {}
+
+    @GET
+    @Path("export")
+    @Produces(JSONL)
+    @Operation(summary = "Export a version as JSONL (canonical OpenAI chat format), streamed",
+            description = "With split=train or split=eval, only that part of the deterministic split given by seed and evalRatio.")
+    public Response export(@RestPath long datasetId, @RestPath String version,
+                           @Parameter(description = "train or eval; absent: the whole version") @RestQuery String split,
+                           @RestQuery @DefaultValue("42") long seed,
+                           @RestQuery @DefaultValue("0.1") double evalRatio,
+                           @Parameter(description = "leave out examples stored invalid (lenient imports with keepInvalid)")
+                           @RestQuery @DefaultValue("false") boolean validOnly) {
+        EvalSplit evalSplit = EvalSplit.parse(split, seed, evalRatio);
+        Target target = target(datasetId, version);
+        String validFilter = validOnly ? " and e.valid" : "";
+        StreamingOutput body = output -> {
+            BufferedWriter writer = new BufferedWriter(new OutputStreamWriter(output, StandardCharsets.UTF_8), 1 << 16);
+            try (Connection connection = dataSource.getConnection()) {
+                connection.setAutoCommit(false);
+                try (PreparedStatement statement = exportQuery(connection, target.versionId, evalSplit, validFilter)) {
+                    statement.setFetchSize(1000);
+                    try (ResultSet rs = statement.executeQuery()) {
+                        while (rs.next()) {
+                            writer.write(rs.getString(1));
+                            writer.write('\n');
+                        }
+                    }
+                } finally {
+                    connection.rollback();
+                }
+            } catch (SQLException e) {
+                throw new IOException("export of dataset " + datasetId + " version " + target.number + " failed: " + e.getMessage(), e);
+            }
+            writer.flush();
+        };
+        String suffix = evalSplit == null ? "" : "-" + evalSplit.part().name().toLowerCase();
+        return Response.ok(body, JSONL)
+                .header("Content-Disposition", "attachment; filename=\"" + target.name + "-v" + target.number + suffix + ".jsonl\"")
+                .build();
+    }
+
+    @GET
+    @Path("split")
+    @Produces(MediaType.APPLICATION_JSON)
+    @Operation(summary = "The deterministic train/eval split for a seed and ratio",
+            description = "Same seed and ratio, same split. Export a part with export?split=train|eval&seed=..&evalRatio=..")
+    public SplitView split(@RestPath long datasetId, @RestPath String version,
+                           @RestQuery @DefaultValue("42") long seed,
+                           @RestQuery @DefaultValue("0.1") double evalRatio,
+                           @RestQuery @DefaultValue("false") boolean validOnly) {
+        EvalSplit.checkRatio(evalRatio);
+        Target target = target(datasetId, version);
+        String validFilter = validOnly ? " and e.valid" : "";
+        try (Connection connection = dataSource.getConnection()) {
+            long total = countMembers(connection, target.versionId, validFilter);
+            long evalCount = EvalSplit.evalCount(total, evalRatio);
+            List<Long> evalIds = new ArrayList<>();
+            try (PreparedStatement statement = connection.prepareStatement(
+                    "select example_id from (" + EvalSplit.rankedMembers(validFilter) + ") r where r.rank <= ? order by r.position")) {
+                statement.setString(1, Long.toString(seed));
+                statement.setLong(2, target.versionId);
+                statement.setLong(3, evalCount);
+                try (ResultSet rs = statement.executeQuery()) {
+                    while (rs.next()) {
+                        evalIds.add(rs.getLong(1));
+                    }
+                }
+            }
+            return new SplitView(target.number, seed, evalRatio, validOnly, total, total - evalCount, evalCount, evalIds);
+        } catch (SQLException e) {
+            throw new ApiException(500, "split failed: " + e.getMessage(), null);
+        }
+    }
+
+    private record Target(long versionId, int number, String name) {}
+
+    private static Target target(long datasetId, String version) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            DatasetVersion found = Versions.require(datasetId, version);
+            Dataset dataset = Dataset.findById(datasetId);
+            return new Target(found.id, found.number, dataset.name);
+        });
+    }
+
+    private static long countMembers(Connection connection, long versionId, String validFilter) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "select count(*) from version_example ve join example e on e.id = ve.example_id where ve.version_id = ?" + validFilter)) {
+            statement.setLong(1, versionId);
+            try (ResultSet rs = statement.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        }
+    }
+
+    private static PreparedStatement exportQuery(Connection connection, long versionId, EvalSplit split, String validFilter) throws SQLException {
+        if (split == null) {
+            PreparedStatement statement = connection.prepareStatement("""
+                    select e.body from version_example ve join example e on e.id = ve.example_id
+                    where ve.version_id = ?""" + validFilter + " order by ve.position");
+            statement.setLong(1, versionId);
+            return statement;
+        }
+        long evalCount = EvalSplit.evalCount(countMembers(connection, versionId, validFilter), split.evalRatio());
+        String comparison = split.part() == EvalSplit.Part.EVAL ? "r.rank <= ?" : "r.rank > ?";
+        PreparedStatement statement = connection.prepareStatement("select e.body from (" + EvalSplit.rankedMembers(validFilter)
+                + ") r join example e on e.id = r.example_id where " + comparison + " order by r.position");
+        statement.setString(1, Long.toString(split.seed()));
+        statement.setLong(2, versionId);
+        statement.setLong(3, evalCount);
+        return statement;
+    }
+}

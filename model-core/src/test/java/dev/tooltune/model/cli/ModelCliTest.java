@@ -1,0 +1,79 @@
+package dev.tooltune.model.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.tooltune.chat.tokenizer.GemmaTokenizer;
+import dev.tooltune.model.config.Gemma3Config;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ModelCliTest {
+
+    static String run(String... args) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        int status = new ModelCli(new PrintStream(bytes, true, StandardCharsets.UTF_8)).run(args);
+        assertEquals(0, status, bytes.toString(StandardCharsets.UTF_8));
+        return bytes.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void makesARandomCheckpointAndRunsAToolPromptOnIt(@TempDir Path dir) throws Exception {
+        try {
+            GemmaTokenizer.locate();
+        } catch (IllegalStateException e) {
+            Assumptions.abort("the Gemma tokenizer is not in the cache: " + e.getMessage());
+            return;
+        }
+        // The real vocabulary (the prompt is tokenized for real) on a very small body.
+        Gemma3Config.Builder b = Gemma3Config.preset("tiny").toBuilder();
+        b.hiddenSize = 16;
+        b.intermediateSize = 32;
+        b.numHiddenLayers = 2;
+        b.layerTypes = java.util.List.of(Gemma3Config.SLIDING, Gemma3Config.FULL);
+        b.numAttentionHeads = 2;
+        b.numKeyValueHeads = 1;
+        b.headDim = 8;
+        b.queryPreAttnScalar = 8;
+        Path config = dir.resolve("small.json");
+        b.build().write(config);
+        Path model = dir.resolve("model");
+        String made = run("random-checkpoint", "--config", config.toString(), "--out", model.toString(), "--seed", "3",
+                "--dtype", "bf16");
+        assertTrue(made.contains("BF16"), made);
+        assertTrue(Files.exists(model.resolve("model.safetensors")) && Files.exists(model.resolve("config.json")));
+        assertTrue(Files.exists(model.resolve("tokenizer.json")), "the tokenizer travels with a full-vocabulary checkpoint");
+
+        Path tools = dir.resolve("tools.json");
+        Files.writeString(tools, """
+                [{"type": "function", "function": {"name": "get_weather", "description": "Weather of a city",
+                  "parameters": {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}}}]""");
+        String output = run("generate", "--model", model.toString(), "--prompt", "Weather in Paris?", "--tools",
+                tools.toString(), "--max-tokens", "6");
+        assertTrue(output.contains("get_weather"), "the tools are rendered into the prompt:\n" + output);
+        assertTrue(output.contains("Weather in Paris?<end_of_turn>"), "the user turn is rendered:\n" + output);
+        assertTrue(output.contains("=== parsed ===") && output.contains("tokens/s"), output);
+    }
+
+    @Test
+    void badArgumentsSayWhatIsWrong(@TempDir Path dir) throws Exception {
+        ModelCli cli = new ModelCli(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        String message = assertThrows(IllegalArgumentException.class, () -> cli.run(new String[] {"frobnicate"})).getMessage();
+        assertTrue(message.contains("frobnicate"), message);
+        message = assertThrows(IllegalArgumentException.class,
+                () -> cli.run(new String[] {"random-checkpoint", "--config", "tiny"})).getMessage();
+        assertTrue(message.contains("--out"), message);
+        Path tools = dir.resolve("tools.json");
+        Files.writeString(tools, "[{\"type\": \"function\", \"function\": {\"description\": \"no name\"}}]");
+        message = assertThrows(IllegalArgumentException.class, () -> ModelCli.readTools(tools)).getMessage();
+        assertTrue(message.contains("tools[0]"), message);
+        assertTrue(run("info", "--model", "270m").contains("268,098,176"));
+    }
+}
