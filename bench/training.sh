@@ -8,10 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 STEPS=${STEPS:-3}
 OUT=bench/results/training.md
-mvn -B -q -o -pl model-core -am test-compile -DskipTests
-mvn -B -q -o -pl model-core dependency:build-classpath -Dmdep.outputFile=target/bench.classpath >/dev/null 2>&1 \
-  || mvn -B -q -pl model-core dependency:build-classpath -Dmdep.outputFile=target/bench.classpath >/dev/null
-CP="model-core/target/test-classes:model-core/target/classes:chat-format/target/classes:$(cat model-core/target/bench.classpath)"
+# compile and write the classpath in one reactor build, so chat-format resolves to its target/classes
+mvn -B -q -o -pl model-core -am test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -DskipTests
+CP="model-core/target/test-classes:model-core/target/classes:$(cat model-core/target/bench.classpath)"
 run() { java -Xmx6g -Dai.djl.offline=true -cp "$CP" dev.tooltune.model.bench.TrainingBenchmark "$@" 2>/dev/null | grep '^|'; }
 {
   echo "# model-core training on CPU: tokens/s and peak memory"
@@ -19,7 +18,7 @@ run() { java -Xmx6g -Dai.djl.offline=true -cp "$CP" dev.tooltune.model.bench.Tra
   echo "Machine: $(lscpu | sed -n 's/^Model name: *//p') ($(nproc) cores visible, shared with other jobs), $(free -g | awk '/Mem:/{print $2}') GiB RAM;"
   echo "Java $(java -version 2>&1 | head -1 | cut -d'"' -f2), DJL 0.36 / libtorch 2.7.1 CPU, fp32. Date: $(date -u +%Y-%m-%dT%H:%MZ)."
   echo "Command: \`bench/training.sh\` (STEPS=$STEPS timed optimizer steps after one warm-up step; random weights and tokens,"
-  echo "loss on the second half of each sequence, LoRA r=16 alpha=32 on all seven projections, AdamW)."
+  echo "loss on the second half of each sequence in chunks of 32 positions, LoRA r=16 alpha=32 on all seven projections, AdamW)."
   echo
   echo "| config | method | trainable params | batch x tokens | tokens/s | s/step | peak RSS MiB | last loss | load s |"
   echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"

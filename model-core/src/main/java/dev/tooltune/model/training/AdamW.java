@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import java.util.List;
 
 /**
@@ -66,8 +67,8 @@ public final class AdamW implements AutoCloseable {
     public void zeroGradients() {
         for (NDArray parameter : parameters) {
             try (NDScope scope = new NDScope()) {
-                NDArray gradient = parameter.getGradient();
-                gradient.subi(gradient);
+                // a fill, not g - g: a skipped step may leave NaN or inf behind, and NaN - NaN is NaN
+                parameter.getGradient().set(new NDIndex("..."), 0);
             }
         }
     }

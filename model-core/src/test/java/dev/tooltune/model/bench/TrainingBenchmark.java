@@ -46,7 +46,7 @@ public final class TrainingBenchmark {
         }
         LoraConfig lora = new LoraConfig(16, 32, 0.0, Set.copyOf(LoraConfig.GEMMA_MODULES), false);
         TrainingConfig training = TrainingConfig.lora(lora).withMethod(method).withEpochs(1).withLearningRate(1e-4)
-                .withBatching(batch, 1, length, false).withSchedule(0, LearningRateSchedule.Decay.CONSTANT).withLossChunk(256);
+                .withBatching(batch, 1, length, false).withSchedule(0, LearningRateSchedule.Decay.CONSTANT).withLossChunk(32);
         long start = System.nanoTime();
         try (Gemma3Model model = Gemma3Model.random(config, 1)) {
             GemmaCausalLm lm = new GemmaCausalLm(model);

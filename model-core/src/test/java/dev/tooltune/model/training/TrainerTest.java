@@ -226,6 +226,22 @@ class TrainerTest {
     }
 
     @Test
+    void zeroingClearsNonFiniteGradientsOfASkippedStep() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            NDArray parameter = manager.create(new float[] {1, 2});
+            parameter.setRequiresGradient(true);
+            try (var collector = manager.getEngine().newGradientCollector()) {
+                collector.backward(parameter.mul(manager.create(new float[] {Float.NaN, Float.POSITIVE_INFINITY})).sum());
+            }
+            try (AdamW adam = new AdamW(manager, List.of(parameter), 0.9, 0.999, 1e-8, 0)) {
+                assertTrue(Double.isNaN(GradientClipping.clipGlobalNorm(List.of(parameter), 1.0)));
+                adam.zeroGradients();
+                assertArrayEquals(new float[] {0, 0}, parameter.getGradient().toFloatArray());
+            }
+        }
+    }
+
+    @Test
     void clippingScalesTheGlobalNorm() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray a = manager.create(new float[] {1, 1});
