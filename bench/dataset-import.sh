@@ -130,7 +130,8 @@ $TABLE
 - Tokens per example (Gemma 3, chat format): median $TOKENS_P50, max $TOKENS_MAX.
 - The service normally counts tokens in the background right after an import; here that is off
   (TOOLTUNE_DATASET_TOKENS_COUNT_AFTER_IMPORT=false) so that each phase is timed alone.
-- Peak heap: the largest heap in use (young + old generation) sampled every 100 ms by \`jstat -gc\` during the phase.
+- Peak heap: the largest heap in use (young + old generation, garbage included) sampled every 100 ms by \`jstat -gc\`
+  during the phase; the heap limit (-Xmx) is smaller than the file, so nothing holds the upload in memory.
 - Machine: $CPU, $CORES cores, $MEM RAM; PostgreSQL $PG on the same machine; $JAVA.
   Load average when the run started: $LOAD_BEFORE (other work shares the cores, so numbers on an idle machine are higher).
 - Command: \`bench/dataset-import.sh $COUNT\` (BENCH_XMX=$XMX), $(date -u +%Y-%m-%d).
