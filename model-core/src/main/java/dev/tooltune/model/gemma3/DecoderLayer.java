@@ -35,8 +35,11 @@ final class DecoderLayer {
     private final int headDim;
     private final float scaling;
     private final Double attnSoftcap;
+    /** fp32 scalar -Float.MAX_VALUE on the model's device, made once (not a host-to-device copy per layer call). */
+    private final NDArray maskFloor;
 
-    DecoderLayer(Gemma3Config config, int index, Projection[] projections, RmsNorm[] norms) {
+    DecoderLayer(Gemma3Config config, int index, Projection[] projections, RmsNorm[] norms, NDArray maskFloor) {
+        this.maskFloor = maskFloor;
         this.index = index;
         this.sliding = config.isSliding(index);
         this.q = projections[0];
@@ -108,8 +111,7 @@ final class DecoderLayer {
             scores = scores.div(cap).tanh().mul(cap);
         }
         // A finite floor instead of -inf: a query with no visible key (a padding row) gets uniform weights, not NaN.
-        NDArray floor = scope.create(-Float.MAX_VALUE);
-        scores = NDArrays.where(mask.broadcast(scores.getShape()), scores, floor);
+        scores = NDArrays.where(mask.broadcast(scores.getShape()), scores, maskFloor);
         NDArray weights = scores.softmax(-1).toType(x.getDataType(), false)
                 .reshape(b, kvHeads, groups * t, s);                                                        // [B,K,G*T,S]
         NDArray context = weights.matMul(value)                                                             // [B,K,G*T,D]

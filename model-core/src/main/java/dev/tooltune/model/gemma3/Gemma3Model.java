@@ -62,6 +62,7 @@ public final class Gemma3Model implements AutoCloseable {
         Map<String, Projection> projectionMap = new LinkedHashMap<>();
         Map<String, RmsNorm> normMap = new LinkedHashMap<>();
         List<DecoderLayer> layerList = new ArrayList<>();
+        NDArray maskFloor = manager.create(-Float.MAX_VALUE);
         for (int l = 0; l < config.numHiddenLayers(); l++) {
             String p = "model.layers." + l + ".";
             String[] projectionNames = {
@@ -82,7 +83,7 @@ public final class Gemma3Model implements AutoCloseable {
                 layerNorms[i] = new RmsNorm(name, weights.get(name), config.rmsNormEps());
                 normMap.put(name, layerNorms[i]);
             }
-            layerList.add(new DecoderLayer(config, l, slots, layerNorms));
+            layerList.add(new DecoderLayer(config, l, slots, layerNorms, maskFloor));
         }
         this.finalNorm = new RmsNorm("model.norm.weight", weights.get("model.norm.weight"), config.rmsNormEps());
         normMap.put(finalNorm.name, finalNorm);

@@ -26,9 +26,8 @@ class ModelCliTest {
 
     @Test
     void makesARandomCheckpointAndRunsAToolPromptOnIt(@TempDir Path dir) throws Exception {
-        Path tokenizer;
         try {
-            tokenizer = GemmaTokenizer.locate();
+            GemmaTokenizer.locate();
         } catch (IllegalStateException e) {
             Assumptions.abort("the Gemma tokenizer is not in the cache: " + e.getMessage());
             return;
@@ -59,9 +58,8 @@ class ModelCliTest {
         String output = run("generate", "--model", model.toString(), "--prompt", "Weather in Paris?", "--tools",
                 tools.toString(), "--max-tokens", "6");
         assertTrue(output.contains("get_weather"), "the tools are rendered into the prompt:\n" + output);
-        assertTrue(output.contains("What") || output.contains("Weather in Paris?"), output);
+        assertTrue(output.contains("Weather in Paris?<end_of_turn>"), "the user turn is rendered:\n" + output);
         assertTrue(output.contains("=== parsed ===") && output.contains("tokens/s"), output);
-        assertTrue(tokenizer.toString().length() > 0);
     }
 
     @Test

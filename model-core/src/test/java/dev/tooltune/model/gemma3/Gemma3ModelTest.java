@@ -265,7 +265,7 @@ class Gemma3ModelTest {
         assertEquals(5 * 7, projections.size());
         assertEquals("model.layers.0.self_attn.q_proj", projections.keySet().iterator().next());
         assertTrue(projections.containsKey("model.layers.4.mlp.down_proj"));
-        assertEquals(32 * 8 / 2, 0 + 128); // q_proj is [heads*headDim, hidden] = [32, 32]
+        // q_proj is [heads * headDim, hidden] = [32, 32]; k_proj [kvHeads * headDim, hidden] = [16, 32]
         assertEquals(32, projections.get("model.layers.0.self_attn.q_proj").get().outFeatures());
         assertEquals(16, projections.get("model.layers.0.self_attn.k_proj").get().outFeatures());
         Map<String, NDArray> parameters = model.parameters();
