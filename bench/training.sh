@@ -10,8 +10,9 @@ STEPS=${STEPS:-3}
 OUT=bench/results/training.md
 # compile and write the classpath in one reactor build, so chat-format resolves to its target/classes
 mvn -B -q -o -pl model-core -am test-compile dependency:build-classpath -Dmdep.outputFile=target/bench.classpath -DskipTests
+mkdir -p target
 CP="model-core/target/test-classes:model-core/target/classes:$(cat model-core/target/bench.classpath)"
-run() { java -Xmx6g -Dai.djl.offline=true -cp "$CP" dev.tooltune.model.bench.TrainingBenchmark "$@" 2>/dev/null | grep '^|'; }
+run() { java -Xmx6g -Dai.djl.offline=true -cp "$CP" dev.tooltune.model.bench.TrainingBenchmark "$@" 2>"target/bench-$1-$2.err" | grep "^|" || echo "| $1 | $2 | failed: see target/bench-$1-$2.err | | | | | | |"; }
 {
   echo "# model-core training on CPU: tokens/s and peak memory"
   echo
