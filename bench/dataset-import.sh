@@ -48,6 +48,7 @@ QUARKUS_HTTP_PORT="$PORT" \
 QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DB?reWriteBatchedInserts=true" \
 QUARKUS_DATASOURCE_USERNAME="$PGUSER" \
 QUARKUS_LOG_LEVEL=WARN \
+TOOLTUNE_DATASET_TOKENS_COUNT_AFTER_IMPORT=false \
   java "-Xmx$XMX" -XX:+UseG1GC -jar "$APP/quarkus-run.jar" >"$WORK/service.log" 2>&1 &
 SERVICE_PID=$!
 for _ in $(seq 1 240); do
@@ -65,6 +66,7 @@ phase_peak_mb() { # lines of heap.log from line $1 to the end
 }
 now() { date +%s.%N; }
 
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 DATASET=$(curl -fs -H 'Content-Type: application/json' -d '{"name":"bench"}' "http://127.0.0.1:$PORT/datasets" | sed 's/.*"id":\([0-9]*\).*/\1/')
 
 sleep 0.5
@@ -93,7 +95,7 @@ if cmp -s "$WORK/examples.jsonl" "$WORK/export.jsonl"; then ROUND_TRIP="identica
 
 MARK=$(($(wc -l <"$WORK/heap.log") + 1))
 START=$(now)
-curl -fs -o "$WORK/stats.json" "http://127.0.0.1:$PORT/datasets/$DATASET/versions/1/stats"
+curl -fs -o "$WORK/stats.json" "http://127.0.0.1:$PORT/datasets/$DATASET/versions/1/stats?waitForTokens=true"
 END=$(now)
 STATS_S=$(echo "$END - $START" | bc -l)
 sleep 0.3
@@ -114,7 +116,7 @@ TABLE=$(cat <<TABLE
 |---|---:|---:|---:|---:|---:|
 | import (strict, upload + validate + store) | $STORED | $(printf %.1f "$IMPORT_S") | $(rate "$STORED" "$IMPORT_S") | $(printf %.1f "$(echo "$MB / $IMPORT_S" | bc -l)") | $IMPORT_PEAK |
 | export (streamed JSONL) | $EXPORTED | $(printf %.1f "$EXPORT_S") | $(rate "$EXPORTED" "$EXPORT_S") | $(printf %.1f "$(echo "$MB / $EXPORT_S" | bc -l)") | $EXPORT_PEAK |
-| statistics, first call (Gemma 3 token counts) | $STORED | $(printf %.1f "$STATS_S") | $(rate "$STORED" "$STATS_S") | | $STATS_PEAK |
+| statistics, first call (counts Gemma 3 tokens of every example) | $STORED | $(printf %.1f "$STATS_S") | $(rate "$STORED" "$STATS_S") | | $STATS_PEAK |
 TABLE
 )
 
@@ -126,8 +128,12 @@ $TABLE
 - File: $COUNT examples from \`SampleDataGenerator\` (seed 42), $(printf %.1f "$MB") MiB; $DUPLICATES exact duplicates reported (stored, strict mode keeps them).
 - Export: $EXPORTED lines, $ROUND_TRIP.
 - Tokens per example (Gemma 3, chat format): median $TOKENS_P50, max $TOKENS_MAX.
-- Peak heap: the largest heap in use (young + old generation) sampled every 100 ms by \`jstat -gc\` during the phase.
+- The service normally counts tokens in the background right after an import; here that is off
+  (TOOLTUNE_DATASET_TOKENS_COUNT_AFTER_IMPORT=false) so that each phase is timed alone.
+- Peak heap: the largest heap in use (young + old generation, garbage included) sampled every 100 ms by \`jstat -gc\`
+  during the phase; the heap limit (-Xmx) is smaller than the file, so nothing holds the upload in memory.
 - Machine: $CPU, $CORES cores, $MEM RAM; PostgreSQL $PG on the same machine; $JAVA.
+  Load average when the run started: $LOAD_BEFORE (other work shares the cores, so numbers on an idle machine are higher).
 - Command: \`bench/dataset-import.sh $COUNT\` (BENCH_XMX=$XMX), $(date -u +%Y-%m-%d).
 REPORT
 )

@@ -175,6 +175,13 @@ class ImportResourceTest {
         assertEquals("SUCCEEDED", status.getString("state"));
         assertEquals(3000, status.getInt("examplesStored"));
         given().get("/datasets/" + dataset + "/imports").then().body("[0].id", equalTo((int) job));
+
+        // More token counts missing than statistics count while the client waits: they are counted in the
+        // background and the answer says how many are pending.
+        JsonPath stats = given().get("/datasets/" + dataset + "/versions/1/stats").then().statusCode(200).extract().jsonPath();
+        assertEquals(3000, stats.getInt("examples"));
+        assertEquals(3000, stats.getInt("tokens.pending") + stats.getInt("tokens.counted"));
+        assertTrue(stats.getInt("tokens.pending") > 0, stats.prettify());
     }
 
     @Test

@@ -140,6 +140,16 @@ class VersionsAndExamplesTest {
     }
 
     @Test
+    void apiIsDocumentedWithOpenApiAndReportsHealth() {
+        given().get("/q/openapi?format=json").then().statusCode(200)
+                .body("paths", org.hamcrest.Matchers.hasKey("/datasets/{datasetId}/imports"))
+                .body("paths", org.hamcrest.Matchers.hasKey("/datasets/{datasetId}/versions/{version}/export"))
+                .body("paths", org.hamcrest.Matchers.hasKey("/datasets/{datasetId}/versions/{version}/examples/{exampleId}"))
+                .body("paths", org.hamcrest.Matchers.hasKey("/imports/{importId}"));
+        given().get("/q/health/ready").then().statusCode(200).body("status", equalTo("UP"));
+    }
+
+    @Test
     void datasetNamesAreValidatedAndUnique() {
         given().contentType(ContentType.JSON).body("{\"name\":\"\"}").post("/datasets").then().statusCode(400);
         given().contentType(ContentType.JSON).body("{\"name\":\"has space\"}").post("/datasets").then().statusCode(400);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tooltune.chat.ChatJson;
 import dev.tooltune.chat.ToolCall;
 import dev.tooltune.chat.ToolDefinition;
+import dev.tooltune.chat.toolcall.ParsedAssistantMessage;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -43,6 +44,20 @@ public final class ToolCallScorer {
     }
 
     public static ExampleScore score(List<ToolCall> expected, List<ToolCall> predicted, List<ToolDefinition> tools) {
+        return score(expected, predicted, 0, tools);
+    }
+
+    /** Scores a parsed generation: its valid calls, and the call blocks the parser had to reject. */
+    public static ExampleScore score(List<ToolCall> expected, ParsedAssistantMessage parsed, List<ToolDefinition> tools) {
+        return score(expected, parsed.toolCalls(), parsed.invalidToolCalls().size(), tools);
+    }
+
+    /**
+     * @param malformedCalls call blocks in the output that did not even parse into a call; they count as
+     *                       predicted calls with invalid JSON, and make an exact match impossible
+     */
+    public static ExampleScore score(List<ToolCall> expected, List<ToolCall> predicted, int malformedCalls,
+            List<ToolDefinition> tools) {
         expected = expected == null ? List.of() : expected;
         predicted = predicted == null ? List.of() : predicted;
         Map<String, JsonNode> schemas = new HashMap<>();
@@ -84,15 +99,18 @@ public final class ToolCallScorer {
         }
         int matched = maximumMatching(compatible, predicted.size());
         boolean namesMatch = sortedNames(expected).equals(sortedNames(predicted));
-        boolean exact = matched == expected.size() && predicted.size() == expected.size();
+        boolean exact = matched == expected.size() && predicted.size() == expected.size() && malformedCalls == 0;
         if (exact) {
             firstMismatch = null;
+        } else if (firstMismatch == null && malformedCalls > 0) {
+            firstMismatch = malformedCalls + " malformed call block(s)";
         } else if (firstMismatch == null) {
             firstMismatch = predicted.size() > expected.size()
                     ? (expected.isEmpty() ? "a call where none was expected" : "extra calls: " + (predicted.size() - expected.size()))
                     : "calls could not be matched one to one";
         }
-        return new ExampleScore(expected.size(), predicted.size(), valid, matched, namesMatch, exact, firstMismatch);
+        return new ExampleScore(expected.size(), predicted.size() + malformedCalls, valid, matched,
+                namesMatch && malformedCalls == 0, exact, firstMismatch);
     }
 
     private static boolean anyTrue(boolean[] row) {

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tooltune.chat.ChatJson;
 import dev.tooltune.chat.ToolCall;
 import dev.tooltune.chat.ToolDefinition;
+import dev.tooltune.chat.toolcall.InvalidToolCall;
+import dev.tooltune.chat.toolcall.ParsedAssistantMessage;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -112,6 +114,19 @@ class ToolCallScorerTest {
         assertEquals(3, metrics.expectedCalls());
         assertEquals(4, metrics.predictedCalls());
         assertEquals("a call where none was expected", scores.get(4).mismatch());
+    }
+
+    @Test
+    void parsedGenerationsCountMalformedBlocksAsInvalidCalls() {
+        List<ToolCall> weather = List.of(ToolCall.of("a", "get_weather", "{\"city\":\"Paris\"}"));
+        ParsedAssistantMessage parsed = new ParsedAssistantMessage("", weather,
+                List.of(new InvalidToolCall(1, "{\"name\": \"get_weather\", \"arguments\": {", "unterminated JSON")), false);
+        ToolCallScorer.ExampleScore score = ToolCallScorer.score(weather, parsed, TOOLS);
+        assertFalse(score.exactMatch());
+        assertEquals(2, score.predictedCalls());
+        assertEquals(1, score.validJsonCalls());
+        assertEquals(1, score.matchedCalls());
+        assertEquals("1 malformed call block(s)", score.mismatch());
     }
 
     static JsonNode json(String text) {

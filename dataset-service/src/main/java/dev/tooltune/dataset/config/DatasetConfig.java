@@ -13,6 +13,14 @@ public interface DatasetConfig {
     @WithName("import")
     Importing importing();
 
+    Tokens tokens();
+
+    interface Tokens {
+        /** Count the Gemma 3 tokens of a new version's examples in the background right after its import. */
+        @WithDefault("true")
+        boolean countAfterImport();
+    }
+
     interface Limits {
         /** Longest accepted JSONL line (one example), in bytes. */
         @WithDefault("1048576")

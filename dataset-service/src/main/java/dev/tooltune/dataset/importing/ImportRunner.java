@@ -6,6 +6,7 @@ import dev.tooltune.chat.importing.ImportFormat;
 import dev.tooltune.chat.importing.ImportProblem;
 import dev.tooltune.chat.importing.JsonlReader;
 import dev.tooltune.dataset.config.DatasetConfig;
+import dev.tooltune.dataset.statistics.TokenCounts;
 import dev.tooltune.dataset.validation.ExampleValidator;
 import dev.tooltune.dataset.validation.PreparedExample;
 import io.agroal.api.AgroalDataSource;
@@ -62,6 +63,9 @@ public class ImportRunner {
 
     @Inject
     DatasetConfig config;
+
+    @Inject
+    TokenCounts tokenCounts;
 
     private ExecutorService workers;
     /** Shared by all running imports: the CPU-bound part of an import, spread over the cores. */
@@ -238,6 +242,9 @@ public class ImportRunner {
                 writeResult(connection, job.id, ImportJob.State.SUCCEEDED, number, progress,
                         "stored " + progress.examplesStored + " example(s) as version " + number);
                 connection.commit();
+                if (config.tokens().countAfterImport()) {
+                    tokenCounts.schedule(versionId);
+                }
                 return new Outcome(ImportJob.State.SUCCEEDED, number, progress);
             } catch (IOException | SQLException | InterruptedException | RuntimeException e) {
                 connection.rollback();

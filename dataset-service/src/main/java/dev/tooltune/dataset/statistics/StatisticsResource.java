@@ -22,12 +22,17 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import jakarta.ws.rs.DefaultValue;
+import org.eclipse.microprofile.openapi.annotations.parameters.Parameter;
 import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestQuery;
 
 @Path("/datasets/{datasetId}/versions/{version}/stats")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Statistics")
 public class StatisticsResource {
+    /** Up to this many missing token counts are counted before answering (a few seconds); more run in the background. */
+    private static final long COUNT_WHILE_WAITING = 2000;
     private static final String MEMBERS = " from version_example ve join example e on e.id = ve.example_id where ve.version_id = ?";
 
     @Inject
@@ -38,8 +43,12 @@ public class StatisticsResource {
 
     @GET
     @Operation(summary = "Examples, calls per tool, messages per example and a Gemma 3 token-length histogram",
-            description = "Token counts are computed on the first request for a version (a few seconds per 10,000 examples) and stored.")
-    public VersionStatistics get(@RestPath long datasetId, @RestPath String version) {
+            description = "Token counts are computed once per example and stored: in the background after an import, or here "
+                    + "when few are missing. While counting is under way, tokens.pending says how many are not counted yet "
+                    + "(the token figures then cover the counted ones); waitForTokens=true waits for all.")
+    public VersionStatistics get(@RestPath long datasetId, @RestPath String version,
+                                 @Parameter(description = "count all missing token lengths before answering, however long it takes")
+                                 @RestQuery @DefaultValue("false") boolean waitForTokens) {
         DatasetVersion found = QuarkusTransaction.requiringNew().call(() -> Versions.require(datasetId, version));
         try (Connection connection = dataSource.getConnection()) {
             long examples;
@@ -94,16 +103,22 @@ public class StatisticsResource {
             VersionStatistics.Messages messages = new VersionStatistics.Messages(totalMessages, minMessages, maxMessages,
                     examples == 0 ? 0 : (double) totalMessages / examples, perExample);
             VersionStatistics.ToolCalls calls = new VersionStatistics.ToolCalls(totalCalls, withCalls, examples - withCalls, parallel, perTool);
-            return new VersionStatistics(found.number, examples, valid, examples - valid, messages, calls, tokens(connection, found.id, examples));
+            return new VersionStatistics(found.number, examples, valid, examples - valid, messages, calls, tokens(connection, found.id, examples, waitForTokens));
         } catch (SQLException e) {
             throw new ApiException(500, "statistics failed: " + e.getMessage(), null);
         }
     }
 
-    private VersionStatistics.Tokens tokens(Connection connection, long versionId, long examples) throws SQLException {
-        tokenCounts.fillMissing(versionId);
+    private VersionStatistics.Tokens tokens(Connection connection, long versionId, long examples, boolean wait) throws SQLException {
         if (tokenCounts.tokenizer() == null) {
-            return new VersionStatistics.Tokens("gemma3", tokenCounts.unavailableReason(), 0, 0, 0, 0, 0, 0, 0, 0, List.of());
+            return new VersionStatistics.Tokens("gemma3", tokenCounts.unavailableReason(), 0, 0, 0, 0, 0, 0, 0, 0, 0, List.of());
+        }
+        long missing = tokenCounts.missing(versionId);
+        if (missing > 0 && (wait || missing <= COUNT_WHILE_WAITING)) {
+            tokenCounts.fillMissing(versionId);
+            missing = 0;
+        } else if (missing > 0) {
+            tokenCounts.schedule(versionId);
         }
         int[] counts = new int[(int) examples];
         int n = 0;
@@ -138,7 +153,7 @@ public class StatisticsResource {
                 to *= 2;
             }
         }
-        return new VersionStatistics.Tokens("gemma3", null, n, total,
+        return new VersionStatistics.Tokens("gemma3", null, n, missing, total,
                 n == 0 ? 0 : sorted[0], n == 0 ? 0 : sorted[n - 1], n == 0 ? 0 : (double) total / n,
                 percentile(sorted, 0.50), percentile(sorted, 0.90), percentile(sorted, 0.99), histogram);
     }

@@ -22,9 +22,10 @@ public record VersionStatistics(
 
     /**
      * Gemma 3 tokens per example in Gemma's chat format; {@code unavailable} says why when the tokenizer could not
-     * be loaded (then the other fields are empty). Histogram buckets are [from, to) in powers of two.
+     * be loaded (then the other fields are empty); {@code pending} examples are still being counted in the
+     * background. Histogram buckets are [from, to) in powers of two.
      */
-    public record Tokens(String tokenizer, String unavailable, long counted, long total, int min, int max, double mean,
+    public record Tokens(String tokenizer, String unavailable, long counted, long pending, long total, int min, int max, double mean,
                          int p50, int p90, int p99, List<Bucket> histogram) {}
 
     public record Bucket(int from, int to, long examples) {}

@@ -1,7 +1,7 @@
 package dev.tooltune.model.lora;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.norm.Dropout;
 import dev.tooltune.model.layers.Linear;
 
@@ -33,17 +33,13 @@ public final class LoraLinear implements Linear {
 
     @Override
     public NDArray forward(NDArray x, boolean training) {
-        // x [..., in] -> [..., out]
-        NDArray y = base.forward(x, training);
-        try (NDScope scope = new NDScope()) {
-            NDArray input = training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
-            NDArray update = input.matMul(loraA.transpose()).matMul(loraB.transpose()).mul(scaling); // [..., out]
-            NDArray out = y.add(update);
-            NDScope.unregister(out);
-            return out;
-        } finally {
-            y.close();
-        }
+        // x [..., in] -> [..., out]. The scaling is a libtorch-owned scalar on purpose: DJL's mul(Number) wraps the
+        // number in a tensor over a Java buffer and closes it at once, while autograd keeps it for backward; a GC
+        // in between frees that buffer and backward reads garbage (see LoraLinearTest).
+        NDArray input = training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
+        NDArray factor = x.getManager().full(new Shape(), scaling, x.getDataType());
+        NDArray update = input.matMul(loraA.transpose()).matMul(loraB.transpose()).mul(factor); // [..., out]
+        return base.forward(x, training).add(update);
     }
 
     /** The dense update this adapter adds to the base weight: {@code scaling * B A}, [out, in]. */

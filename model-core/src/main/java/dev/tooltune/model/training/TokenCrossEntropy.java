@@ -47,7 +47,7 @@ public final class TokenCrossEntropy {
                 int end = Math.min(selection.count, start + chunk);
                 NDArray loss = chunkLoss(detached.get(start + ":" + end), selection, start, end, outputEmbedding, softcap);
                 total += scalar(loss);
-                collector.backward(loss.div(normaliser));
+                collector.backward(loss.div(scalar(loss, normaliser)));
             }
             // one pass through the model: d(sum(gathered * g)) / d(gathered) = g
             collector.backward(gathered.mul(detached.getGradient()).sum());
@@ -77,12 +77,31 @@ public final class TokenCrossEntropy {
     private static NDArray chunkLoss(NDArray hidden, Selection selection, int start, int end, NDArray embedding, double softcap) {
         NDArray logits = hidden.matMul(embedding.transpose());                            // [c, V]
         if (softcap > 0) {
-            logits = logits.div(softcap).tanh().mul(softcap);
+            logits = logits.div(scalar(logits, softcap)).tanh().mul(scalar(logits, softcap));
         }
         NDArray logProbabilities = logits.logSoftmax(1);                                  // [c, V]
         NDArray targets = selection.targets.get(start + ":" + end).reshape(end - start, 1);
         NDArray picked = logProbabilities.gather(targets, 1).reshape(end - start);        // [c]
         return picked.mul(selection.weights.get(start + ":" + end)).sum().neg();
+    }
+
+    /**
+     * A libtorch-owned scalar for arithmetic on tensors that carry gradients: DJL's div(Number) / mul(Number)
+     * back the number with a Java buffer that it closes right away, while autograd keeps it for backward.
+     */
+    static NDArray scalar(NDArray like, double value) {
+        return like.getManager().full(new Shape(), (float) value, like.getDataType());
+    }
+
+    /**
+     * A libtorch-owned copy of an array made from Java data. DJL wraps Java data in a tensor over a direct
+     * buffer (from_blob) that lives only as long as the Java object, while autograd may keep the tensor
+     * (gather and index save their indices) until backward.
+     */
+    static NDArray owned(NDArray fromJava) {
+        NDArray copy = fromJava.duplicate();
+        fromJava.close();
+        return copy;
     }
 
     private static double scalar(NDArray value) {
@@ -113,7 +132,7 @@ public final class TokenCrossEntropy {
         if (count == 0) {
             return new Selection(0, null, null, null);
         }
-        return new Selection(count, manager.create(indices), manager.create(targets),
-                manager.create(weights, new Shape(count)).toType(DataType.FLOAT32, false));
+        return new Selection(count, owned(manager.create(indices)), owned(manager.create(targets)),
+                owned(manager.create(weights, new Shape(count))));
     }
 }

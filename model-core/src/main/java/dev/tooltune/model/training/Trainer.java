@@ -132,6 +132,7 @@ public final class Trainer implements AutoCloseable {
         double lastEval = Double.NaN;
         long tokens = 0;
         long startStep = step;
+        int skippedSteps = 0;
         int cachedEpoch = -1;
         List<Batch> batches = List.of();
         while (step < totalSteps) {
@@ -141,7 +142,7 @@ public final class Trainer implements AutoCloseable {
                     listener.onCheckpoint(step, lastCheckpoint);
                 }
                 return new TrainingResult(TrainingResult.Status.CANCELLED, step, lastLoss, lastEval, truncation,
-                        lastCheckpoint, Duration.ofNanos(System.nanoTime() - start));
+                        lastCheckpoint, Duration.ofNanos(System.nanoTime() - start), skippedSteps);
             }
             int epoch = (int) (step / stepsPerEpoch);
             if (epoch != cachedEpoch) {
@@ -168,7 +169,12 @@ public final class Trainer implements AutoCloseable {
             }
             double gradientNorm = GradientClipping.clipGlobalNorm(parameters, config.maxGradNorm());
             double learningRate = schedule.at(step);
-            optimizer.step(learningRate);
+            if (Double.isFinite(gradientNorm) && Double.isFinite(lossSum)) {
+                optimizer.step(learningRate);
+            } else {
+                // one bad batch must not poison the weights: the update is skipped and counted, as AMP does
+                skippedSteps++;
+            }
             optimizer.zeroGradients();
             step++;
             lastLoss = lossSum / normaliser;
@@ -188,7 +194,7 @@ public final class Trainer implements AutoCloseable {
             }
         }
         return new TrainingResult(TrainingResult.Status.COMPLETED, step, lastLoss, lastEval, truncation, lastCheckpoint,
-                Duration.ofNanos(System.nanoTime() - start));
+                Duration.ofNanos(System.nanoTime() - start), skippedSteps);
     }
 
     /** Mean weighted loss per trained token over the eval set (padded batches, no gradients, no dropout). */
@@ -214,9 +220,9 @@ public final class Trainer implements AutoCloseable {
 
     private NDArray forward(NDManager scratch, Batch batch, boolean training) {
         Shape shape = new Shape(batch.rows(), batch.length());
-        NDArray ids = scratch.create(batch.inputIds(), shape);
-        NDArray positions = scratch.create(batch.positions(), shape);
-        NDArray segments = scratch.create(batch.segmentIds(), shape);
+        NDArray ids = TokenCrossEntropy.owned(scratch.create(batch.inputIds(), shape));
+        NDArray positions = TokenCrossEntropy.owned(scratch.create(batch.positions(), shape));
+        NDArray segments = TokenCrossEntropy.owned(scratch.create(batch.segmentIds(), shape));
         return model.hiddenStates(ids, positions, segments, training);
     }
 

@@ -11,10 +11,11 @@ import java.time.Duration;
  * @param lastLoss      the loss of the last step (NaN if none ran)
  * @param lastEvalLoss  the last eval loss (NaN without eval data)
  * @param checkpoint    the last checkpoint written, or null
+ * @param skippedSteps  optimizer steps whose loss or gradient was not finite, so no update was made
  */
 public record TrainingResult(
         Status status, long steps, double lastLoss, double lastEvalLoss, TruncationReport truncation, Path checkpoint,
-        Duration duration) {
+        Duration duration, int skippedSteps) {
 
     public enum Status { COMPLETED, CANCELLED }
 }

@@ -76,6 +76,39 @@ class LoraLinearTest {
         }
     }
 
+    /**
+     * Regression: DJL backs mul(Number)'s scalar with a Java buffer; if a layer closed it before backward, a GC
+     * in between freed memory autograd still read, and gradients came out as garbage or NaN.
+     */
+    @Test
+    void gradientsSurviveGarbageCollectionBetweenForwardAndBackward() throws InterruptedException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Dense q = new Dense(manager.randomNormal(new Shape(8, 16)));
+            List<Projection> projections = List.of(new Projection("model.layers.0.self_attn.q_proj", q));
+            try (LoraAdapter adapter = LoraAdapter.create(manager, LoraConfig.of(4, 8, "q"), projections, 3)) {
+                LoraLinear lora = adapter.layers().get("model.layers.0.self_attn.q_proj");
+                lora.loraB().set(manager.randomNormal(new Shape(8, 4)).toFloatArray());
+                adapter.attach();
+                adapter.requireGradients();
+                NDArray x = manager.randomNormal(new Shape(3, 16));
+                try (NDManager step = manager.newSubManager();
+                        GradientCollector collector = manager.getEngine().newGradientCollector()) {
+                    NDArray input = x.duplicate();
+                    input.attach(step);
+                    NDArray y = projections.get(0).get().forward(input, true).sum();
+                    for (int i = 0; i < 3; i++) {
+                        System.gc();
+                        Thread.sleep(20);
+                    }
+                    collector.backward(y);
+                }
+                NDArray expected = x.matMul(lora.loraA().transpose()).sum(new int[] {0}).mul(2.0).broadcast(new Shape(8, 4));
+                assertTrue(expected.allClose(lora.loraB().getGradient(), 1e-4, 1e-4, false),
+                        "B gradient after GC: " + java.util.Arrays.toString(lora.loraB().getGradient().toFloatArray()) + " expected " + java.util.Arrays.toString(expected.toFloatArray()));
+            }
+        }
+    }
+
     @Test
     void outputIsBasePlusScaledLowRankUpdateAndOnlyAdapterGetsGradients() {
         try (NDManager manager = NDManager.newBaseManager()) {

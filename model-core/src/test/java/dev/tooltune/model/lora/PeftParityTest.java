@@ -84,6 +84,42 @@ class PeftParityTest {
         }
     }
 
+    /**
+     * Writes what the reverse check needs (bench/results/peft-reverse-check.md): an adapter made and saved by
+     * model-core (rsLoRA, a subset of modules, non-zero B) and the Java logits of the `batch` case with it, under
+     * target/peft-check/. check_java_adapter.py then loads the adapter with PEFT and compares.
+     */
+    @Test
+    void exportsAJavaAdapterAndItsLogitsForThePeftCheck() throws Exception {
+        Path out = Path.of("target/peft-check");
+        try (NDManager manager = NDManager.newBaseManager();
+                Gemma3Model model = Gemma3Model.load(PARITY.resolve("tiny"))) {
+            List<Projection> projections = new ArrayList<>(model.projections().values());
+            LoraConfig config = new LoraConfig(6, 12, 0.0, Set.of("q_proj", "v_proj", "o_proj", "gate_proj", "down_proj"), true);
+            try (LoraAdapter adapter = LoraAdapter.create(model.manager(), config, projections, 2026)) {
+                java.util.Random random = new java.util.Random(17);
+                for (LoraLinear layer : adapter.layers().values()) {
+                    float[] b = new float[(int) layer.loraB().size()];
+                    for (int i = 0; i < b.length; i++) {
+                        b[i] = (float) (random.nextGaussian() * 0.1);
+                    }
+                    layer.loraB().set(b);
+                }
+                adapter.attach();
+                NDArray logits = batchLogits(manager, model);
+                PeftAdapterFiles.save(adapter, out.resolve("adapter"), "model-core/src/test/resources/parity/tiny");
+                dev.tooltune.model.checkpoint.SafetensorsWriter.write(out.resolve("java_logits.safetensors"),
+                        java.util.Map.of("logits", logits));
+                adapter.detach();
+                assertTrue(relativeError(manager, batchLogits(manager, model), logits) > 0.05, "the adapter changes the logits");
+            }
+            try (LoraAdapter reloaded = PeftAdapterFiles.load(out.resolve("adapter"), model.manager(), projections)) {
+                assertEquals(12 / Math.sqrt(6), reloaded.config().scaling(), 1e-9);
+                assertEquals(30, reloaded.layers().size());
+            }
+        }
+    }
+
     @Test
     void unsupportedPeftFeaturesAreRefusedByName(@TempDir Path directory) throws Exception {
         Files.createDirectories(directory);
