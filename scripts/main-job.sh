@@ -8,8 +8,8 @@
 # A tiny random model learns only what it is shown: this proves the pipeline, not answer quality.
 #
 # Settings (environment): PGHOST/PGPORT/PGUSER (127.0.0.1, 5432, postgres), MAIN_JOB_DB (tooltune),
-#   DATASET_SERVICE_PORT (18081), MAIN_JOB_WORK (a new temp dir), MAIN_JOB_EXAMPLES (the 4 shortest training
-#   examples are trained on), MAIN_JOB_EPOCHS (40), MAIN_JOB_RANK (16), MAIN_JOB_LR (2e-2), MAIN_JOB_METHOD (lora; or qlora).
+#   DATASET_SERVICE_PORT (18081), MAIN_JOB_WORK (a new temp dir), MAIN_JOB_EXAMPLES (the 2 shortest training
+#   examples with a tool call are trained on), MAIN_JOB_EPOCHS (20), MAIN_JOB_RANK (16), MAIN_JOB_LR (2e-2), MAIN_JOB_METHOD (lora; or qlora).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$PWD"
@@ -19,8 +19,8 @@ DB="${MAIN_JOB_DB:-tooltune}"
 PORT="${DATASET_SERVICE_PORT:-18081}"
 WORK="${MAIN_JOB_WORK:-$(mktemp -d -t tooltune-main-job.XXXXXX)}"
 mkdir -p "$WORK"
-EXAMPLES="${MAIN_JOB_EXAMPLES:-4}"
-EPOCHS="${MAIN_JOB_EPOCHS:-40}"
+EXAMPLES="${MAIN_JOB_EXAMPLES:-2}"
+EPOCHS="${MAIN_JOB_EPOCHS:-20}"
 RANK="${MAIN_JOB_RANK:-16}"
 LR="${MAIN_JOB_LR:-2e-2}"
 METHOD="${MAIN_JOB_METHOD:-lora}"
@@ -72,8 +72,8 @@ echo "split (seed 42, 10% eval): $(json train <<<"$split") train, $(json eval <<
 curl -sf "$S/datasets/$ID/versions/$VERSION/export?split=train&seed=42&evalRatio=0.1" -o "$WORK/train.jsonl"
 curl -sf "$S/datasets/$ID/versions/$VERSION/export?split=eval&seed=42&evalRatio=0.1" -o "$WORK/eval.jsonl"
 echo "exported $(wc -l <"$WORK/train.jsonl") training and $(wc -l <"$WORK/eval.jsonl") eval examples to $WORK"
-# The shortest conversations (fewest bytes, so fewest tokens): a CPU learns them in minutes.
-awk '{ print length($0) "\t" NR }' "$WORK/train.jsonl" | sort -n | head -n "$EXAMPLES" | cut -f2 | sort -n \
+# The shortest conversations with a tool call (fewest bytes, so fewest tokens): a CPU learns them in minutes.
+awk 'index($0, "\"tool_calls\"") { print length($0) "\t" NR }' "$WORK/train.jsonl" | sort -n | head -n "$EXAMPLES" | cut -f2 | sort -n \
   | while read -r n; do sed -n "${n}p" "$WORK/train.jsonl"; done >"$WORK/train-subset.jsonl"
 
 say "3/5 a tiny random Gemma 3 checkpoint with the real tokenizer"
