@@ -1,5 +1,6 @@
 package dev.tooltune.dataset.version;
 
+import dev.tooltune.dataset.example.StoredExample;
 import dev.tooltune.dataset.validation.PreparedExample;
 import io.quarkus.hibernate.orm.panache.Panache;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -26,19 +27,18 @@ public class VersionEditor {
                 base.exampleCount, base.invalidCount - (oldValid ? 0 : 1) + (newValid ? 0 : 1));
         copyMembersExcept(em, base.id, version.id, position);
         long newId = ((Number) em.createNativeQuery("select nextval(pg_get_serial_sequence('example', 'id'))").getSingleResult()).longValue();
-        em.createNativeQuery("""
-                insert into example (id, dataset_id, body, content_hash, called_tools, message_count, call_count, valid, problems)
-                values (:id, :dataset, :body, :hash, cast(:tools as jsonb), :messages, :calls, :valid, cast(nullif(:problems, '') as jsonb))""")
-                .setParameter("id", newId)
-                .setParameter("dataset", base.datasetId)
-                .setParameter("body", replacement.body())
-                .setParameter("hash", replacement.contentHash())
-                .setParameter("tools", replacement.calledTools())
-                .setParameter("messages", replacement.messageCount())
-                .setParameter("calls", replacement.callCount())
-                .setParameter("valid", newValid)
-                .setParameter("problems", problemsJson == null ? "" : problemsJson)
-                .executeUpdate();
+        StoredExample example = new StoredExample();
+        example.id = newId;
+        example.datasetId = base.datasetId;
+        example.body = replacement.body();
+        example.contentHash = replacement.contentHash();
+        example.calledTools = replacement.calledTools();
+        example.messageCount = replacement.messageCount();
+        example.callCount = replacement.callCount();
+        example.valid = newValid;
+        example.problems = problemsJson;
+        example.persist();
+        em.flush();
         em.createNativeQuery("insert into version_example (version_id, position, example_id) values (:v, :p, :e)")
                 .setParameter("v", version.id).setParameter("p", position).setParameter("e", newId)
                 .executeUpdate();
