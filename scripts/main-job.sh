@@ -9,7 +9,7 @@
 #
 # Settings (environment): PGHOST/PGPORT/PGUSER (127.0.0.1, 5432, postgres), MAIN_JOB_DB (tooltune),
 #   DATASET_SERVICE_PORT (18081), MAIN_JOB_WORK (a new temp dir), MAIN_JOB_EXAMPLES (the 2 shortest training
-#   examples with a tool call are trained on), MAIN_JOB_EPOCHS (20), MAIN_JOB_RANK (16), MAIN_JOB_LR (2e-2), MAIN_JOB_METHOD (lora; or qlora).
+#   examples with a tool call are trained on), MAIN_JOB_EPOCHS (40), MAIN_JOB_RANK (16), MAIN_JOB_LR (2e-2), MAIN_JOB_METHOD (lora; or qlora).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$PWD"
@@ -20,7 +20,7 @@ PORT="${DATASET_SERVICE_PORT:-18081}"
 WORK="${MAIN_JOB_WORK:-$(mktemp -d -t tooltune-main-job.XXXXXX)}"
 mkdir -p "$WORK"
 EXAMPLES="${MAIN_JOB_EXAMPLES:-2}"
-EPOCHS="${MAIN_JOB_EPOCHS:-20}"
+EPOCHS="${MAIN_JOB_EPOCHS:-40}"
 RANK="${MAIN_JOB_RANK:-16}"
 LR="${MAIN_JOB_LR:-2e-2}"
 METHOD="${MAIN_JOB_METHOD:-lora}"

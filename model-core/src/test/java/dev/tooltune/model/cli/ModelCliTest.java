@@ -24,15 +24,8 @@ class ModelCliTest {
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
-    @Test
-    void makesARandomCheckpointAndRunsAToolPromptOnIt(@TempDir Path dir) throws Exception {
-        try {
-            GemmaTokenizer.locate();
-        } catch (IllegalStateException e) {
-            Assumptions.abort("the Gemma tokenizer is not in the cache: " + e.getMessage());
-            return;
-        }
-        // The real vocabulary (the prompt is tokenized for real) on a very small body.
+    /** The real vocabulary (prompts are tokenized for real) on a very small body. */
+    static Path smallConfig(Path dir) {
         Gemma3Config.Builder b = Gemma3Config.preset("tiny").toBuilder();
         b.hiddenSize = 16;
         b.intermediateSize = 32;
@@ -44,6 +37,18 @@ class ModelCliTest {
         b.queryPreAttnScalar = 8;
         Path config = dir.resolve("small.json");
         b.build().write(config);
+        return config;
+    }
+
+    @Test
+    void makesARandomCheckpointAndRunsAToolPromptOnIt(@TempDir Path dir) throws Exception {
+        try {
+            GemmaTokenizer.locate();
+        } catch (IllegalStateException e) {
+            Assumptions.abort("the Gemma tokenizer is not in the cache: " + e.getMessage());
+            return;
+        }
+        Path config = smallConfig(dir);
         Path model = dir.resolve("model");
         String made = run("random-checkpoint", "--config", config.toString(), "--out", model.toString(), "--seed", "3",
                 "--dtype", "bf16");
@@ -65,17 +70,7 @@ class ModelCliTest {
     @Test
     void trainsAnAdapterFromJsonlAndGeneratesWithIt(@TempDir Path dir) throws Exception {
         GemmaTokenizer.locate(); // the build fetches it; without it this test must fail, not skip
-        Gemma3Config.Builder b = Gemma3Config.preset("tiny").toBuilder();
-        b.hiddenSize = 16;
-        b.intermediateSize = 32;
-        b.numHiddenLayers = 2;
-        b.layerTypes = java.util.List.of(Gemma3Config.SLIDING, Gemma3Config.FULL);
-        b.numAttentionHeads = 2;
-        b.numKeyValueHeads = 1;
-        b.headDim = 8;
-        b.queryPreAttnScalar = 8;
-        Path config = dir.resolve("small.json");
-        b.build().write(config);
+        Path config = smallConfig(dir);
         Path model = dir.resolve("model");
         run("random-checkpoint", "--config", config.toString(), "--out", model.toString(), "--seed", "3");
         Path data = dir.resolve("train.jsonl");
