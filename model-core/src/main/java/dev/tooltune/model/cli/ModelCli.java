@@ -3,6 +3,7 @@ package dev.tooltune.model.cli;
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.tooltune.chat.ChatExample;
 import dev.tooltune.chat.ChatJson;
 import dev.tooltune.chat.ChatMessage;
 import dev.tooltune.chat.ToolCall;
@@ -20,6 +21,7 @@ import dev.tooltune.model.generation.GenerationOptions;
 import dev.tooltune.model.generation.GenerationResult;
 import dev.tooltune.model.generation.Generator;
 import dev.tooltune.model.hub.HubClient;
+import dev.tooltune.model.lora.PeftAdapterFiles;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,7 +38,7 @@ import java.util.Set;
  *
  * <pre>
  * random-checkpoint --config tiny|270m|1b|4b|config.json --out DIR [--seed 0] [--dtype f32|bf16] [--std 0.02]
- * generate --model DIR|hub-id --prompt TEXT [--system TEXT] [--tools tools.json] [--max-tokens 128]
+ * generate --model DIR|hub-id [--adapter DIR] (--prompt TEXT [--system TEXT] [--tools tools.json] | --example F.jsonl[:N]) [--max-tokens 128]
  *          [--temperature 0] [--top-k 0] [--top-p 1] [--seed 0] [--fp16]
  * download --model google/gemma-3-1b-it [--revision main]          (HF_TOKEN, HF_ENDPOINT)
  * info --model DIR|config
@@ -73,6 +75,7 @@ public final class ModelCli {
             case "download" -> download(options);
             case "info" -> info(options);
             case "bench" -> bench(options);
+            case "train" -> new TrainCommand(out).run(options);
             default -> throw new IllegalArgumentException("unknown command '" + args[0] + "'\n" + usage());
         };
     }
@@ -81,16 +84,17 @@ public final class ModelCli {
         return """
                 usage: model-cli <command> [options]
                   random-checkpoint --config tiny|270m|1b|4b|config.json --out DIR [--seed 0] [--dtype f32|bf16] [--std 0.02]
-                  generate --model DIR|hub-id --prompt TEXT [--system TEXT] [--tools tools.json] [--max-tokens 128]
+                  generate --model DIR|hub-id [--adapter DIR] (--prompt TEXT [--system TEXT] [--tools tools.json] | --example F.jsonl[:N]) [--max-tokens 128]
                            [--temperature 0] [--top-k 0] [--top-p 1] [--seed 0] [--fp16]
                   download --model google/gemma-3-1b-it [--revision main]   (uses HF_TOKEN, HF_ENDPOINT)
                   info --model DIR|config.json|preset
-                  bench --model DIR [--prompt-tokens 128] [--new-tokens 64] [--batch 1] [--repeat 3] [--fp16]""";
+                  bench --model DIR [--prompt-tokens 128] [--new-tokens 64] [--batch 1] [--repeat 3] [--fp16]
+                """ + TrainCommand.USAGE;
     }
 
     private static Map<String, String> parse(String[] args) {
         Map<String, String> options = new HashMap<>();
-        Set<String> flags = Set.of("--fp16");
+        Set<String> flags = Set.of("--fp16", "--pack", "--rslora");
         for (int i = 1; i < args.length; i++) {
             String key = args[i];
             if (!key.startsWith("--")) {
@@ -108,7 +112,7 @@ public final class ModelCli {
         return options;
     }
 
-    private static String required(Map<String, String> options, String key) {
+    static String required(Map<String, String> options, String key) {
         String v = options.get(key);
         if (v == null) {
             throw new IllegalArgumentException("missing " + key + "\n" + usage());
@@ -116,7 +120,7 @@ public final class ModelCli {
         return v;
     }
 
-    private static int intOption(Map<String, String> options, String key, int fallback) {
+    static int intOption(Map<String, String> options, String key, int fallback) {
         try {
             return options.containsKey(key) ? Integer.parseInt(options.get(key)) : fallback;
         } catch (NumberFormatException e) {
@@ -124,7 +128,7 @@ public final class ModelCli {
         }
     }
 
-    private static double doubleOption(Map<String, String> options, String key, double fallback) {
+    static double doubleOption(Map<String, String> options, String key, double fallback) {
         try {
             return options.containsKey(key) ? Double.parseDouble(options.get(key)) : fallback;
         } catch (NumberFormatException e) {
@@ -210,13 +214,27 @@ public final class ModelCli {
 
     private int generate(Map<String, String> options) {
         Path dir = modelDirectory(required(options, "--model"));
-        String prompt = required(options, "--prompt");
-        List<ToolDefinition> tools = options.containsKey("--tools") ? readTools(Path.of(options.get("--tools"))) : List.of();
+        List<ToolDefinition> tools;
         List<ChatMessage> messages = new ArrayList<>();
-        if (options.containsKey("--system")) {
-            messages.add(ChatMessage.system(options.get("--system")));
+        ChatMessage expected = null;
+        if (options.containsKey("--example")) {
+            // The conversation up to its first assistant turn is the prompt; that turn is what we hope to see.
+            ChatExample example = readExample(options.get("--example"));
+            tools = example.tools();
+            for (ChatMessage message : example.messages()) {
+                if (ChatMessage.ASSISTANT.equals(message.role())) {
+                    expected = message;
+                    break;
+                }
+                messages.add(message);
+            }
+        } else {
+            tools = options.containsKey("--tools") ? readTools(Path.of(options.get("--tools"))) : List.of();
+            if (options.containsKey("--system")) {
+                messages.add(ChatMessage.system(options.get("--system")));
+            }
+            messages.add(ChatMessage.user(required(options, "--prompt")));
         }
-        messages.add(ChatMessage.user(prompt));
 
         GemmaTokenizer tokenizer = Files.isRegularFile(dir.resolve("tokenizer.json"))
                 ? GemmaTokenizer.load(dir.resolve("tokenizer.json")) : GemmaTokenizer.loadDefault();
@@ -226,6 +244,11 @@ public final class ModelCli {
         DataType type = options.containsKey("--fp16") ? DataType.FLOAT16 : DataType.FLOAT32;
         long loadStart = System.nanoTime();
         try (Gemma3Model model = Gemma3Model.load(dir, type, Device.cpu())) {
+            if (options.containsKey("--adapter")) {
+                Path adapterDir = Path.of(options.get("--adapter"));
+                PeftAdapterFiles.load(adapterDir, model.manager(), new ArrayList<>(model.projections().values())).attach();
+                out.println("adapter " + adapterDir + " attached");
+            }
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             GenerationConfig generationConfig = GenerationConfig.load(dir);
             Set<Integer> stops = new HashSet<>(generationConfig.eosTokenIds());
@@ -247,6 +270,13 @@ public final class ModelCli {
             out.println("content: " + parsed.content());
             for (ToolCall call : parsed.toolCalls()) {
                 out.println("tool call: " + toJson(call));
+            }
+            if (expected != null) {
+                out.println("=== expected (the example's assistant turn) ===");
+                out.println("content: " + expected.content());
+                for (ToolCall call : expected.toolCalls() == null ? List.<ToolCall>of() : expected.toolCalls()) {
+                    out.println("tool call: " + toJson(call));
+                }
             }
             if (!parsed.invalidToolCalls().isEmpty()) {
                 out.println("invalid tool-call blocks: " + parsed.invalidToolCalls().size());
@@ -315,6 +345,25 @@ public final class ModelCli {
         } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
             return String.valueOf(value);
         }
+    }
+
+    /** {@code file.jsonl} (its first example) or {@code file.jsonl:N} (line N, 1-based). */
+    static ChatExample readExample(String spec) {
+        int colon = spec.lastIndexOf(':');
+        boolean numbered = colon > 0 && spec.substring(colon + 1).matches("[0-9]+");
+        Path file = Path.of(numbered ? spec.substring(0, colon) : spec);
+        int wanted = numbered ? Integer.parseInt(spec.substring(colon + 1)) : 1;
+        try (java.io.BufferedReader reader = Files.newBufferedReader(file)) {
+            String line;
+            for (int number = 1; (line = reader.readLine()) != null; number++) {
+                if (number == wanted) {
+                    return ChatJson.MAPPER.readValue(line, ChatExample.class);
+                }
+            }
+        } catch (java.io.IOException e) {
+            throw new IllegalArgumentException(file + " line " + wanted + ": " + e.getMessage(), e);
+        }
+        throw new IllegalArgumentException(file + " has no line " + wanted);
     }
 
     /** An OpenAI {@code tools} array, or an object with a {@code tools} field. */

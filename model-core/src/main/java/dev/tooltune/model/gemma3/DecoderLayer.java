@@ -103,12 +103,12 @@ final class DecoderLayer {
         long s = key.getShape().get(2);
 
         // Grouped-query attention without repeating K/V: the G query heads of one K/V head are stacked along T.
-        NDArray grouped = query.mul(scaling).reshape(b, kvHeads, groups * t, headDim);                     // [B,K,G*T,D]
+        NDArray grouped = Scaled.times(query, scaling).reshape(b, kvHeads, groups * t, headDim);                     // [B,K,G*T,D]
         NDArray scores = grouped.matMul(key.transpose(0, 1, 3, 2));                                         // [B,K,G*T,S]
         scores = scores.toType(DataType.FLOAT32, false).reshape(b, kvHeads, groups, t, s);                   // [B,K,G,T,S]
         if (attnSoftcap != null) {
             float cap = attnSoftcap.floatValue();
-            scores = scores.div(cap).tanh().mul(cap);
+            scores = Scaled.times(Scaled.dividedBy(scores, cap).tanh(), cap);
         }
         // A finite floor instead of -inf: a query with no visible key (a padding row) gets uniform weights, not NaN.
         scores = NDArrays.where(mask.broadcast(scores.getShape()), scores, maskFloor);
@@ -131,7 +131,7 @@ final class DecoderLayer {
     /** PyTorch's gelu(approximate="tanh"): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
     static NDArray geluTanh(NDArray x) {
         float sqrt2OverPi = (float) Math.sqrt(2.0 / Math.PI);
-        NDArray inner = x.mul(x).mul(x).mul(0.044715f).add(x).mul(sqrt2OverPi);
-        return x.mul(0.5f).mul(inner.tanh().add(1f));
+        NDArray inner = Scaled.times(Scaled.times(x.mul(x).mul(x), 0.044715f).add(x), sqrt2OverPi);
+        return Scaled.times(x, 0.5f).mul(inner.tanh().add(1f));
     }
 }

@@ -207,8 +207,8 @@ public final class Gemma3Model implements AutoCloseable {
         // Embedding lookup, scaled by sqrt(H) in the compute type.                 ids [B,T] -> x [B,T,H]
         NDArray ids = input.inputIds().getDataType() == DataType.INT64 ? input.inputIds()
                 : input.inputIds().toType(DataType.INT64, false);
-        NDArray x = ids.getNDArrayInternal().embedding(ids, embedding, SparseFormat.DENSE).singletonOrThrow()
-                .mul(embedScale);
+        NDArray x = Scaled.times(ids.getNDArrayInternal().embedding(ids, embedding, SparseFormat.DENSE).singletonOrThrow(),
+                embedScale);
 
         // RoPE angles of both kinds, computed once for all layers.                 {cos, sin} [B,1,T,D]
         NDList localAngles = localRope.cosSin(input.positionIds(), computeType);
@@ -265,7 +265,7 @@ public final class Gemma3Model implements AutoCloseable {
         NDArray logits = hidden.getNDArrayInternal().linear(hidden, head, null).singletonOrThrow();
         Double cap = config.finalLogitSoftcapping();
         if (cap != null) {
-            logits = logits.div(cap.floatValue()).tanh().mul(cap.floatValue());
+            logits = Scaled.times(Scaled.dividedBy(logits, cap.floatValue()).tanh(), cap.floatValue());
         }
         return logits;
     }

@@ -24,15 +24,8 @@ class ModelCliTest {
         return bytes.toString(StandardCharsets.UTF_8);
     }
 
-    @Test
-    void makesARandomCheckpointAndRunsAToolPromptOnIt(@TempDir Path dir) throws Exception {
-        try {
-            GemmaTokenizer.locate();
-        } catch (IllegalStateException e) {
-            Assumptions.abort("the Gemma tokenizer is not in the cache: " + e.getMessage());
-            return;
-        }
-        // The real vocabulary (the prompt is tokenized for real) on a very small body.
+    /** The real vocabulary (prompts are tokenized for real) on a very small body. */
+    static Path smallConfig(Path dir) {
         Gemma3Config.Builder b = Gemma3Config.preset("tiny").toBuilder();
         b.hiddenSize = 16;
         b.intermediateSize = 32;
@@ -44,6 +37,18 @@ class ModelCliTest {
         b.queryPreAttnScalar = 8;
         Path config = dir.resolve("small.json");
         b.build().write(config);
+        return config;
+    }
+
+    @Test
+    void makesARandomCheckpointAndRunsAToolPromptOnIt(@TempDir Path dir) throws Exception {
+        try {
+            GemmaTokenizer.locate();
+        } catch (IllegalStateException e) {
+            Assumptions.abort("the Gemma tokenizer is not in the cache: " + e.getMessage());
+            return;
+        }
+        Path config = smallConfig(dir);
         Path model = dir.resolve("model");
         String made = run("random-checkpoint", "--config", config.toString(), "--out", model.toString(), "--seed", "3",
                 "--dtype", "bf16");
@@ -60,6 +65,36 @@ class ModelCliTest {
         assertTrue(output.contains("get_weather"), "the tools are rendered into the prompt:\n" + output);
         assertTrue(output.contains("Weather in Paris?<end_of_turn>"), "the user turn is rendered:\n" + output);
         assertTrue(output.contains("=== parsed ===") && output.contains("tokens/s"), output);
+    }
+
+    @Test
+    void trainsAnAdapterFromJsonlAndGeneratesWithIt(@TempDir Path dir) throws Exception {
+        GemmaTokenizer.locate(); // the build fetches it; without it this test must fail, not skip
+        Path config = smallConfig(dir);
+        Path model = dir.resolve("model");
+        run("random-checkpoint", "--config", config.toString(), "--out", model.toString(), "--seed", "3");
+        Path data = dir.resolve("train.jsonl");
+        Files.writeString(data, """
+                {"messages":[{"role":"user","content":"Weather in Paris?"},{"role":"assistant","tool_calls":[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":"{\\"city\\": \\"Paris\\"}"}}]}],"tools":[{"type":"function","function":{"name":"get_weather","description":"Weather of a city","parameters":{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}}}]}
+                """);
+        Path adapter = dir.resolve("adapter");
+        String trained = run("train", "--model", model.toString(), "--data", data.toString(), "--out", adapter.toString(),
+                "--epochs", "2", "--rank", "4", "--alpha", "8", "--batch-size", "1", "--lr", "1e-2");
+        assertTrue(trained.contains("step 2/2"), "a progress line per optimizer step:\n" + trained);
+        assertTrue(trained.contains("PEFT adapter written"), trained);
+        assertEquals(4, dev.tooltune.model.lora.PeftAdapterFiles.readConfig(adapter).rank());
+        assertTrue(Files.size(adapter.resolve("adapter_model.safetensors")) > 0);
+
+        String generated = run("generate", "--model", model.toString(), "--adapter", adapter.toString(), "--example",
+                data + ":1", "--max-tokens", "4");
+        assertTrue(generated.contains("adapter " + adapter + " attached"), generated);
+        assertTrue(generated.contains("=== expected") && generated.contains("\"name\":\"get_weather\""), generated);
+
+        Files.writeString(data, Files.readString(data) + "{not json\n");
+        String message = assertThrows(IllegalArgumentException.class, () -> new ModelCli(new PrintStream(
+                new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run(new String[] {"train", "--model",
+                model.toString(), "--data", data.toString(), "--out", dir.resolve("other").toString()})).getMessage();
+        assertTrue(message.contains("line 2"), "a bad line is named: " + message);
     }
 
     @Test

@@ -317,6 +317,50 @@ class Gemma3ModelTest {
         }
     }
 
+    /**
+     * Autograd keeps what the forward pass saved until backward; a constant DJL backs with a Java buffer it frees
+     * at once (mul(Number)) is then read after free. Garbage collection and fresh allocations between forward and
+     * backward must not change a single gradient.
+     */
+    @Test
+    void gradientsSurviveGarbageCollectionBetweenForwardAndBackward() throws InterruptedException {
+        Map<String, float[]> calm = gradients(false);
+        Map<String, float[]> collected = gradients(true);
+        for (Map.Entry<String, float[]> g : calm.entrySet()) {
+            assertArrayEquals(g.getValue(), collected.get(g.getKey()), 1e-6f, g.getKey());
+        }
+    }
+
+    private Map<String, float[]> gradients(boolean collectGarbage) throws InterruptedException {
+        Map<String, float[]> out = new java.util.TreeMap<>();
+        try (Gemma3Model m = TestModels.model(config, 5); NDManager scope = manager.newSubManager()) {
+            m.setTrainable(name -> true);
+            try (var collector = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                NDArray ids = scope.create(tokens(6, 2)).reshape(1, 6).duplicate();   // libtorch-owned ids
+                NDArray logits = m.forward(ModelInput.of(ids, scope.create(range(6)).reshape(1, 6).duplicate()), true);
+                NDArray loss = logits.logSoftmax(-1).get(new NDIndex(":, :, 5")).mean().neg();
+                if (collectGarbage) {
+                    for (int i = 0; i < 3; i++) {
+                        System.gc();
+                        Thread.sleep(20);
+                        // reuse freed native memory with garbage (NaN) so a read after free cannot go unnoticed
+                        for (int j = 0; j < 2000; j++) {
+                            java.nio.ByteBuffer junk = java.nio.ByteBuffer.allocateDirect(4 << (j % 6));
+                            while (junk.remaining() >= 4) {
+                                junk.putFloat(Float.NaN);
+                            }
+                        }
+                    }
+                }
+                collector.backward(loss);
+            }
+            for (Map.Entry<String, NDArray> p : m.parameters().entrySet()) {
+                out.put(p.getKey(), p.getValue().getGradient().toFloatArray());
+            }
+        }
+        return out;
+    }
+
     @Test
     void randomCheckpointLoadsBackIdentically(@TempDir Path dir) {
         RandomInit init = new RandomInit(21, 0.15, 0.3);
