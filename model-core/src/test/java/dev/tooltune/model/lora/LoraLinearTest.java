@@ -9,6 +9,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.tooltune.model.layers.DenseLinear;
 import dev.tooltune.model.layers.Linear;
 import dev.tooltune.model.layers.Projection;
 import dev.tooltune.model.quant.Nf4Linear;
@@ -19,26 +20,6 @@ import org.junit.jupiter.api.Test;
 class LoraLinearTest {
 
     /** The simplest base layer: y = x W^T. */
-    record Dense(NDArray weight) implements Linear {
-        @Override
-        public NDArray forward(NDArray x, boolean training) {
-            return x.matMul(weight.transpose());
-        }
-
-        @Override
-        public long inFeatures() {
-            return weight.getShape().get(1);
-        }
-
-        @Override
-        public long outFeatures() {
-            return weight.getShape().get(0);
-        }
-
-        @Override
-        public void close() {}
-    }
-
     @Test
     void scalingFollowsLoraOrRsLora() {
         assertEquals(2.0, new LoraConfig(8, 16, 0, Set.of("q"), false).scaling());
@@ -53,8 +34,8 @@ class LoraLinearTest {
     @Test
     void freshAdapterLeavesOutputsUnchangedAndSharesTheBase() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Dense q = new Dense(manager.randomNormal(new Shape(8, 16)));
-            Dense up = new Dense(manager.randomNormal(new Shape(32, 16)));
+            DenseLinear q = new DenseLinear(manager.randomNormal(new Shape(8, 16)));
+            DenseLinear up = new DenseLinear(manager.randomNormal(new Shape(32, 16)));
             List<Projection> projections = List.of(
                     new Projection("model.layers.0.self_attn.q_proj", q),
                     new Projection("model.layers.0.mlp.up_proj", up));
@@ -83,7 +64,7 @@ class LoraLinearTest {
     @Test
     void gradientsSurviveGarbageCollectionBetweenForwardAndBackward() throws InterruptedException {
         try (NDManager manager = NDManager.newBaseManager()) {
-            Dense q = new Dense(manager.randomNormal(new Shape(8, 16)));
+            DenseLinear q = new DenseLinear(manager.randomNormal(new Shape(8, 16)));
             List<Projection> projections = List.of(new Projection("model.layers.0.self_attn.q_proj", q));
             try (LoraAdapter adapter = LoraAdapter.create(manager, LoraConfig.of(4, 8, "q"), projections, 3)) {
                 LoraLinear lora = adapter.layers().get("model.layers.0.self_attn.q_proj");
@@ -113,7 +94,7 @@ class LoraLinearTest {
     void outputIsBasePlusScaledLowRankUpdateAndOnlyAdapterGetsGradients() {
         try (NDManager manager = NDManager.newBaseManager()) {
             NDArray weight = manager.randomNormal(new Shape(8, 64));
-            for (Linear base : List.of(new Dense(weight), Nf4Linear.quantize(weight))) {
+            for (Linear base : List.of(new DenseLinear(weight), Nf4Linear.quantize(weight))) {
                 List<Projection> projections = List.of(new Projection("model.layers.0.self_attn.v_proj", base));
                 try (LoraAdapter adapter = LoraAdapter.create(manager, new LoraConfig(2, 6, 0, Set.of("v"), false), projections, 1)) {
                     LoraLinear lora = adapter.layers().get("model.layers.0.self_attn.v_proj");

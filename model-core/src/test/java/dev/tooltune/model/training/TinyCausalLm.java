@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
+import dev.tooltune.model.layers.DenseLinear;
 import dev.tooltune.model.layers.Linear;
 import dev.tooltune.model.layers.Projection;
 import java.util.ArrayList;
@@ -18,26 +19,6 @@ import java.util.Random;
  * seven projection slots of a Gemma layer so LoRA targets work as on the real model.
  */
 final class TinyCausalLm implements CausalLm {
-
-    record Dense(NDArray weight) implements Linear {
-        @Override
-        public NDArray forward(NDArray x, boolean training) {
-            return x.matMul(weight.transpose());
-        }
-
-        @Override
-        public long inFeatures() {
-            return weight.getShape().get(1);
-        }
-
-        @Override
-        public long outFeatures() {
-            return weight.getShape().get(0);
-        }
-
-        @Override
-        public void close() {}
-    }
 
     private final NDManager manager;
     private final NDArray embedding;   // [V, H]
@@ -55,7 +36,7 @@ final class TinyCausalLm implements CausalLm {
         for (String[] shape : shapes) {
             int out = shape[1].equals("h") ? hidden : intermediate;
             int in = shape[2].equals("h") ? hidden : intermediate;
-            projections.add(new Projection("model.layers.0." + shape[0], new Dense(random(out, in, 1 / Math.sqrt(in), random, dtype))));
+            projections.add(new Projection("model.layers.0." + shape[0], new DenseLinear(random(out, in, 1 / Math.sqrt(in), random, dtype))));
         }
     }
 
@@ -118,7 +99,7 @@ final class TinyCausalLm implements CausalLm {
         List<NDArray> out = new ArrayList<>();
         out.add(embedding);
         for (Projection projection : projections) {
-            out.add(((Dense) projection.get()).weight());
+            out.add(((DenseLinear) projection.get()).weight());
         }
         return out;
     }
