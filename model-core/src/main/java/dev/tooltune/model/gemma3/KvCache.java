@@ -137,17 +137,29 @@ public final class KvCache implements AutoCloseable {
         return new NDList(allKeys, allValues);
     }
 
-    /** Writes the last min(T, ring) tokens of a chunk into their ring slots (at most two contiguous runs). */
+    /** Writes the last min(T, ring) tokens of a chunk into their ring slots. */
     private void writeRing(NDArray buffer, NDArray chunkValues) {
+        forEachRingRun((from, slot, run, token) -> {
+            try (NDArray part = chunkValues.get(new NDIndex(":, :, " + from + ":" + (from + run)))) {
+                buffer.set(new NDIndex(":, :, " + slot + ":" + (slot + run)), part);
+            }
+        });
+    }
+
+    /** A contiguous run of {@code run} chunk positions from {@code from}, token {@code token}, stored at {@code slot}. */
+    private interface RingRun {
+        void accept(int from, int slot, int run, int token);
+    }
+
+    /** The last min(T, ring) tokens of the chunk, as the (at most two) contiguous runs of ring slots they go to. */
+    private void forEachRingRun(RingRun action) {
         int keep = Math.min(chunk, ringSize);
         int from = chunk - keep;
         int token = length + from;
         while (from < chunk) {
             int slot = token % ringSize;
             int run = Math.min(chunk - from, ringSize - slot);
-            try (NDArray part = chunkValues.get(new NDIndex(":, :, " + from + ":" + (from + run)))) {
-                buffer.set(new NDIndex(":, :, " + slot + ":" + (slot + run)), part);
-            }
+            action.accept(from, slot, run, token);
             from += run;
             token += run;
         }
@@ -156,21 +168,14 @@ public final class KvCache implements AutoCloseable {
     /** Ends the chunk: the T tokens become part of the cached prefix. */
     void commit() {
         if (chunk > 1) {
-            int keep = Math.min(chunk, ringSize);
-            int from = chunk - keep;
-            int token = length + from;
-            while (from < chunk) {
-                int slot = token % ringSize;
-                int run = Math.min(chunk - from, ringSize - slot);
+            forEachRingRun((from, slot, run, token) -> {
                 try (NDArray part = chunkValid.get(new NDIndex(":, " + from + ":" + (from + run)))) {
                     ringValid.set(new NDIndex(":, " + slot + ":" + (slot + run)), part);
                 }
                 for (int i = 0; i < run; i++) {
                     ringIndex[slot + i] = token + i;
                 }
-                from += run;
-                token += run;
-            }
+            });
         }
         length += chunk;
         chunk = 0;
