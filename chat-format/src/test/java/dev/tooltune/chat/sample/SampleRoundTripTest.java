@@ -12,6 +12,7 @@ import dev.tooltune.chat.ChatMessage;
 import dev.tooltune.chat.ToolCall;
 import dev.tooltune.chat.template.GemmaChatFormat;
 import dev.tooltune.chat.template.TokenizedChat;
+import dev.tooltune.chat.template.TrainedSpans;
 import dev.tooltune.chat.tokenizer.GemmaTokenizer;
 import dev.tooltune.chat.toolcall.ParsedAssistantMessage;
 import dev.tooltune.chat.toolcall.ToolCallParser;
@@ -86,7 +87,7 @@ class SampleRoundTripTest {
                     expected.add(format.renderAssistant(message) + GemmaTokenizer.END_OF_TURN);
                 }
             }
-            assertEquals(expected, trainedSpans(tokenized, tokenizer), "example " + i);
+            assertEquals(expected, TrainedSpans.of(tokenized, tokenizer), "example " + i);
             totalTokens += tokenized.length();
         }
         assertTrue(totalTokens > 100_000, "tokens " + totalTokens);
@@ -94,19 +95,5 @@ class SampleRoundTripTest {
 
     private static JsonNode tree(String json) throws Exception {
         return ChatJson.MAPPER.readTree(json);
-    }
-
-    private static List<String> trainedSpans(TokenizedChat tokenized, GemmaTokenizer tokenizer) {
-        List<String> spans = new ArrayList<>();
-        List<Integer> run = new ArrayList<>();
-        for (int i = 0; i <= tokenized.length(); i++) {
-            if (i < tokenized.length() && tokenized.lossWeights()[i] != 0f) {
-                run.add(tokenized.tokenIds()[i]);
-            } else if (!run.isEmpty()) {
-                spans.add(tokenizer.decode(run.stream().mapToInt(Integer::intValue).toArray()));
-                run.clear();
-            }
-        }
-        return spans;
     }
 }

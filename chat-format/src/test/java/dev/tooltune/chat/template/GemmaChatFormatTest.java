@@ -132,7 +132,7 @@ class GemmaChatFormatTest {
                 expectedTrained.add(format.renderAssistant(message) + "<end_of_turn>");
             }
         }
-        assertEquals(expectedTrained, trainedSpans(tokenized));
+        assertEquals(expectedTrained, TrainedSpans.of(tokenized, tokenizer));
         assertEquals(tokenized.tokenIds()[0], GemmaTokenizer.BOS_ID);
         assertEquals(0f, tokenized.lossWeights()[0]);
     }
@@ -144,7 +144,7 @@ class GemmaChatFormatTest {
         ChatMessage calls = messages.get(2);
         messages.set(2, new ChatMessage(calls.role(), calls.content(), calls.toolCalls(), null, null, 0.0));
         TokenizedChat tokenized = format.tokenize(new ChatExample(messages, example.tools(), null), tokenizer);
-        assertEquals(List.of("Paris: 21 C. Berlin: sunny, 25 C.<end_of_turn>"), trainedSpans(tokenized));
+        assertEquals(List.of("Paris: 21 C. Berlin: sunny, 25 C.<end_of_turn>"), TrainedSpans.of(tokenized, tokenizer));
     }
 
     @Test
@@ -172,20 +172,5 @@ class GemmaChatFormatTest {
         ChatFormatException role = assertThrows(ChatFormatException.class, () -> format.render(List.of(
                 new ChatMessage("robot", "x", null, null, null, null)), List.of()));
         assertTrue(role.getMessage().contains("messages[0].role is \"robot\""), role.getMessage());
-    }
-
-    /** Decoded text of each maximal run of trained tokens. */
-    static List<String> trainedSpans(TokenizedChat tokenized) {
-        List<String> spans = new ArrayList<>();
-        List<Integer> run = new ArrayList<>();
-        for (int i = 0; i <= tokenized.length(); i++) {
-            if (i < tokenized.length() && tokenized.lossWeights()[i] != 0f) {
-                run.add(tokenized.tokenIds()[i]);
-            } else if (!run.isEmpty()) {
-                spans.add(tokenizer.decode(run.stream().mapToInt(Integer::intValue).toArray()));
-                run.clear();
-            }
-        }
-        return spans;
     }
 }
