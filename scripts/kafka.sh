@@ -17,13 +17,13 @@
 #   KAFKA_HEAP_OPTS="-Xms256m -Xmx512m"
 #   KAFKA_JVM_OPTS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1"   (fast start; Kafka's own: -XX:+UseG1GC)
 #   KAFKA_START_TIMEOUT=60          seconds to wait for the broker to accept clients
-#   KAFKA_VERSION=4.1.1             jars cached in $TOOLTUNE_CACHE/kafka-$KAFKA_VERSION (never committed)
+#   KAFKA_VERSION=4.2.0             jars cached in $TOOLTUNE_CACHE/kafka-$KAFKA_VERSION (never committed)
 #   TOOLTUNE_CACHE=$HOME/.cache/tooltune
 #   JAVA_HOME / MVN                 which java and mvn to use
 # Topics created on start; they must match dev.tooltune.contracts.Topics (the contracts integration test checks).
 set -euo pipefail
 
-KAFKA_VERSION="${KAFKA_VERSION:-4.1.1}"
+KAFKA_VERSION="${KAFKA_VERSION:-4.2.0}"
 KAFKA_HOST="${KAFKA_HOST:-localhost}"
 KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-$((KAFKA_PORT + 1))}"
@@ -37,7 +37,7 @@ KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx512m}"
 # busy 2-core machine (measured 15-20 s against 27-34 s) than Kafka's production flags (G1, C2).
 KAFKA_JVM_OPTS="${KAFKA_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1}"
 KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-60}"
-KAFKA_TOPICS=(training-jobs:12 training-events:6 adapters:3:compact)
+KAFKA_TOPICS=(training-jobs:12 training-cancels:1 training-events:6 adapters:3:compact)
 
 SCRIPT_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"

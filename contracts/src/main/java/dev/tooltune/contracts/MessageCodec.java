@@ -44,6 +44,8 @@ public final class MessageCodec<T extends Validatable> {
 
     public static final MessageCodec<JobCommand> TRAINING_JOBS =
             new MessageCodec<>(Topics.TRAINING_JOBS, JobCommand.class, JobCommand::jobId);
+    public static final MessageCodec<JobCommand> TRAINING_CANCELS =
+            new MessageCodec<>(Topics.TRAINING_CANCELS, JobCommand.class, JobCommand::jobId);
     public static final MessageCodec<TrainingEvent> TRAINING_EVENTS =
             new MessageCodec<>(Topics.TRAINING_EVENTS, TrainingEvent.class, TrainingEvent::jobId);
     public static final MessageCodec<Adapter> ADAPTERS =

@@ -23,8 +23,17 @@ public final class Topics {
         }
     }
 
-    /** Jobs to run and cancel requests ({@code JobCommand}), key: job id. Consumed by trainer-service as a group. */
+    /**
+     * Jobs to run ({@code JobCommand} of type submit), key: job id. Consumed by trainer-service as one Kafka share
+     * group (a queue: each job goes to one worker, which holds it until it reaches a final state).
+     */
     public static final Topic TRAINING_JOBS = new Topic("training-jobs", 12, false, "jobId", 1);
+
+    /**
+     * Cancel requests ({@code JobCommand} of type cancel), key: job id. A broadcast: every trainer worker reads every
+     * partition from the end, without a group, because only the worker holding the job knows it has it.
+     */
+    public static final Topic TRAINING_CANCELS = new Topic("training-cancels", 1, false, "jobId", 1);
 
     /** Job status and progress ({@code TrainingEvent}), key: job id. Consumed by the gateway. */
     public static final Topic TRAINING_EVENTS = new Topic("training-events", 6, false, "jobId", 1);
@@ -32,7 +41,7 @@ public final class Topics {
     /** Servable adapters ({@code Adapter}), compacted, key: adapter id, null value = deleted. */
     public static final Topic ADAPTERS = new Topic("adapters", 3, true, "adapterId", 1);
 
-    public static final List<Topic> ALL = List.of(TRAINING_JOBS, TRAINING_EVENTS, ADAPTERS);
+    public static final List<Topic> ALL = List.of(TRAINING_JOBS, TRAINING_CANCELS, TRAINING_EVENTS, ADAPTERS);
 
     private Topics() {
     }

@@ -85,6 +85,7 @@ class ContractsDocumentationTest {
     private static MessageCodec<?> codecFor(String topic) {
         return switch (topic) {
             case "training-jobs" -> MessageCodec.TRAINING_JOBS;
+            case "training-cancels" -> MessageCodec.TRAINING_CANCELS;
             case "training-events" -> MessageCodec.TRAINING_EVENTS;
             case "adapters" -> MessageCodec.ADAPTERS;
             default -> throw new AssertionError("docs/contracts.md has an example for unknown topic " + topic);

@@ -5,7 +5,7 @@ import java.time.Instant;
 import dev.tooltune.contracts.validation.Violations;
 
 /**
- * A request to stop a job ({@code "type": "cancel"} on {@code training-jobs}, same key as the job). The worker
+ * A request to stop a job ({@code "type": "cancel"} on {@code training-cancels}, keyed by the job id). The worker
  * running it stops within one optimizer step and publishes {@code cancelled}; a job not started yet is never
  * started. Cancelling a finished or unknown job has no effect.
  *

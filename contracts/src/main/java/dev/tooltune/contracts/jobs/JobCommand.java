@@ -6,8 +6,8 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.tooltune.contracts.validation.Validatable;
 
 /**
- * A message on {@code training-jobs}, keyed by {@link #jobId()}: submit a job, or cancel one. Both commands of one
- * job share the key, so they reach the same partition in the order they were sent. A {@code type} this version
+ * A command about one job, keyed by {@link #jobId()}: a submit on {@code training-jobs} (a share-group queue), or a
+ * cancel on {@code training-cancels} (a broadcast to every worker). A {@code type} this version
  * does not know (added by a newer producer) is read as {@link UnrecognizedJobCommand}, which consumers skip.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, include = JsonTypeInfo.As.PROPERTY, property = "type", visible = true,
