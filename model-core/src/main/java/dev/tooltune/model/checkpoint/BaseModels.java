@@ -24,7 +24,9 @@ import java.util.stream.Stream;
  * <ul>
  *   <li>{@value #TINY_RANDOM}: the embedded default, a tiny Gemma 3 (17M parameters) with random weights of a fixed
  *       seed and the real 262,144-token vocabulary, written under the cache on first use. It proves the pipeline
- *       without downloading anything; it has no answer quality.</li>
+ *       without downloading anything; it has no answer quality. Its weights are drawn with std 0.3 (not the usual
+ *       0.02), the recipe of model-core's learning proof: with larger random weights a few LoRA steps make it
+ *       reproduce the tool calls it was shown, which is what a demo on a CPU needs.</li>
  *   <li>a local directory in Hugging Face layout (a path or a {@code file:} URI);</li>
  *   <li>a Hugging Face Hub id ({@code google/gemma-3-1b-it}), downloaded into the cache once (HF_TOKEN, HF_ENDPOINT).</li>
  * </ul>
@@ -34,7 +36,8 @@ public final class BaseModels {
 
     public static final String TINY_RANDOM = "tooltune/gemma-3-tiny-random";
     /** Bumped whenever the tiny model's recipe (config or seed) changes, so adapters of the old one do not match. */
-    private static final String TINY_RANDOM_REVISION = "tiny-seed0-v1";
+    private static final String TINY_RANDOM_REVISION = "tiny-seed7-std0.3-v1";
+    private static final RandomInit TINY_RANDOM_INIT = new RandomInit(7, 0.3, 0.0);
 
     /** A base model on disk and the revision that names its weights exactly. */
     public record Resolved(String id, Path directory, String revision) {}
@@ -98,7 +101,7 @@ public final class BaseModels {
         try {
             Files.createDirectories(dir.getParent());
             Path staging = Files.createTempDirectory(dir.getParent(), dir.getFileName() + ".partial-");
-            Gemma3Model.writeRandomCheckpoint(Gemma3Config.preset("tiny"), RandomInit.of(0), staging, StoredType.F32);
+            Gemma3Model.writeRandomCheckpoint(Gemma3Config.preset("tiny"), TINY_RANDOM_INIT, staging, StoredType.F32);
             try {
                 Files.move(staging, dir, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException | AtomicMoveNotSupportedException | java.nio.file.DirectoryNotEmptyException e) {
