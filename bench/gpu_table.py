@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Joins the RESULT lines of bench/gpu.sh (model-core and the transformers + PEFT reference) into markdown
 tables with ratios model-core / reference (higher is better for throughput, lower for memory and time)."""
-import subprocess, sys
+import os, subprocess, sys
 
 
 def parse(path):
@@ -20,6 +20,8 @@ def ratio(a, b):
 
 
 def card():
+    if os.environ.get("CARD"):
+        return os.environ["CARD"]
     try:
         return subprocess.run(["nvidia-smi", "--query-gpu=name,memory.total,driver_version", "--format=csv,noheader"],
                               capture_output=True, text=True).stdout.strip()
