@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.tooltune.model.config.Gemma3Config;
+import dev.tooltune.model.kernels.Kernels;
 import dev.tooltune.model.layers.Projection;
 
 /**
@@ -100,6 +101,12 @@ final class DecoderLayer {
             key = kv.get(0);                                                                                // [B,K,S,D]
             value = kv.get(1);
         }
+        if (Kernels.available() && attnSoftcap == null) {
+            // one fused kernel (flash / memory-efficient attention), backward through autograd
+            NDArray fused = Kernels.attention(query, key, value, mask, scaling);                           // [B,N,T,D]
+            NDArray context = fused.transpose(0, 2, 1, 3).reshape(b, t, (long) heads * headDim);          // [B,T,N*D]
+            return o.get().forward(context, training);
+        }
         long s = key.getShape().get(2);
 
         // Grouped-query attention without repeating K/V: the G query heads of one K/V head are stacked along T.
@@ -130,6 +137,9 @@ final class DecoderLayer {
 
     /** PyTorch's gelu(approximate="tanh"): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
     static NDArray geluTanh(NDArray x) {
+        if (Kernels.available()) {
+            return Kernels.geluTanh(x);
+        }
         float sqrt2OverPi = (float) Math.sqrt(2.0 / Math.PI);
         NDArray inner = Scaled.times(Scaled.times(x.mul(x).mul(x), 0.044715f).add(x), sqrt2OverPi);
         return Scaled.times(x, 0.5f).mul(inner.tanh().add(1f));

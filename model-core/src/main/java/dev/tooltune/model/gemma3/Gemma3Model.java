@@ -142,13 +142,26 @@ public final class Gemma3Model implements AutoCloseable {
     }
 
     public static Gemma3Model random(Gemma3Config config, RandomInit init, DataType computeType, Device device) {
+        boolean bf16 = computeType == DataType.BFLOAT16;
+        if (bf16 && !dev.tooltune.model.kernels.Kernels.available()) {
+            throw new IllegalArgumentException("bf16 weights need the native library (" + dev.tooltune.model.kernels.Kernels.LIBRARY_PROPERTY
+                    + "): DJL 0.36 has no bf16 type");
+        }
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         Map<String, NDArray> weights = new LinkedHashMap<>();
         for (ParameterLayout.Entry entry : ParameterLayout.of(config)) {
             NDArray w = init.tensor(entry, manager);
-            weights.put(entry.name(), computeType == DataType.FLOAT32 ? w : w.toType(computeType, false));
+            if (bf16) {
+                // bf16 storage for frozen weights; activations follow autocast (Kernels.autocast), rope and caches stay fp32
+                NDArray half = dev.tooltune.model.kernels.Kernels.toBFloat16(w);
+                w.close();
+                w = half;
+            } else if (computeType != DataType.FLOAT32) {
+                w = w.toType(computeType, false);
+            }
+            weights.put(entry.name(), w);
         }
-        return new Gemma3Model(config, manager, computeType, weights);
+        return new Gemma3Model(config, manager, bf16 ? DataType.FLOAT32 : computeType, weights);
     }
 
     /**

@@ -37,7 +37,7 @@ public final class LoraLinear implements Linear {
         // number in a tensor over a Java buffer and closes it at once, while autograd keeps it for backward; a GC
         // in between frees that buffer and backward reads garbage (see LoraLinearTest).
         NDArray input = training && dropout > 0 ? Dropout.dropout(x, dropout, true).singletonOrThrow() : x;
-        NDArray factor = x.getManager().full(new Shape(), scaling, x.getDataType());
+        NDArray factor = x.getManager().full(new Shape(), scaling, dev.tooltune.model.kernels.Kernels.scalarType(x));
         NDArray update = input.matMul(loraA.transpose()).matMul(loraB.transpose()).mul(factor); // [..., out]
         return base.forward(x, training).add(update);
     }

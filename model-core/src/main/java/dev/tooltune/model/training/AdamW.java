@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
+import dev.tooltune.model.kernels.Kernels;
 import java.util.List;
 
 /**
@@ -46,6 +47,11 @@ public final class AdamW implements AutoCloseable {
         double biasCorrection2 = 1 - Math.pow(beta2, step);
         double stepSize = learningRate / biasCorrection1;
         double sqrtBiasCorrection2 = Math.sqrt(biasCorrection2);
+        if (Kernels.available()) {
+            // multi-tensor kernels over all parameters, scalars as kernel arguments (no host-to-device copies)
+            Kernels.adamW(parameters, firstMoments, secondMoments, learningRate, beta1, beta2, epsilon, weightDecay, step);
+            return;
+        }
         for (int i = 0; i < parameters.size(); i++) {
             NDArray parameter = parameters.get(i);
             try (NDScope scope = new NDScope()) {

@@ -42,16 +42,21 @@ public final class TokenCrossEntropy {
             NDArray gathered = hidden.reshape(-1, hiddenSize).get(selection.indices);        // [N, H], with graph
             NDArray detached = gathered.stopGradient();
             detached.setRequiresGradient(true);
-            double total = 0;
+            NDArray total = null; // summed on the device, read back once (not once per chunk)
             for (int start = 0; start < selection.count; start += chunk) {
                 int end = Math.min(selection.count, start + chunk);
                 NDArray loss = chunkLoss(detached.get(start + ":" + end), selection, start, end, outputEmbedding, softcap);
-                total += scalar(loss);
+                NDArray value = loss.stopGradient();
+                total = total == null ? value : total.add(value);
                 collector.backward(loss.div(scalar(loss, normaliser)));
             }
             // one pass through the model: d(sum(gathered * g)) / d(gathered) = g
-            collector.backward(gathered.mul(detached.getGradient()).sum());
-            return total;
+            NDArray surrogate = gathered.mul(detached.getGradient()).sum();
+            if (surrogate.getDataType() == DataType.UNKNOWN) {
+                surrogate = dev.tooltune.model.kernels.Kernels.toFloat32(surrogate); // DJL's backward seeds ones of the type: fp32
+            }
+            collector.backward(surrogate);
+            return scalar(total);
         }
     }
 
@@ -76,6 +81,10 @@ public final class TokenCrossEntropy {
 
     private static NDArray chunkLoss(NDArray hidden, Selection selection, int start, int end, NDArray embedding, double softcap) {
         NDArray logits = hidden.matMul(embedding.transpose());                            // [c, V]
+        if (logits.getDataType() == DataType.UNKNOWN) {
+            // bf16 under autocast: the loss in fp32 (DJL's softmax cannot name bf16; its toType would detach)
+            logits = dev.tooltune.model.kernels.Kernels.toFloat32(logits);
+        }
         if (softcap > 0) {
             logits = logits.div(scalar(logits, softcap)).tanh().mul(scalar(logits, softcap));
         }
@@ -90,7 +99,7 @@ public final class TokenCrossEntropy {
      * back the number with a Java buffer that it closes right away, while autograd keeps it for backward.
      */
     static NDArray scalar(NDArray like, double value) {
-        return like.getManager().full(new Shape(), (float) value, like.getDataType());
+        return like.getManager().full(new Shape(), (float) value, dev.tooltune.model.kernels.Kernels.scalarType(like));
     }
 
     /**

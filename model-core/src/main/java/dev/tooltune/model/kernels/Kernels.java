@@ -1,0 +1,165 @@
+package dev.tooltune.model.kernels;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Fused operations from our native library against libtorch ({@code libtooltune_torch.so}), used when it is
+ * loaded; every caller keeps a pure-DJL path for when it is not (CI and the CPU default).
+ *
+ * <p>The library is loaded when the system property {@code tooltune.native.library} or the environment variable
+ * {@code TOOLTUNE_NATIVE_LIBRARY} names it (built by scripts/gpu/build-native.sh against the same libtorch DJL
+ * loads). A named library that fails to load is an error, not a silent fallback: a GPU run that quietly took
+ * the slow path would report the wrong numbers.
+ */
+public final class Kernels {
+    public static final String LIBRARY_PROPERTY = "tooltune.native.library";
+    public static final String LIBRARY_ENV = "TOOLTUNE_NATIVE_LIBRARY";
+
+    private static final boolean AVAILABLE = load();
+
+    private Kernels() {
+    }
+
+    private static boolean load() {
+        String path = System.getProperty(LIBRARY_PROPERTY, System.getenv(LIBRARY_ENV));
+        if (path == null || path.isBlank()) {
+            return false;
+        }
+        if (!Files.isRegularFile(Path.of(path))) {
+            throw new IllegalStateException(LIBRARY_PROPERTY + " / " + LIBRARY_ENV + " names " + path + ", which is not a file");
+        }
+        Engine.getEngine("PyTorch"); // libtorch first: ours resolves its symbols against the same libraries
+        System.load(Path.of(path).toAbsolutePath().toString());
+        return true;
+    }
+
+    /** Whether the native library is loaded. */
+    public static boolean available() {
+        return AVAILABLE;
+    }
+
+    /** Gemma RMSNorm {@code x / sqrt(mean(x^2) + eps) * scale} in fp32, result in x's type; scale fp32 [D]. */
+    public static NDArray rmsNorm(NDArray x, NDArray scale, float eps) {
+        return wrap(x, NativeTorch.rmsNorm(handle(x), handle(scale), eps));
+    }
+
+    /** gelu(x, approximate="tanh") in one kernel. */
+    public static NDArray geluTanh(NDArray x) {
+        return wrap(x, NativeTorch.geluTanh(handle(x)));
+    }
+
+    /**
+     * Fused scaled-dot-product attention: q [B,N,T,D], k/v [B,K,S,D] (grouped-query when K < N), mask boolean
+     * broadcastable to [B,1,T,S] (or [B,1,1,T,S]), true = visible, may be null. Returns [B,N,T,D].
+     */
+    public static NDArray attention(NDArray q, NDArray k, NDArray v, NDArray mask, float scale) {
+        return wrap(q, NativeTorch.attention(handle(q), handle(k), handle(v), mask == null ? 0 : handle(mask), scale));
+    }
+
+    /** One AdamW step over all parameters (torch.optim.AdamW, foreach), with their accumulated gradients. */
+    public static void adamW(List<NDArray> parameters, NDList firstMoments, NDList secondMoments, double learningRate,
+            double beta1, double beta2, double epsilon, double weightDecay, long step) {
+        long[] p = new long[parameters.size()];
+        long[] g = new long[p.length];
+        long[] m = new long[p.length];
+        long[] v = new long[p.length];
+        for (int i = 0; i < p.length; i++) {
+            p[i] = handle(parameters.get(i));
+            g[i] = handle(parameters.get(i).getGradient());
+            m[i] = handle(firstMoments.get(i));
+            v[i] = handle(secondMoments.get(i));
+        }
+        NativeTorch.adamW(p, g, m, v, learningRate, beta1, beta2, epsilon, weightDecay, step);
+    }
+
+    /** Global-norm clipping on the device; returns the norm before clipping (the one value read back). */
+    public static double clipGradNorm(List<NDArray> parameters, double maxNorm) {
+        long[] g = new long[parameters.size()];
+        for (int i = 0; i < g.length; i++) {
+            g[i] = handle(parameters.get(i).getGradient());
+        }
+        return NativeTorch.clipGradNorm(g, maxNorm);
+    }
+
+    /** bf16 autocast on the calling thread: products in bf16, fp32 master weights and reductions. */
+    public static void autocast(boolean enabled) {
+        NativeTorch.setAutocast(enabled);
+    }
+
+    public static boolean autocast() {
+        return AVAILABLE && NativeTorch.autocast();
+    }
+
+    /** TF32 for fp32 matrix products (the default in PyTorch is off). */
+    public static void tf32(boolean enabled) {
+        NativeTorch.setTf32(enabled);
+    }
+
+    /** x cast to bf16 (DJL reports the result's type as UNKNOWN). */
+    public static NDArray toBFloat16(NDArray x) {
+        return wrap(x, NativeTorch.toBFloat16(handle(x)));
+    }
+
+    /** x cast to fp32 with its gradient path kept (DJL's toType detaches: it runs under a no-grad guard). */
+    public static NDArray toFloat32(NDArray x) {
+        return wrap(x, NativeTorch.toFloat32(handle(x)));
+    }
+
+    /** x cast to the type of {@code like}, whatever it is (bf16 included). */
+    public static NDArray castLike(NDArray x, NDArray like) {
+        return wrap(x, NativeTorch.castLike(handle(x), handle(like)));
+    }
+
+    /** libtorch's name of x's element type ("BFloat16", "Float", ...). */
+    public static String typeName(NDArray x) {
+        return NativeTorch.typeName(handle(x));
+    }
+
+    /** Peak bytes allocated by the CUDA caching allocator since the last reset; -1 off CUDA or without the library. */
+    public static long peakAllocatedBytes(Device device) {
+        return AVAILABLE && device.isGpu() ? NativeTorch.peakAllocatedBytes(device.getDeviceId()) : -1;
+    }
+
+    public static void resetPeak(Device device) {
+        if (AVAILABLE && device.isGpu()) {
+            try {
+                NativeTorch.resetPeak(device.getDeviceId());
+            } catch (IllegalStateException notYetInitialised) {
+                // CUDA's allocator starts on the first allocation; before it there is no peak to reset
+            }
+        }
+    }
+
+    /** Waits for the device's queued work (for timing). */
+    public static void synchronize() {
+        if (AVAILABLE) {
+            NativeTorch.synchronize();
+        }
+    }
+
+    /**
+     * The type for a scalar operand of arithmetic on {@code x}: x's own, or fp32 when DJL cannot name x's type
+     * (bf16 under autocast: a 0-dim fp32 operand keeps the result bf16, PyTorch's promotion rules).
+     */
+    public static DataType scalarType(NDArray x) {
+        DataType type = x.getDataType();
+        return type == DataType.UNKNOWN ? DataType.FLOAT32 : type;
+    }
+
+    private static long handle(NDArray array) {
+        return ((PtNDArray) array).getHandle();
+    }
+
+    private static NDArray wrap(NDArray like, long handle) {
+        return new PtNDArray((PtNDManager) like.getManager(), handle);
+    }
+}

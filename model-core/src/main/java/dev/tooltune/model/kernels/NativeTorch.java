@@ -1,0 +1,43 @@
+package dev.tooltune.model.kernels;
+
+/**
+ * The JNI entry points of {@code libtooltune_torch.so} (model-core/src/main/native/tooltune_torch.cc). Arguments
+ * and results are DJL PtNDArray handles ({@code torch::Tensor*}); use {@link Kernels}, which wraps them.
+ */
+final class NativeTorch {
+    private NativeTorch() {
+    }
+
+    static native long rmsNorm(long x, long scale, double eps);
+
+    static native long geluTanh(long x);
+
+    static native long attention(long q, long k, long v, long mask, double scale);
+
+    static native void adamW(long[] params, long[] grads, long[] firstMoments, long[] secondMoments, double lr,
+            double beta1, double beta2, double eps, double weightDecay, long step);
+
+    static native double clipGradNorm(long[] grads, double maxNorm);
+
+    static native void setAutocast(boolean enabled);
+
+    static native boolean autocast();
+
+    static native void setTf32(boolean enabled);
+
+    static native long toBFloat16(long x);
+
+    static native long toFloat32(long x);
+
+    static native long castLike(long x, long like);
+
+    static native String typeName(long x);
+
+    static native long peakAllocatedBytes(int device);
+
+    static native void resetPeak(int device);
+
+    static native void synchronize();
+
+    static native boolean cuda();
+}
