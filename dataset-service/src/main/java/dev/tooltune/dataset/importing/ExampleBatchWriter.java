@@ -1,5 +1,6 @@
 package dev.tooltune.dataset.importing;
 
+import dev.tooltune.dataset.storage.JsonbText;
 import dev.tooltune.dataset.validation.PreparedExample;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -48,14 +49,14 @@ final class ExampleBatchWriter implements AutoCloseable {
         insertExample.setLong(2, datasetId);
         insertExample.setString(3, example.body());
         insertExample.setBytes(4, example.contentHash());
-        insertExample.setString(5, example.calledTools());
+        insertExample.setString(5, JsonbText.safe(example.calledTools()));
         insertExample.setInt(6, example.messageCount());
         insertExample.setInt(7, example.callCount());
         insertExample.setBoolean(8, problemsJson == null);
         if (problemsJson == null) {
             insertExample.setNull(9, Types.VARCHAR);
         } else {
-            insertExample.setString(9, problemsJson);
+            insertExample.setString(9, JsonbText.safe(problemsJson));
         }
         insertExample.setLong(10, sourceLine);
         insertExample.addBatch();

@@ -7,6 +7,7 @@ import dev.tooltune.chat.importing.ImportProblem;
 import dev.tooltune.chat.importing.JsonlReader;
 import dev.tooltune.dataset.config.DatasetConfig;
 import dev.tooltune.dataset.statistics.TokenCounts;
+import dev.tooltune.dataset.storage.JsonbText;
 import dev.tooltune.dataset.validation.ExampleValidator;
 import dev.tooltune.dataset.validation.PreparedExample;
 import io.agroal.api.AgroalDataSource;
@@ -261,6 +262,7 @@ public class ImportRunner {
         for (int i = 0; i < examples.length; i++) {
             JsonlReader.Line line = lines.get(i);
             if (!line.hasError() && !line.isBlank()) {
+                // fromJsonText turns whatever goes wrong into the line's problem; it never throws
                 examples[i] = PreparedExample.fromJsonText(line.text(), format, validator);
             }
         }
@@ -470,7 +472,7 @@ public class ImportRunner {
             update.setLong(8, progress.duplicateLines);
             update.setLong(9, progress.blankLines);
             update.setLong(10, progress.problemCount);
-            update.setString(11, ChatJson.MAPPER.writeValueAsString(progress.problems));
+            update.setString(11, JsonbText.safe(ChatJson.MAPPER.writeValueAsString(progress.problems)));
             update.setLong(12, jobId);
             update.executeUpdate();
         }

@@ -35,7 +35,20 @@ public record PreparedExample(
         return body != null;
     }
 
+    /**
+     * Never throws: anything that goes wrong while preparing the text (including a stack overflow on absurdly
+     * nested input) becomes its problem, so one line can never fail a whole import.
+     */
     public static PreparedExample fromJsonText(String text, ImportFormat format, ExampleValidator validator) {
+        try {
+            return prepare(text, format, validator);
+        } catch (RuntimeException | StackOverflowError e) {
+            String kind = e instanceof StackOverflowError ? "it is nested too deeply" : e.getClass().getSimpleName();
+            return unusable(new ImportProblem(ImportProblem.ROOT, "the example could not be prepared: " + kind));
+        }
+    }
+
+    private static PreparedExample prepare(String text, ImportFormat format, ExampleValidator validator) {
         JsonNode record;
         try {
             record = ChatJson.MAPPER.readTree(text);
@@ -58,6 +71,14 @@ public record PreparedExample(
         }
         List<ImportProblem> problems = validator.validate(canonical);
         String body = canonical.toString();
+        int surrogate = loneSurrogate(body);
+        if (surrogate >= 0) {
+            // never stored, not even flagged invalid: PostgreSQL would silently turn the surrogate into '?'
+            problems = new java.util.ArrayList<>(problems);
+            problems.add(new ImportProblem(ImportProblem.ROOT, String.format("contains a lone UTF-16 surrogate (U+%04X), "
+                    + "which is not a character and cannot be stored as UTF-8; fix the line's escapes", (int) body.charAt(surrogate))));
+            return new PreparedExample(null, null, null, 0, 0, problems);
+        }
         ArrayNode called = JsonNodeFactory.instance.arrayNode();
         JsonNode messages = canonical.path("messages");
         for (JsonNode message : messages) {
@@ -69,6 +90,19 @@ public record PreparedExample(
             }
         }
         return new PreparedExample(body, sha256(body), called.toString(), messages.size(), called.size(), problems);
+    }
+
+    /** Index of the first surrogate without its partner, or -1. */
+    static int loneSurrogate(String text) {
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < text.length() && Character.isLowSurrogate(text.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     private static PreparedExample unusable(ImportProblem problem) {

@@ -1,6 +1,7 @@
 package dev.tooltune.dataset.version;
 
 import dev.tooltune.dataset.example.StoredExample;
+import dev.tooltune.dataset.storage.JsonbText;
 import dev.tooltune.dataset.validation.PreparedExample;
 import io.quarkus.hibernate.orm.panache.Panache;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -32,11 +33,11 @@ public class VersionEditor {
         example.datasetId = base.datasetId;
         example.body = replacement.body();
         example.contentHash = replacement.contentHash();
-        example.calledTools = replacement.calledTools();
+        example.calledTools = JsonbText.safe(replacement.calledTools());
         example.messageCount = replacement.messageCount();
         example.callCount = replacement.callCount();
         example.valid = newValid;
-        example.problems = problemsJson;
+        example.problems = JsonbText.safe(problemsJson);
         example.persist();
         em.flush();
         em.createNativeQuery("insert into version_example (version_id, position, example_id) values (:v, :p, :e)")
