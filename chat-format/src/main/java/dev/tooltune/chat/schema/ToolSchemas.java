@@ -1,4 +1,4 @@
-package dev.tooltune.dataset.validation;
+package dev.tooltune.chat.schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.JsonSchema;
@@ -16,7 +16,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Compiles the JSON Schemas of tool parameters, once per distinct schema: a dataset repeats the same few tools
+ * The one JSON Schema implementation of ToolTune (dataset-service validates examples with it; constrained decoding
+ * checks what it cannot enforce token by token with it). Compiles the JSON Schemas of tool parameters, once per distinct schema: a dataset repeats the same few tools
  * in thousands of examples. Schemas are checked against their meta-schema first, so a broken schema is reported
  * as such rather than silently accepting every argument. Nothing is fetched from the network: a {@code $ref} to
  * a remote document fails instead of hanging an import.
