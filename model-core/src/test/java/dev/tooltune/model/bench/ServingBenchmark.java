@@ -4,7 +4,6 @@ import dev.tooltune.chat.ChatMessage;
 import dev.tooltune.chat.ToolDefinition;
 import dev.tooltune.chat.sample.SampleTools;
 import dev.tooltune.chat.tokenizer.GemmaTokenizer;
-import dev.tooltune.model.cli.ResidentMemory;
 import dev.tooltune.model.config.Gemma3Config;
 import dev.tooltune.model.gemma3.Gemma3Model;
 import dev.tooltune.model.gemma3.KvCache;
@@ -105,7 +104,7 @@ public final class ServingBenchmark {
             System.out.printf(Locale.ROOT, "| %s | KV bytes per token beyond the window (full layers only) | - | - | %d B |%n",
                     preset, perToken);
             System.out.printf(Locale.ROOT, "| %s | peak RSS of the JVM | - | - | %.0f MiB |%n", preset,
-                    ResidentMemory.peakBytes() / 1048576.0);
+                    peakRssBytes() / 1048576.0);
         }
     }
 
@@ -134,6 +133,20 @@ public final class ServingBenchmark {
         long end = System.nanoTime();
         // Tokens after each stream's first, over the time when all streams were decoding together.
         return tokens / ((end - lastFirstToken) / 1e9);
+    }
+
+    /** VmHWM of this process (Linux), 0 elsewhere. */
+    static long peakRssBytes() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (java.io.IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
     }
 
     static ChatRequest request(List<ToolDefinition> tools, String question, String adapter) {
