@@ -184,6 +184,7 @@ public final class ServingEngine implements AutoCloseable {
         } catch (InterruptedException e) {
             // closing
         } catch (Throwable e) {
+            closed = true;   // no scheduler any more: refuse new requests instead of queueing them forever
             for (Sequence s : new ArrayList<>(running)) {
                 fail(s, e);
             }

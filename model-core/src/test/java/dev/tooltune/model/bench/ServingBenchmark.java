@@ -79,6 +79,7 @@ public final class ServingBenchmark {
             int promptLength;
             int prefixLength;
             try (ServingEngine engine = ServingEngine.start(model, serving.withPrefixCacheBytes(0))) {
+                engine.loadAdapter("a0", adapters.get(0));
                 ChatEngine chat = new ChatEngine(engine, tokenizer);
                 ChatEngine.Prompt prompt = chat.prompt(List.of(ChatMessage.user(questions[0])), tools, null);
                 promptLength = prompt.tokens().length;
