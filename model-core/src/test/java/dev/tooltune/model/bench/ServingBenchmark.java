@@ -49,8 +49,8 @@ public final class ServingBenchmark {
         int newTokens = Integer.parseInt(args[2]);
         Gemma3Config config = Gemma3Config.preset(preset);
         Path adapterDir = Files.createTempDirectory("serving-bench");
-        try (Gemma3Model model = Gemma3Model.random(config, 0, ModelRuntime.cpu());
-             GemmaTokenizer tokenizer = GemmaTokenizer.loadDefault()) {
+        GemmaTokenizer tokenizer = GemmaTokenizer.loadDefault();   // shared by the process: not closed here
+        try (Gemma3Model model = Gemma3Model.random(config, 0, ModelRuntime.cpu())) {
             List<Path> adapters = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
                 adapters.add(adapter(model, adapterDir.resolve("a" + i), i));

@@ -42,7 +42,6 @@ class ChatEngineTest {
     static void release() {
         engine.close();
         model.close();
-        tokenizer.close();
     }
 
     /** Records what a listener is told, in order. */

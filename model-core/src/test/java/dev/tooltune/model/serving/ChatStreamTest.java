@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.tooltune.chat.tokenizer.GemmaTokenizer;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -17,11 +16,6 @@ class ChatStreamTest {
     @BeforeAll
     static void load() {
         tokenizer = GemmaTokenizer.loadDefault();
-    }
-
-    @AfterAll
-    static void close() {
-        tokenizer.close();
     }
 
     static ChatEngineTest.Recorder feed(String text, List<String> stops) {

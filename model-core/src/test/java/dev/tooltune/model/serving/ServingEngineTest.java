@@ -209,7 +209,7 @@ class ServingEngineTest {
 
     @Test
     void kvMemoryIsBoundedRequestsWaitAndOneThatCanNeverFitFails() throws Exception {
-        long oneSequence = model == null ? 0 : dev.tooltune.model.gemma3.KvCache.bytesFor(model.config(), 26, model.computeType());
+        long oneSequence = dev.tooltune.model.gemma3.KvCache.bytesFor(model.config(), 26, model.computeType());
         ServingConfig tight = config(8).withKvCacheBytes(oneSequence + oneSequence / 2);   // room for one at a time
         try (ServingEngine engine = ServingEngine.start(model, tight)) {
             List<GenerationHandle> handles = new ArrayList<>();
