@@ -1,6 +1,5 @@
 package dev.tooltune.model.cli;
 
-import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tooltune.chat.ChatExample;
@@ -21,7 +20,14 @@ import dev.tooltune.model.generation.GenerationOptions;
 import dev.tooltune.model.generation.GenerationResult;
 import dev.tooltune.model.generation.Generator;
 import dev.tooltune.model.hub.HubClient;
-import dev.tooltune.model.lora.PeftAdapterFiles;
+import dev.tooltune.model.runtime.ModelRuntime;
+import dev.tooltune.model.serving.ChatEngine;
+import dev.tooltune.model.serving.ChatRequest;
+import dev.tooltune.model.serving.ChatResult;
+import dev.tooltune.model.serving.ChatStreamListener;
+import dev.tooltune.model.serving.Sampling;
+import dev.tooltune.model.serving.ServingConfig;
+import dev.tooltune.model.serving.ServingEngine;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +45,7 @@ import java.util.Set;
  * <pre>
  * random-checkpoint --config tiny|270m|1b|4b|config.json --out DIR [--seed 0] [--dtype f32|bf16] [--std 0.02]
  * generate --model DIR|hub-id [--adapter DIR] (--prompt TEXT [--system TEXT] [--tools tools.json] | --example F.jsonl[:N]) [--max-tokens 128]
- *          [--temperature 0] [--top-k 0] [--top-p 1] [--seed 0] [--fp16]
+ *          [--temperature 0] [--top-k 0] [--top-p 1] [--seed 0] [--device auto|cpu|gpu|gpuN] [--dtype float32|float16]
  * download --model google/gemma-3-1b-it [--revision main]          (HF_TOKEN, HF_ENDPOINT)
  * info --model DIR|config
  * </pre>
@@ -85,10 +91,10 @@ public final class ModelCli {
                 usage: model-cli <command> [options]
                   random-checkpoint --config tiny|270m|1b|4b|config.json --out DIR [--seed 0] [--dtype f32|bf16] [--std 0.02]
                   generate --model DIR|hub-id [--adapter DIR] (--prompt TEXT [--system TEXT] [--tools tools.json] | --example F.jsonl[:N]) [--max-tokens 128]
-                           [--temperature 0] [--top-k 0] [--top-p 1] [--seed 0] [--fp16]
+                           [--temperature 0] [--top-k 0] [--top-p 1] [--seed 0] [--device auto|cpu|gpu|gpuN] [--dtype float32|float16]
                   download --model google/gemma-3-1b-it [--revision main]   (uses HF_TOKEN, HF_ENDPOINT)
                   info --model DIR|config.json|preset
-                  bench --model DIR [--prompt-tokens 128] [--new-tokens 64] [--batch 1] [--repeat 3] [--fp16]
+                  bench --model DIR [--prompt-tokens 128] [--new-tokens 64] [--batch 1] [--repeat 3] [--device D] [--dtype T]
                 """ + TrainCommand.USAGE;
     }
 
@@ -239,54 +245,96 @@ public final class ModelCli {
         GemmaTokenizer tokenizer = Files.isRegularFile(dir.resolve("tokenizer.json"))
                 ? GemmaTokenizer.load(dir.resolve("tokenizer.json")) : GemmaTokenizer.loadDefault();
         GemmaChatFormat format = new GemmaChatFormat();
-        int[] ids = format.tokenizePrompt(messages, tools, tokenizer);
-
-        DataType type = options.containsKey("--fp16") ? DataType.FLOAT16 : DataType.FLOAT32;
+        ModelRuntime runtime = runtime(options);
         long loadStart = System.nanoTime();
-        try (Gemma3Model model = Gemma3Model.load(dir, type, Device.cpu())) {
-            if (options.containsKey("--adapter")) {
-                Path adapterDir = Path.of(options.get("--adapter"));
-                PeftAdapterFiles.load(adapterDir, model.manager(), new ArrayList<>(model.projections().values())).attach();
-                out.println("adapter " + adapterDir + " attached");
-            }
-            double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+        try (Gemma3Model model = Gemma3Model.load(dir, runtime)) {
             GenerationConfig generationConfig = GenerationConfig.load(dir);
             Set<Integer> stops = new HashSet<>(generationConfig.eosTokenIds());
             stops.add(GenerationConfig.END_OF_TURN);
-            GenerationOptions generation = GenerationOptions.greedy(intOption(options, "--max-tokens", 128))
-                    .withStopTokens(stops)
-                    .withSampling(doubleOption(options, "--temperature", 0), intOption(options, "--top-k", 0),
-                            doubleOption(options, "--top-p", 1.0), intOption(options, "--seed", 0));
-            GenerationResult result = new Generator(model).generate(ids, generation);
-            GenerationResult.Sequence sequence = result.sequences().get(0);
-            String text = tokenizer.decode(sequence.tokens(), false);
-            ParsedAssistantMessage parsed = new ToolCallParser().parse(text);
+            ServingConfig serving = ServingConfig.defaults().withMaxRunningSequences(1).withStopTokens(stops);
+            try (ServingEngine engine = ServingEngine.start(model, serving)) {
+                String adapterId = null;
+                if (options.containsKey("--adapter")) {
+                    Path adapterDir = Path.of(options.get("--adapter"));
+                    adapterId = adapterDir.getFileName().toString();
+                    engine.loadAdapter(adapterId, adapterDir);
+                    out.println("adapter " + adapterDir + " loaded");
+                }
+                double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
+                ChatEngine chat = new ChatEngine(engine, format, tokenizer);
+                Sampling sampling = new Sampling(doubleOption(options, "--temperature", 0), doubleOption(options, "--top-p", 1.0),
+                        intOption(options, "--top-k", 0), (long) intOption(options, "--seed", 0));
+                ChatRequest request = new ChatRequest(messages, tools, adapterId, sampling,
+                        intOption(options, "--max-tokens", 128), List.of(), null);
+                ChatEngine.Prompt prompt = chat.prompt(messages, tools, null);
 
-            out.println("=== prompt (" + ids.length + " tokens, " + tools.size() + " tools) ===");
-            out.println(format.renderPrompt(messages, tools));
-            out.println("=== generated (" + sequence.tokens().length + " tokens, finish: " + sequence.finishReason() + ") ===");
-            out.println(text);
-            out.println("=== parsed ===");
-            out.println("content: " + parsed.content());
-            for (ToolCall call : parsed.toolCalls()) {
-                out.println("tool call: " + toJson(call));
-            }
-            if (expected != null) {
-                out.println("=== expected (the example's assistant turn) ===");
-                out.println("content: " + expected.content());
-                for (ToolCall call : expected.toolCalls() == null ? List.<ToolCall>of() : expected.toolCalls()) {
+                out.println("=== prompt (" + prompt.tokens().length + " tokens, " + tools.size() + " tools, on " + runtime + ") ===");
+                out.println(format.renderPrompt(messages, tools));
+                out.println("=== generated (streamed) ===");
+                long start = System.nanoTime();
+                ChatResult result;
+                try {
+                    result = chat.submit(request, new ChatStreamListener() {
+                        @Override
+                        public void onContentDelta(String text) {
+                            out.print(text);
+                            out.flush();
+                        }
+
+                        @Override
+                        public void onToolCallStart(int index, String callId, String functionName) {
+                            out.print("\n[tool call " + index + ": " + functionName + " ");
+                        }
+
+                        @Override
+                        public void onToolCallArgumentsDelta(int index, String argumentsJsonFragment) {
+                            out.print(argumentsJsonFragment + "]");
+                            out.flush();
+                        }
+                    }).result().get();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException("interrupted", e);
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
+                }
+                double seconds = (System.nanoTime() - start) / 1e9;
+                out.println();
+                out.println("=== raw output (" + result.completionTokens() + " tokens, finish: "
+                        + result.finishReason().name().toLowerCase(Locale.ROOT) + ") ===");
+                out.println(result.rawText());
+                out.println("=== parsed ===");
+                out.println("content: " + result.content());
+                for (ToolCall call : result.toolCalls()) {
                     out.println("tool call: " + toJson(call));
                 }
+                if (expected != null) {
+                    out.println("=== expected (the example's assistant turn) ===");
+                    out.println("content: " + expected.content());
+                    for (ToolCall call : expected.toolCalls() == null ? List.<ToolCall>of() : expected.toolCalls()) {
+                        out.println("tool call: " + toJson(call));
+                    }
+                }
+                ParsedAssistantMessage parsed = new ToolCallParser().parse(result.rawText());
+                if (!parsed.invalidToolCalls().isEmpty()) {
+                    out.println("invalid tool-call blocks: " + parsed.invalidToolCalls().size());
+                }
+                double ttft = result.timeToFirstTokenNanos() / 1e9;
+                int decoded = Math.max(0, result.completionTokens() - 1);
+                out.printf(Locale.ROOT, "=== speed ===%nload %.2f s; time to first token %.3f s (prefill %d tokens);"
+                                + " decode %d tokens in %.3f s (%.1f tokens/s)%n", loadSeconds, ttft,
+                        result.promptTokens(), decoded, seconds - ttft, decoded / Math.max(1e-9, seconds - ttft));
             }
-            if (!parsed.invalidToolCalls().isEmpty()) {
-                out.println("invalid tool-call blocks: " + parsed.invalidToolCalls().size());
-            }
-            out.printf(Locale.ROOT, "=== speed ===%nload %.2f s; prefill %d tokens in %.3f s (%.1f tokens/s); decode %d tokens"
-                            + " in %.3f s (%.1f tokens/s)%n", loadSeconds, ids.length, result.prefillNanos() / 1e9,
-                    result.prefillTokensPerSecond(), result.decodeSteps(), result.decodeNanos() / 1e9,
-                    result.decodeTokensPerSecond());
         }
         return 0;
+    }
+
+    /** {@code --device cpu|gpu|gpuN|auto} and {@code --dtype float32|float16} ({@code --fp16} = {@code --dtype float16}). */
+    static ModelRuntime runtime(Map<String, String> options) {
+        ModelRuntime environment = ModelRuntime.fromEnvironment();
+        String dtype = options.containsKey("--fp16") ? "float16" : options.get("--dtype");
+        return new ModelRuntime(options.containsKey("--device") ? ModelRuntime.parseDevice(options.get("--device")) : environment.device(),
+                dtype != null ? ModelRuntime.parseType(dtype) : environment.computeType());
     }
 
     /**
@@ -299,10 +347,11 @@ public final class ModelCli {
         int newTokens = intOption(options, "--new-tokens", 64);
         int batch = intOption(options, "--batch", 1);
         int repeat = intOption(options, "--repeat", 3);
-        DataType type = options.containsKey("--fp16") ? DataType.FLOAT16 : DataType.FLOAT32;
+        ModelRuntime runtime = runtime(options);
+        DataType type = runtime.computeType();
         long rssBefore = ResidentMemory.currentBytes();
         long loadStart = System.nanoTime();
-        try (Gemma3Model model = Gemma3Model.load(dir, type, Device.cpu())) {
+        try (Gemma3Model model = Gemma3Model.load(dir, runtime)) {
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             long rssLoaded = ResidentMemory.currentBytes();
             java.util.Random random = new java.util.Random(7);

@@ -5,37 +5,54 @@ import dev.tooltune.chat.ChatMessage;
 import dev.tooltune.chat.ToolCall;
 import dev.tooltune.chat.evaluation.ToolCallMetrics;
 import dev.tooltune.chat.evaluation.ToolCallScorer;
-import dev.tooltune.chat.template.GemmaChatFormat;
 import dev.tooltune.chat.tokenizer.GemmaTokenizer;
 import dev.tooltune.chat.toolcall.ParsedAssistantMessage;
 import dev.tooltune.chat.toolcall.ToolCallParser;
 import dev.tooltune.model.gemma3.Gemma3Model;
-import dev.tooltune.model.generation.GenerationOptions;
-import dev.tooltune.model.generation.GenerationResult;
-import dev.tooltune.model.generation.Generator;
+import dev.tooltune.model.serving.ChatEngine;
+import dev.tooltune.model.serving.ChatHandle;
+import dev.tooltune.model.serving.ChatRequest;
+import dev.tooltune.model.serving.ChatResult;
+import dev.tooltune.model.serving.Sampling;
+import dev.tooltune.model.serving.ServingConfig;
+import dev.tooltune.model.serving.ServingEngine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.IntConsumer;
 
 /**
- * Generates the last assistant turn of each eval example (greedy, from the conversation before it) and scores
- * the parsed tool calls against the reference turn. Works on whatever the model's projection slots hold, so the
- * same evaluator measures the base model, a LoRA-adapted one, or a merged checkpoint.
+ * Generates the last assistant turn of each eval example (greedy, from the conversation before it) through the
+ * chat-level entry point ({@link ChatEngine}) and scores the parsed tool calls against the reference turn. With an
+ * adapter id it measures that adapter over the base model; without, whatever the model computes (the base model, or a
+ * model whose training adapter is attached, or a merged checkpoint).
  */
 public final class ToolCallEvaluator {
 
     private final Gemma3Model model;
     private final GemmaTokenizer tokenizer;
-    private final GemmaChatFormat format = new GemmaChatFormat();
-    private final ToolCallParser parser = new ToolCallParser();
+    private final ChatEngine chat;
+    private final String adapterId;
     private final int maxNewTokens;
     private final int batchSize;
 
+    /** Evaluates {@code model} as it is, with up to {@code batchSize} examples decoding together. */
     public ToolCallEvaluator(Gemma3Model model, GemmaTokenizer tokenizer, int maxNewTokens, int batchSize) {
         this.model = model;
         this.tokenizer = tokenizer;
+        this.chat = null;
+        this.adapterId = null;
         this.maxNewTokens = maxNewTokens;
-        this.batchSize = batchSize;
+        this.batchSize = Math.max(1, batchSize);
+    }
+
+    /** Evaluates through a running engine, with adapter {@code adapterId} (null = base model). */
+    public ToolCallEvaluator(ChatEngine chat, String adapterId, int maxNewTokens) {
+        this.model = null;
+        this.tokenizer = chat.tokenizer();
+        this.chat = chat;
+        this.adapterId = adapterId;
+        this.maxNewTokens = maxNewTokens;
+        this.batchSize = chat.engine().config().maxRunningSequences();
     }
 
     /** One example's outcome, for error analysis. */
@@ -47,27 +64,37 @@ public final class ToolCallEvaluator {
         return evaluate(examples, done -> {});
     }
 
-    /** @param progress told the number of examples done after each generation batch */
+    /** @param progress told the number of examples done, as they finish in order */
     public Report evaluate(List<ChatExample> examples, IntConsumer progress) {
+        if (chat != null) {
+            return evaluate(chat, examples, progress);
+        }
+        try (ServingEngine engine = ServingEngine.start(model, ServingConfig.defaults().withMaxRunningSequences(batchSize)
+                .withMaxWaitingRequests(Math.max(1, examples.size())))) {
+            return evaluate(new ChatEngine(engine, tokenizer), examples, progress);
+        }
+    }
+
+    private Report evaluate(ChatEngine engine, List<ChatExample> examples, IntConsumer progress) {
+        List<ChatHandle> handles = new ArrayList<>();
+        for (ChatExample example : examples) {
+            ChatRequest request = new ChatRequest(promptOf(example), example.tools(), adapterId, Sampling.greedy(),
+                    maxNewTokens, List.of(), null, example.parallelToolCalls());
+            handles.add(engine.submit(request, null));
+        }
         List<ExampleResult> results = new ArrayList<>();
         List<ToolCallScorer.ExampleScore> scores = new ArrayList<>();
-        Generator generator = new Generator(model);
-        for (int start = 0; start < examples.size(); start += batchSize) {
-            List<ChatExample> group = examples.subList(start, Math.min(examples.size(), start + batchSize));
-            List<int[]> prompts = new ArrayList<>();
-            for (ChatExample example : group) {
-                prompts.add(format.tokenizePrompt(promptOf(example), example.tools(), example.parallelToolCalls(), tokenizer));
+        ToolCallParser parser = new ToolCallParser();
+        for (int i = 0; i < examples.size(); i++) {
+            ChatResult result = handles.get(i).result().join();
+            ParsedAssistantMessage parsed = parser.parse(result.rawText());
+            ToolCallScorer.ExampleScore score = ToolCallScorer.score(referenceCalls(examples.get(i)), parsed,
+                    examples.get(i).tools());
+            scores.add(score);
+            results.add(new ExampleResult(i, result.rawText(), parsed, score));
+            if ((i + 1) % batchSize == 0 || i + 1 == examples.size()) {
+                progress.accept(i + 1);
             }
-            GenerationResult generated = generator.generate(prompts, GenerationOptions.greedy(maxNewTokens));
-            for (int i = 0; i < group.size(); i++) {
-                ChatExample example = group.get(i);
-                String text = tokenizer.decode(generated.sequences().get(i).tokens(), true);
-                ParsedAssistantMessage parsed = parser.parse(text);
-                ToolCallScorer.ExampleScore score = ToolCallScorer.score(referenceCalls(example), parsed, example.tools());
-                scores.add(score);
-                results.add(new ExampleResult(start + i, text, parsed, score));
-            }
-            progress.accept(Math.min(examples.size(), start + batchSize));
         }
         return new Report(ToolCallMetrics.of(scores), results);
     }

@@ -87,7 +87,7 @@ class ModelCliTest {
 
         String generated = run("generate", "--model", model.toString(), "--adapter", adapter.toString(), "--example",
                 data + ":1", "--max-tokens", "4");
-        assertTrue(generated.contains("adapter " + adapter + " attached"), generated);
+        assertTrue(generated.contains("adapter " + adapter + " loaded"), generated);
         assertTrue(generated.contains("=== expected") && generated.contains("\"name\":\"get_weather\""), generated);
 
         Files.writeString(data, Files.readString(data) + "{not json\n");
