@@ -4,7 +4,6 @@ import dev.tooltune.trainer.TrainerSettings;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -102,12 +101,12 @@ public final class JobQueue implements AutoCloseable {
                     continue;
                 }
                 int deliveries = record.deliveryCount().map(Number::intValue).orElse(1);
-                JobLease lease = hold(record, handler.apply(record, deliveries));
-                consumer.acknowledge(record, lease == JobLease.ACCEPT ? AcknowledgeType.ACCEPT : AcknowledgeType.RELEASE);
+                Held held = hold(record, handler.apply(record, deliveries));
+                acknowledge(held.record, held.lease == JobLease.ACCEPT ? AcknowledgeType.ACCEPT : AcknowledgeType.RELEASE);
                 handled++;
             }
             if (!records.isEmpty()) {
-                consumer.commitSync();
+                commit();
             }
             if (stopAfterJobs > 0 && handled >= stopAfterJobs) {
                 running = false;
@@ -115,24 +114,83 @@ public final class JobQueue implements AutoCloseable {
         }
     }
 
-    /** Waits for the job, renewing its lock; a job that throws is accepted (the handler reports failures itself). */
-    private JobLease hold(ConsumerRecord<String, byte[]> record, CompletableFuture<JobLease> job) {
+    private record Held(ConsumerRecord<String, byte[]> record, JobLease lease) {}
+
+    /**
+     * Waits for the job, renewing its lock. In kafka-clients 4.2 a RENEWed record leaves the consumer's in-flight
+     * batch and comes back from the next poll (KAFKA-20458), and only that copy can be acknowledged: so each renewal
+     * is RENEW, then poll until the record is back. Other records a poll hands over meanwhile are RELEASEd at once.
+     */
+    private Held hold(ConsumerRecord<String, byte[]> record, CompletableFuture<JobLease> job) {
+        ConsumerRecord<String, byte[]> current = record;
+        boolean renewing = false;
         while (true) {
             try {
-                return job.get(settings.lockRenewal().toMillis(), TimeUnit.MILLISECONDS);
+                JobLease lease = job.get(renewing ? 200 : settings.lockRenewal().toMillis(), TimeUnit.MILLISECONDS);
+                if (renewing) {
+                    current = awaitRenewed(current, Duration.ofSeconds(30));
+                }
+                return new Held(current, lease);
             } catch (TimeoutException e) {
-                consumer.acknowledge(record, AcknowledgeType.RENEW);
-                Map<?, Optional<org.apache.kafka.common.KafkaException>> result = consumer.commitSync();
-                result.values().forEach(error -> error.ifPresent(ex -> LOG.warnf("renewing the lock of job %s failed: %s",
-                        record.key(), ex.getMessage())));
+                if (!renewing) {
+                    consumer.acknowledge(current, AcknowledgeType.RENEW);
+                    renewing = true;
+                }
+                ConsumerRecord<String, byte[]> back = pollFor(current, Duration.ofMillis(200));
+                if (back != null) {
+                    current = back;
+                    renewing = false;
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                return JobLease.RELEASE;
+                return new Held(current, JobLease.RELEASE);
             } catch (ExecutionException e) {
                 LOG.errorf(e.getCause(), "job %s ended with an error the worker did not handle", record.key());
-                return JobLease.ACCEPT;
+                if (renewing) {
+                    current = awaitRenewed(current, Duration.ofSeconds(30));
+                }
+                return new Held(current, JobLease.ACCEPT);
             }
         }
+    }
+
+    private ConsumerRecord<String, byte[]> awaitRenewed(ConsumerRecord<String, byte[]> record, Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (System.nanoTime() < deadline) {
+            ConsumerRecord<String, byte[]> back = pollFor(record, Duration.ofMillis(200));
+            if (back != null) {
+                return back;
+            }
+        }
+        return record;
+    }
+
+    /** One poll: the renewed copy of {@code record} if it came back, else null; anything else is released. */
+    private ConsumerRecord<String, byte[]> pollFor(ConsumerRecord<String, byte[]> record, Duration timeout) {
+        ConsumerRecord<String, byte[]> back = null;
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(timeout)) {
+            if (r.topic().equals(record.topic()) && r.partition() == record.partition() && r.offset() == record.offset()) {
+                back = r;
+            } else {
+                consumer.acknowledge(r, AcknowledgeType.RELEASE);
+            }
+        }
+        return back;
+    }
+
+    private void acknowledge(ConsumerRecord<String, byte[]> record, AcknowledgeType type) {
+        try {
+            consumer.acknowledge(record, type);
+        } catch (IllegalStateException e) {
+            // the lock was lost (e.g. renewal failed); the broker redelivers the job and its next worker finds it done
+            LOG.warnf("could not %s job %s at %s-%d@%d: %s", type, record.key(), record.topic(), record.partition(),
+                    record.offset(), e.getMessage());
+        }
+    }
+
+    private void commit() {
+        consumer.commitSync().forEach((partition, error) -> error.ifPresent(ex ->
+                LOG.warnf("acknowledgement on %s failed: %s", partition, ex.getMessage())));
     }
 
     /** Asks {@link #run} to return after the job it holds (the caller makes that job end, e.g. by cancelling it). */
