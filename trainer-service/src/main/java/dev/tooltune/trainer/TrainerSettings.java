@@ -41,11 +41,14 @@ public interface TrainerSettings {
     @WithDefault("PT15S")
     Duration lockRenewal();
 
-    /** Deliveries of one job before the broker gives up on it (group config share.delivery.count.limit). */
+    /**
+     * Deliveries of one job before the broker archives it: the broker's group.share.delivery.count.limit (default 5;
+     * Kafka 4.2.0 has no per-group setting). The worker reports an internal error as failed on this delivery only.
+     */
     @WithDefault("5")
     int deliveryLimit();
 
-    /** Whether this worker sets the share group's configs (lock, renewals, delivery limit, offset reset) at start. */
+    /** Whether this worker sets the share group's configs (lock duration, offset reset) at start. */
     @WithDefault("true")
     boolean configureGroup();
 

@@ -24,6 +24,8 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.jboss.logging.Logger;
 
 /**
@@ -67,14 +69,18 @@ public class WorkerLifecycle {
                 BaseModels.fromEnvironment(), device, precision, new WorkerMetrics(registry, device));
         String clientId = "trainer-" + UUID.randomUUID().toString().substring(0, 8);
         queue = new JobQueue(settings, clientId);
+        // Jobs run on one thread of their own: PyTorch's grad mode is per thread (see TrainingWorker.handle), and
+        // the queue thread stays free to renew the job's lock.
+        ExecutorService jobThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "training-job"));
         thread = new Thread(() -> {
             try {
-                queue.run((record, delivery) -> CompletableFuture.supplyAsync(() -> worker.handle(record.value(), delivery)),
-                        settings.stopAfterJobs());
+                queue.run((record, delivery) -> CompletableFuture.supplyAsync(() -> worker.handle(record.value(), delivery),
+                        jobThread), settings.stopAfterJobs());
             } catch (RuntimeException e) {
                 LOG.error("the job queue stopped", e);
             } finally {
                 queue.close();
+                jobThread.shutdown();
             }
             if (settings.stopAfterJobs() > 0) {
                 Quarkus.asyncExit();

@@ -228,7 +228,7 @@ class TrainerWorkersIT {
     private static TrainingJob job(String name, int epochs, DatasetRef data) {
         String id = "job-" + name + "-" + RUN;
         return new TrainingJob(id, TENANT, Instant.now(), new BaseModel(BaseModels.TINY_RANDOM, null), data, null,
-                TrainingMethod.LORA, new Hyperparameters(epochs, 1e-3, 1, 1, 256),
+                TrainingMethod.LORA, new Hyperparameters(epochs, 1e-3, 1, 1, 2048),
                 new LoraSettings(2, 4.0, 0.0, List.of("q_proj", "v_proj"), false), 11L, "bot-" + RUN, 0.34, 3L);
     }
 

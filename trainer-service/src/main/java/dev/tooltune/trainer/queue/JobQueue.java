@@ -44,11 +44,17 @@ public final class JobQueue implements AutoCloseable {
     public interface Handler extends BiFunction<ConsumerRecord<String, byte[]>, Integer, CompletableFuture<JobLease>> {}
 
     private final TrainerSettings settings;
-    private final KafkaShareConsumer<String, byte[]> consumer;
+    private final String clientId;
+    private KafkaShareConsumer<String, byte[]> consumer;
     private volatile boolean running = true;
 
     public JobQueue(TrainerSettings settings, String clientId) {
         this.settings = settings;
+        this.clientId = clientId;
+        this.consumer = newConsumer();
+    }
+
+    private KafkaShareConsumer<String, byte[]> newConsumer() {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
         p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.group());
@@ -56,25 +62,26 @@ public final class JobQueue implements AutoCloseable {
         p.put("share.acknowledgement.mode", "explicit");
         p.put("share.acquire.mode", "record_limit"); // one job per worker: never acquire more than we run
         p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
-        consumer = new KafkaShareConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-        consumer.subscribe(List.of(settings.topics().jobs()));
+        KafkaShareConsumer<String, byte[]> created = new KafkaShareConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        created.subscribe(List.of(settings.topics().jobs()));
+        return created;
     }
 
     /**
      * Sets the share group's configs: reads from the earliest record (a job submitted before the first worker
-     * started is not lost), the lock duration, renewals allowed, the delivery limit. A config this broker does not
-     * know is logged and skipped.
+     * started is not lost) and the lock duration. A config this broker refuses is logged and skipped.
      */
     public static void configureGroup(TrainerSettings settings) {
         Properties p = new Properties();
         p.put("bootstrap.servers", settings.bootstrapServers());
         try (Admin admin = Admin.create(p)) {
             ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, settings.group());
+            // Kafka 4.2.0 knows neither share.renew.acknowledge.enable nor share.delivery.count.limit as group
+            // configs: renewals work without the first, and the delivery limit is the broker's
+            // group.share.delivery.count.limit (default 5), which the delivery-limit setting must match.
             Map<String, String> configs = Map.of(
                     "share.auto.offset.reset", "earliest",
-                    "share.record.lock.duration.ms", String.valueOf(settings.lockDuration().toMillis()),
-                    "share.renew.acknowledge.enable", "true",
-                    "share.delivery.count.limit", String.valueOf(settings.deliveryLimit()));
+                    "share.record.lock.duration.ms", String.valueOf(settings.lockDuration().toMillis()));
             configs.forEach((name, value) -> {
                 try {
                     admin.incrementalAlterConfigs(Map.of(group, List.of(new AlterConfigOp(new ConfigEntry(name, value),
@@ -101,12 +108,18 @@ public final class JobQueue implements AutoCloseable {
                     continue;
                 }
                 int deliveries = record.deliveryCount().map(Number::intValue).orElse(1);
+                LOG.infof("took job %s (%s-%d@%d, delivery %d)", record.key(), record.topic(), record.partition(),
+                        record.offset(), deliveries);
                 Held held = hold(record, handler.apply(record, deliveries));
                 acknowledge(held.record, held.lease == JobLease.ACCEPT ? AcknowledgeType.ACCEPT : AcknowledgeType.RELEASE);
                 handled++;
             }
             if (!records.isEmpty()) {
                 commit();
+                // A fresh consumer for the next job: with kafka-clients 4.2.0, after a RENEW cycle the consumer's
+                // later acknowledgements were lost (ACCEPTed jobs came back); closing also flushes this one's.
+                consumer.close(Duration.ofSeconds(10));
+                consumer = newConsumer();
             }
             if (stopAfterJobs > 0 && handled >= stopAfterJobs) {
                 running = false;
@@ -181,6 +194,8 @@ public final class JobQueue implements AutoCloseable {
     private void acknowledge(ConsumerRecord<String, byte[]> record, AcknowledgeType type) {
         try {
             consumer.acknowledge(record, type);
+            LOG.infof("job %s (%s-%d@%d, delivery %s): %s", record.key(), record.topic(), record.partition(), record.offset(),
+                    record.deliveryCount().map(String::valueOf).orElse("?"), type);
         } catch (IllegalStateException e) {
             // the lock was lost (e.g. renewal failed); the broker redelivers the job and its next worker finds it done
             LOG.warnf("could not %s job %s at %s-%d@%d: %s", type, record.key(), record.topic(), record.partition(),

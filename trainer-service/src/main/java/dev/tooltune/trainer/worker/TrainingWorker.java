@@ -128,6 +128,9 @@ public final class TrainingWorker {
             return JobLease.ACCEPT;
         }
         Path work = Path.of(settings.workDirectory()).resolve(job.jobId() + "-" + UUID.randomUUID());
+        // PyTorch's grad mode is per thread and on by default in a new one; DJL switches it off only on the thread
+        // that starts the engine, and the optimizer's in-place updates of leaf tensors need it off.
+        ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         metrics.jobsRunning.incrementAndGet();
         try {
             return run(job, delivery, work);
