@@ -24,9 +24,9 @@ head -n 4 "$ROOT/samples/tool-calling-sample.jsonl" > "$WORK/train.jsonl"
 
 "$CLI" random-checkpoint --config tiny --out "$WORK/base" --seed 7 --std 0.3 --dtype bf16
 "$CLI" train --model "$WORK/base" --data "$WORK/train.jsonl" --out "$WORK/adapter" --epochs 1 --lr 0.05 \
-  --rank 4 --alpha 8 --dropout 0 --max-length 256 --batch-size 2
+  --rank 4 --alpha 8 --dropout 0 --max-length 3072 --batch-size 2
 "$CLI" train --model "$WORK/base" --data "$WORK/train.jsonl" --out "$WORK/full" --method full --epochs 1 --lr 0.01 \
-  --max-length 256 --batch-size 2
+  --max-length 3072 --batch-size 2
 "$CLI" logits --model "$WORK/base" --tokens "$TOKENS" --out "$WORK/base.f32"
 "$CLI" logits --model "$WORK/base" --adapter "$WORK/adapter" --tokens "$TOKENS" --out "$WORK/adapter.f32"
 "$CLI" logits --model "$WORK/full" --tokens "$TOKENS" --out "$WORK/full.f32"

@@ -130,6 +130,7 @@ public final class TrainingWorker {
         Path work = Path.of(settings.workDirectory()).resolve(job.jobId() + "-" + UUID.randomUUID());
         // PyTorch's grad mode is per thread and on by default in a new one; DJL switches it off only on the thread
         // that starts the engine, and the optimizer's in-place updates of leaf tensors need it off.
+        ai.djl.engine.Engine.getInstance(); // loads the native library first
         ai.djl.pytorch.jni.JniUtils.setGradMode(false);
         metrics.jobsRunning.incrementAndGet();
         try {
