@@ -12,6 +12,8 @@ import dev.tooltune.contracts.validation.Violations;
  * @param adapterName    the adapter's name (the job's adapterName)
  * @param adapterVersion the adapter's version under that name, 1 or more
  * @param trainedTokens  tokens trained on, over all epochs (billing and OpenAI's {@code trained_tokens}); optional
+ * @param metrics        optional: evaluation results by name, the same as the adapter's, e.g. {@code eval_loss_before},
+ *                       {@code eval_loss_after}, {@code tool_call_exact_match_before}, {@code tool_call_exact_match_after}
  */
 public record JobSucceeded(
         String eventId,
@@ -21,7 +23,18 @@ public record JobSucceeded(
         String adapterId,
         String adapterName,
         Integer adapterVersion,
-        Long trainedTokens) implements TrainingEvent {
+        Long trainedTokens,
+        java.util.Map<String, Double> metrics) implements TrainingEvent {
+
+    public JobSucceeded {
+        metrics = metrics == null ? null : java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(metrics));
+    }
+
+    /** Without metrics. */
+    public JobSucceeded(String eventId, String jobId, String tenantId, Instant occurredAt, String adapterId,
+            String adapterName, Integer adapterVersion, Long trainedTokens) {
+        this(eventId, jobId, tenantId, occurredAt, adapterId, adapterName, adapterVersion, trainedTokens, null);
+    }
 
     public static final String TYPE = "succeeded";
 
@@ -38,5 +51,9 @@ public record JobSucceeded(
         violations.range("adapterVersion", adapterVersion, 1, Integer.MAX_VALUE);
         violations.check(trainedTokens == null || trainedTokens >= 0, "trainedTokens",
                 "must be 0 or more (was " + trainedTokens + ")");
+        if (metrics != null) {
+            metrics.forEach((metric, value) -> violations.check(value != null && Double.isFinite(value),
+                    "metrics." + metric, "must be a finite number (was " + value + ")"));
+        }
     }
 }

@@ -22,6 +22,10 @@ import dev.tooltune.contracts.validation.Violations;
  * @param lora           adapter settings: required for lora and qlora, absent for full
  * @param seed           seed for shuffling, dropout and adapter initialisation: same job, same seed, same result
  * @param adapterName    name of the resulting adapter within the tenant (a new version of it if the name exists)
+ * @param evalRatio      optional, default 0: without validationData, the share of trainingData held out for
+ *                       evaluation (dataset-service's deterministic split), 0 to 0.5; must be absent or 0 with
+ *                       validationData
+ * @param splitSeed      optional, default {@code seed}: the seed of that split
  */
 public record TrainingJob(
         String jobId,
@@ -34,7 +38,27 @@ public record TrainingJob(
         Hyperparameters hyperparameters,
         LoraSettings lora,
         Long seed,
-        String adapterName) implements JobCommand {
+        String adapterName,
+        Double evalRatio,
+        Long splitSeed) implements JobCommand {
+
+    /** A job without a held-out split (evalRatio and splitSeed absent). */
+    public TrainingJob(String jobId, String tenantId, Instant submittedAt, BaseModel baseModel, DatasetRef trainingData,
+            DatasetRef validationData, TrainingMethod method, Hyperparameters hyperparameters, LoraSettings lora,
+            Long seed, String adapterName) {
+        this(jobId, tenantId, submittedAt, baseModel, trainingData, validationData, method, hyperparameters, lora, seed,
+                adapterName, null, null);
+    }
+
+    /** The share of trainingData held out for evaluation: 0 when absent. */
+    public double evalRatioOrZero() {
+        return evalRatio == null ? 0 : evalRatio;
+    }
+
+    /** The seed of the train/eval split: splitSeed, or the job's seed when absent. */
+    public long splitSeedOrDefault() {
+        return splitSeed != null ? splitSeed : seed;
+    }
 
     public static final String TYPE = "submit";
 
@@ -60,6 +84,12 @@ public record TrainingJob(
         if (violations.required("adapterName", adapterName)) {
             violations.matches("adapterName", adapterName, ADAPTER_NAME,
                     "1 to 64 characters: letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+        if (evalRatio != null) {
+            violations.check(Double.isFinite(evalRatio) && evalRatio >= 0 && evalRatio <= 0.5, "evalRatio",
+                    "must be at least 0 and at most 0.5 (was " + evalRatio + ")");
+            violations.check(validationData == null || evalRatio == 0, "evalRatio",
+                    "must be absent or 0 when validationData is given (evaluation uses validationData)");
         }
     }
 }

@@ -82,6 +82,7 @@ public final class ModelCli {
             case "info" -> info(options);
             case "bench" -> bench(options);
             case "train" -> new TrainCommand(out).run(options);
+            case "logits" -> new LogitsCommand(out).run(options);
             default -> throw new IllegalArgumentException("unknown command '" + args[0] + "'\n" + usage());
         };
     }
@@ -95,7 +96,7 @@ public final class ModelCli {
                   download --model google/gemma-3-1b-it [--revision main]   (uses HF_TOKEN, HF_ENDPOINT)
                   info --model DIR|config.json|preset
                   bench --model DIR [--prompt-tokens 128] [--new-tokens 64] [--batch 1] [--repeat 3] [--device D] [--dtype T]
-                """ + TrainCommand.USAGE;
+                """ + TrainCommand.USAGE + "\n" + LogitsCommand.USAGE;
     }
 
     private static Map<String, String> parse(String[] args) {

@@ -2,15 +2,12 @@ package dev.tooltune.model.cli;
 
 import ai.djl.Device;
 import ai.djl.ndarray.types.DataType;
-import dev.tooltune.chat.ChatExample;
-import dev.tooltune.chat.ChatJson;
-import dev.tooltune.chat.template.GemmaChatFormat;
-import dev.tooltune.chat.template.TokenizedChat;
 import dev.tooltune.chat.tokenizer.GemmaTokenizer;
 import dev.tooltune.model.gemma3.Gemma3Model;
 import dev.tooltune.model.lora.LoraConfig;
 import dev.tooltune.model.lora.PeftAdapterFiles;
 import dev.tooltune.model.training.CancellationToken;
+import dev.tooltune.model.training.ChatExampleEncoder;
 import dev.tooltune.model.training.EncodedExample;
 import dev.tooltune.model.training.GemmaCausalLm;
 import dev.tooltune.model.training.LearningRateSchedule;
@@ -28,7 +25,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -64,9 +60,9 @@ final class TrainCommand {
 
         GemmaTokenizer tokenizer = Files.isRegularFile(modelDir.resolve("tokenizer.json"))
                 ? GemmaTokenizer.load(modelDir.resolve("tokenizer.json")) : GemmaTokenizer.loadDefault();
-        List<EncodedExample> train = encode(data, tokenizer, config.maxLength(), limit);
+        List<EncodedExample> train = encode(data, tokenizer, limit);
         List<EncodedExample> eval = options.containsKey("--eval")
-                ? encode(Path.of(options.get("--eval")), tokenizer, config.maxLength(), limit) : List.of();
+                ? encode(Path.of(options.get("--eval")), tokenizer, limit) : List.of();
         out.printf(Locale.ROOT, "data: %d training examples (%,d tokens), %d eval examples%n", train.size(),
                 train.stream().mapToLong(EncodedExample::length).sum(), eval.size());
 
@@ -95,44 +91,41 @@ final class TrainCommand {
         return 0;
     }
 
-    private static TrainingConfig trainingConfig(Map<String, String> options, TrainingMethod method) {
-        LinkedHashSet<String> targets = new LinkedHashSet<>(Arrays.asList(
-                options.getOrDefault("--targets", String.join(",", LoraConfig.GEMMA_MODULES)).split(",")));
-        LoraConfig lora = new LoraConfig(ModelCli.intOption(options, "--rank", 16), ModelCli.doubleOption(options, "--alpha", 32),
-                ModelCli.doubleOption(options, "--dropout", 0.05), targets, options.containsKey("--rslora"));
-        return TrainingConfig.defaults(method)
-                .withLora(lora)
-                .withEpochs(ModelCli.intOption(options, "--epochs", 3))
-                .withLearningRate(ModelCli.doubleOption(options, "--lr", 2e-4))
-                .withBatching(ModelCli.intOption(options, "--batch-size", 4), ModelCli.intOption(options, "--grad-accum", 1),
-                        ModelCli.intOption(options, "--max-length", 1024), options.containsKey("--pack"))
-                .withSchedule(ModelCli.intOption(options, "--warmup", 0),
-                        LearningRateSchedule.Decay.valueOf(options.getOrDefault("--schedule", "cosine").toUpperCase(Locale.ROOT)))
-                .withSeed(ModelCli.intOption(options, "--seed", 42))
-                .withEvalAndCheckpoints(ModelCli.intOption(options, "--eval-every", 0), 0);
+    /**
+     * {@link TrainingConfig#defaults} for the method, overridden only by the options actually given: restating a
+     * default here would hide the method's own (full fine-tuning has a 10x lower learning rate than LoRA).
+     */
+    static TrainingConfig trainingConfig(Map<String, String> options, TrainingMethod method) {
+        TrainingConfig config = TrainingConfig.defaults(method);
+        if (method != TrainingMethod.FULL) {
+            LoraConfig base = config.lora();
+            LinkedHashSet<String> targets = options.containsKey("--targets")
+                    ? new LinkedHashSet<>(Arrays.asList(options.get("--targets").split(","))) : new LinkedHashSet<>(base.targetModules());
+            config = config.withLora(new LoraConfig(ModelCli.intOption(options, "--rank", base.rank()),
+                    ModelCli.doubleOption(options, "--alpha", base.alpha()),
+                    ModelCli.doubleOption(options, "--dropout", base.dropout()), targets,
+                    options.containsKey("--rslora") || base.useRslora()));
+        }
+        return config
+                .withEpochs(ModelCli.intOption(options, "--epochs", config.epochs()))
+                .withLearningRate(ModelCli.doubleOption(options, "--lr", config.learningRate()))
+                .withBatching(ModelCli.intOption(options, "--batch-size", config.batchSize()),
+                        ModelCli.intOption(options, "--grad-accum", config.gradientAccumulation()),
+                        ModelCli.intOption(options, "--max-length", config.maxLength()),
+                        options.containsKey("--pack") || config.packing())
+                .withSchedule(ModelCli.intOption(options, "--warmup", config.warmupSteps()),
+                        options.containsKey("--schedule")
+                                ? LearningRateSchedule.Decay.valueOf(options.get("--schedule").toUpperCase(Locale.ROOT))
+                                : config.decay())
+                .withSeed(options.containsKey("--seed") ? ModelCli.intOption(options, "--seed", 0) : config.seed())
+                .withEvalAndCheckpoints(ModelCli.intOption(options, "--eval-every", config.evalEvery()), config.checkpointEvery());
     }
 
     /** Reads OpenAI-format JSONL; a line that does not parse or format is an error naming the file and line. */
-    private static List<EncodedExample> encode(Path file, GemmaTokenizer tokenizer, int maxLength, int limit) {
-        GemmaChatFormat format = new GemmaChatFormat();
-        List<EncodedExample> examples = new ArrayList<>();
+    private static List<EncodedExample> encode(Path file, GemmaTokenizer tokenizer, int limit) {
+        List<EncodedExample> examples;
         try (BufferedReader reader = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int lineNumber = 0;
-            while ((line = reader.readLine()) != null && examples.size() < limit) {
-                lineNumber++;
-                if (line.isBlank()) {
-                    continue;
-                }
-                try {
-                    ChatExample example = ChatJson.MAPPER.readValue(line, ChatExample.class);
-                    // Tokenize in full: the trainer truncates to max length itself and reports what was cut.
-                    TokenizedChat chat = format.tokenize(example, tokenizer);
-                    examples.add(new EncodedExample(chat.tokenIds(), chat.lossWeights()));
-                } catch (IOException | RuntimeException e) {
-                    throw new IllegalArgumentException(file + " line " + lineNumber + ": " + e.getMessage(), e);
-                }
-            }
+            examples = new ChatExampleEncoder(tokenizer).readJsonl(reader, file.toString(), limit).encoded();
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
         }

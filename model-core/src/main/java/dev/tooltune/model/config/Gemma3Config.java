@@ -1,5 +1,6 @@
 package dev.tooltune.model.config;
 
+import dev.tooltune.model.checkpoint.StoredType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -309,6 +310,15 @@ public final class Gemma3Config {
 
     /** A transformers-readable {@code config.json} (Gemma3ForCausalLM, 4.x and 5.x fields both written). */
     public ObjectNode toJson() {
+        return toJson(StoredType.F32);
+    }
+
+    /**
+     * {@code config.json} for weights stored as {@code weights}: transformers 5 refuses a non-integer
+     * {@code query_pre_attn_scalar} (so an integral value is written as an integer) and reads
+     * {@code torch_dtype}/{@code dtype} as the checkpoint's precision.
+     */
+    public ObjectNode toJson(StoredType weights) {
         ObjectNode o = JSON.createObjectNode();
         o.putArray("architectures").add("Gemma3ForCausalLM");
         o.put("model_type", "gemma3_text");
@@ -319,7 +329,11 @@ public final class Gemma3Config {
         o.put("num_attention_heads", numAttentionHeads);
         o.put("num_key_value_heads", numKeyValueHeads);
         o.put("head_dim", headDim);
-        o.put("query_pre_attn_scalar", queryPreAttnScalar);
+        if (queryPreAttnScalar == Math.rint(queryPreAttnScalar) && Math.abs(queryPreAttnScalar) < Integer.MAX_VALUE) {
+            o.put("query_pre_attn_scalar", (int) queryPreAttnScalar);
+        } else {
+            o.put("query_pre_attn_scalar", queryPreAttnScalar);
+        }
         o.put("sliding_window", slidingWindow);
         ArrayNode types = o.putArray("layer_types");
         layerTypes.forEach(types::add);
@@ -337,7 +351,9 @@ public final class Gemma3Config {
         o.put("pad_token_id", padTokenId);
         ArrayNode eos = o.putArray("eos_token_id");
         eosTokenIds.forEach(eos::add);
-        o.put("torch_dtype", "float32");
+        String dtype = weights == StoredType.BF16 ? "bfloat16" : "float32";
+        o.put("torch_dtype", dtype);
+        o.put("dtype", dtype);
         return o;
     }
 
@@ -358,8 +374,12 @@ public final class Gemma3Config {
     }
 
     public void write(Path configJson) {
+        write(configJson, StoredType.F32);
+    }
+
+    public void write(Path configJson, StoredType weights) {
         try {
-            JSON.writerWithDefaultPrettyPrinter().writeValue(configJson.toFile(), toJson());
+            JSON.writerWithDefaultPrettyPrinter().writeValue(configJson.toFile(), toJson(weights));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + configJson, e);
         }

@@ -189,7 +189,7 @@ public final class Gemma3Model implements AutoCloseable {
         } catch (java.io.IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-        config.write(directory.resolve("config.json"));
+        config.write(directory.resolve("config.json"), type);
         List<ParameterLayout.Entry> layout = ParameterLayout.of(config);
         List<SafetensorsWriter.Spec> specs = layout.stream()
                 .map(e -> new SafetensorsWriter.Spec(e.name(), e.shape(), type)).toList();

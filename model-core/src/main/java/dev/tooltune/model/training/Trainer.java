@@ -36,6 +36,16 @@ import java.util.Random;
 public final class Trainer implements AutoCloseable {
 
     private static final String LATEST = "latest";
+    private static final String STATE_FILE = "state.json";
+    private static final com.fasterxml.jackson.databind.ObjectMapper STATE_JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+    /**
+     * What a checkpoint says about the run besides its tensors ({@code state.json}).
+     *
+     * @param step       optimizer steps done when it was written; a resumed run continues with the next one
+     * @param totalSteps optimizer steps of the whole run
+     */
+    public record CheckpointState(long step, long totalSteps, TrainingMethod method, long seed) {}
 
     private final CausalLm model;
     private final TrainingConfig config;
@@ -133,6 +143,7 @@ public final class Trainer implements AutoCloseable {
         long tokens = 0;
         long startStep = step;
         int skippedSteps = 0;
+        int nonFiniteInARow = 0;
         int cachedEpoch = -1;
         List<Batch> batches = List.of();
         while (step < totalSteps) {
@@ -169,15 +180,23 @@ public final class Trainer implements AutoCloseable {
             }
             double gradientNorm = GradientClipping.clipGlobalNorm(parameters, config.maxGradNorm());
             double learningRate = schedule.at(step);
-            if (Double.isFinite(gradientNorm) && Double.isFinite(lossSum)) {
+            boolean finite = Double.isFinite(gradientNorm) && Double.isFinite(lossSum);
+            if (finite) {
                 optimizer.step(learningRate);
+                nonFiniteInARow = 0;
             } else {
-                // one bad batch must not poison the weights: the update is skipped and counted, as AMP does
+                // one bad batch must not poison the weights: the update is skipped and counted, as AMP does;
+                // several in a row mean the run diverged, and going on would only burn device time
                 skippedSteps++;
+                nonFiniteInARow++;
             }
             optimizer.zeroGradients();
             step++;
             lastLoss = lossSum / normaliser;
+            if (config.divergencePatience() > 0 && nonFiniteInARow >= config.divergencePatience()) {
+                return new TrainingResult(TrainingResult.Status.FAILED, step, lastLoss, lastEval, truncation,
+                        lastCheckpoint, Duration.ofNanos(System.nanoTime() - start), skippedSteps);
+            }
 
             double seconds = (System.nanoTime() - start) / 1e9;
             long done = step - startStep;
@@ -255,8 +274,8 @@ public final class Trainer implements AutoCloseable {
             try (OutputStream out = Files.newOutputStream(temporary.resolve("optimizer.ndlist"))) {
                 optimizer.state().encode(out);
             }
-            Files.writeString(temporary.resolve("state.json"),
-                    "{\"step\": " + step + ", \"method\": \"" + config.method() + "\", \"seed\": " + config.seed() + "}\n");
+            STATE_JSON.writerWithDefaultPrettyPrinter().writeValue(temporary.resolve(STATE_FILE).toFile(),
+                    new CheckpointState(step, totalSteps, config.method(), config.seed()));
             if (Files.exists(target)) {
                 deleteRecursively(target);
             }
@@ -277,8 +296,12 @@ public final class Trainer implements AutoCloseable {
         }
         try {
             Path directory = checkpointDirectory.resolve(Files.readString(checkpointDirectory.resolve(LATEST)).trim());
-            String state = Files.readString(directory.resolve("state.json"));
-            long step = Long.parseLong(state.replaceAll("(?s).*\"step\":\\s*(\\d+).*", "$1"));
+            CheckpointState state = STATE_JSON.readValue(directory.resolve(STATE_FILE).toFile(), CheckpointState.class);
+            if (state.method() != config.method() || state.seed() != config.seed()) {
+                throw new IllegalStateException("checkpoint " + directory + " was written by a " + state.method()
+                        + " run with seed " + state.seed() + ", this run is " + config.method() + " with seed " + config.seed());
+            }
+            long step = state.step();
             try (NDManager scratch = model.manager().newSubManager()) {
                 NDList saved;
                 try (InputStream in = Files.newInputStream(directory.resolve("trainable.ndlist"))) {

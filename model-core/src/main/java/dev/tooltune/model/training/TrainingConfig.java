@@ -23,6 +23,9 @@ import java.util.Set;
  * @param evalEvery            optimizer steps between eval-loss passes (0 = only at the end)
  * @param checkpointEvery      optimizer steps between checkpoints (0 = none, except on cancel)
  * @param lossChunk            trained positions per logits chunk in the loss
+ * @param divergencePatience   consecutive optimizer steps with a non-finite loss or gradient (each one skipped,
+ *                             no update) after which the run stops as {@link TrainingResult.Status#FAILED}
+ *                             (diverged); 0 = skip such steps forever
  */
 public record TrainingConfig(
         TrainingMethod method,
@@ -40,7 +43,8 @@ public record TrainingConfig(
         long seed,
         int evalEvery,
         int checkpointEvery,
-        int lossChunk) {
+        int lossChunk,
+        int divergencePatience) {
 
     public static final double ADAM_BETA1 = 0.9;
     public static final double ADAM_BETA2 = 0.999;
@@ -61,6 +65,7 @@ public record TrainingConfig(
         require(evalEvery >= 0, "eval_every", "must not be negative, got " + evalEvery);
         require(checkpointEvery >= 0, "checkpoint_every", "must not be negative, got " + checkpointEvery);
         require(lossChunk > 0, "loss_chunk", "must be positive, got " + lossChunk);
+        require(divergencePatience >= 0, "divergence_patience", "must not be negative, got " + divergencePatience);
     }
 
     private static void require(boolean condition, String field, String message) {
@@ -72,7 +77,7 @@ public record TrainingConfig(
     /** Sensible defaults for LoRA on the attention and MLP projections; change what you need with the withers. */
     public static TrainingConfig lora(LoraConfig lora) {
         return new TrainingConfig(TrainingMethod.LORA, lora, 3, 2e-4, 4, 1, 1024, false, 0,
-                LearningRateSchedule.Decay.COSINE, 0.0, 1.0, 42, 0, 0, 1024);
+                LearningRateSchedule.Decay.COSINE, 0.0, 1.0, 42, 0, 0, 1024, 3);
     }
 
     public static TrainingConfig defaults(TrainingMethod method) {
@@ -83,51 +88,56 @@ public record TrainingConfig(
 
     public TrainingConfig withMethod(TrainingMethod value) {
         return new TrainingConfig(value, lora, epochs, learningRate, batchSize, gradientAccumulation, maxLength, packing,
-                warmupSteps, decay, weightDecay, maxGradNorm, seed, evalEvery, checkpointEvery, lossChunk);
+                warmupSteps, decay, weightDecay, maxGradNorm, seed, evalEvery, checkpointEvery, lossChunk, divergencePatience);
     }
 
     public TrainingConfig withLora(LoraConfig value) {
         return new TrainingConfig(method, value, epochs, learningRate, batchSize, gradientAccumulation, maxLength, packing,
-                warmupSteps, decay, weightDecay, maxGradNorm, seed, evalEvery, checkpointEvery, lossChunk);
+                warmupSteps, decay, weightDecay, maxGradNorm, seed, evalEvery, checkpointEvery, lossChunk, divergencePatience);
     }
 
     public TrainingConfig withEpochs(int value) {
         return new TrainingConfig(method, lora, value, learningRate, batchSize, gradientAccumulation, maxLength, packing,
-                warmupSteps, decay, weightDecay, maxGradNorm, seed, evalEvery, checkpointEvery, lossChunk);
+                warmupSteps, decay, weightDecay, maxGradNorm, seed, evalEvery, checkpointEvery, lossChunk, divergencePatience);
     }
 
     public TrainingConfig withLearningRate(double value) {
         return new TrainingConfig(method, lora, epochs, value, batchSize, gradientAccumulation, maxLength, packing,
-                warmupSteps, decay, weightDecay, maxGradNorm, seed, evalEvery, checkpointEvery, lossChunk);
+                warmupSteps, decay, weightDecay, maxGradNorm, seed, evalEvery, checkpointEvery, lossChunk, divergencePatience);
     }
 
     public TrainingConfig withBatching(int batch, int accumulation, int length, boolean pack) {
         return new TrainingConfig(method, lora, epochs, learningRate, batch, accumulation, length, pack,
-                warmupSteps, decay, weightDecay, maxGradNorm, seed, evalEvery, checkpointEvery, lossChunk);
+                warmupSteps, decay, weightDecay, maxGradNorm, seed, evalEvery, checkpointEvery, lossChunk, divergencePatience);
     }
 
     public TrainingConfig withSchedule(int warmup, LearningRateSchedule.Decay value) {
         return new TrainingConfig(method, lora, epochs, learningRate, batchSize, gradientAccumulation, maxLength, packing,
-                warmup, value, weightDecay, maxGradNorm, seed, evalEvery, checkpointEvery, lossChunk);
+                warmup, value, weightDecay, maxGradNorm, seed, evalEvery, checkpointEvery, lossChunk, divergencePatience);
     }
 
     public TrainingConfig withRegularisation(double decayOfWeights, double gradNorm) {
         return new TrainingConfig(method, lora, epochs, learningRate, batchSize, gradientAccumulation, maxLength, packing,
-                warmupSteps, decay, decayOfWeights, gradNorm, seed, evalEvery, checkpointEvery, lossChunk);
+                warmupSteps, decay, decayOfWeights, gradNorm, seed, evalEvery, checkpointEvery, lossChunk, divergencePatience);
     }
 
     public TrainingConfig withSeed(long value) {
         return new TrainingConfig(method, lora, epochs, learningRate, batchSize, gradientAccumulation, maxLength, packing,
-                warmupSteps, decay, weightDecay, maxGradNorm, value, evalEvery, checkpointEvery, lossChunk);
+                warmupSteps, decay, weightDecay, maxGradNorm, value, evalEvery, checkpointEvery, lossChunk, divergencePatience);
     }
 
     public TrainingConfig withEvalAndCheckpoints(int eval, int checkpoint) {
         return new TrainingConfig(method, lora, epochs, learningRate, batchSize, gradientAccumulation, maxLength, packing,
-                warmupSteps, decay, weightDecay, maxGradNorm, seed, eval, checkpoint, lossChunk);
+                warmupSteps, decay, weightDecay, maxGradNorm, seed, eval, checkpoint, lossChunk, divergencePatience);
     }
 
     public TrainingConfig withLossChunk(int value) {
         return new TrainingConfig(method, lora, epochs, learningRate, batchSize, gradientAccumulation, maxLength, packing,
-                warmupSteps, decay, weightDecay, maxGradNorm, seed, evalEvery, checkpointEvery, value);
+                warmupSteps, decay, weightDecay, maxGradNorm, seed, evalEvery, checkpointEvery, value, divergencePatience);
+    }
+
+    public TrainingConfig withDivergencePatience(int value) {
+        return new TrainingConfig(method, lora, epochs, learningRate, batchSize, gradientAccumulation, maxLength, packing,
+                warmupSteps, decay, weightDecay, maxGradNorm, seed, evalEvery, checkpointEvery, lossChunk, value);
     }
 }

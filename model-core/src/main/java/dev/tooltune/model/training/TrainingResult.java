@@ -6,7 +6,8 @@ import java.time.Duration;
 /**
  * How a run ended.
  *
- * @param status        completed or cancelled (between two steps; a checkpoint is written when a directory is set)
+ * @param status        completed, cancelled (between two steps; a checkpoint is written when a directory is set) or
+ *                      failed (diverged: {@code divergencePatience} steps in a row had a non-finite loss or gradient)
  * @param steps         optimizer steps done in total, including those before a resume
  * @param lastLoss      the loss of the last step (NaN if none ran)
  * @param lastEvalLoss  the last eval loss (NaN without eval data)
@@ -17,5 +18,5 @@ public record TrainingResult(
         Status status, long steps, double lastLoss, double lastEvalLoss, TruncationReport truncation, Path checkpoint,
         Duration duration, int skippedSteps) {
 
-    public enum Status { COMPLETED, CANCELLED }
+    public enum Status { COMPLETED, CANCELLED, FAILED }
 }

@@ -1,0 +1,139 @@
+package dev.tooltune.trainer;
+
+import ai.djl.Device;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.types.DataType;
+import dev.tooltune.artifacts.ArtifactStore;
+import dev.tooltune.artifacts.DirectoryArtifactStore;
+import dev.tooltune.model.checkpoint.BaseModels;
+import dev.tooltune.trainer.data.DatasetClient;
+import dev.tooltune.trainer.events.AdapterCatalog;
+import dev.tooltune.trainer.events.EventPublisher;
+import dev.tooltune.trainer.queue.CancelWatcher;
+import dev.tooltune.trainer.queue.JobQueue;
+import dev.tooltune.trainer.worker.TrainingWorker;
+import dev.tooltune.trainer.worker.WorkerMetrics;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.quarkus.runtime.Quarkus;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.jboss.logging.Logger;
+
+/**
+ * Starts the worker: one thread takes jobs from the queue and runs them one at a time. On shutdown the running
+ * job stops at its next optimizer step, its checkpoint goes to the store and its record is released to the group.
+ */
+@ApplicationScoped
+public class WorkerLifecycle {
+
+    private static final Logger LOG = Logger.getLogger(WorkerLifecycle.class);
+
+    private final TrainerSettings settings;
+    private final MeterRegistry registry;
+    private ArtifactStore store;
+    private EventPublisher events;
+    private CancelWatcher cancels;
+    private JobQueue queue;
+    private TrainingWorker worker;
+    private Thread thread;
+
+    WorkerLifecycle(TrainerSettings settings, MeterRegistry registry) {
+        this.settings = settings;
+        this.registry = registry;
+    }
+
+    void start(@Observes StartupEvent startup) {
+        Device device = device(settings.device());
+        DataType precision = switch (settings.precision().toLowerCase(Locale.ROOT)) {
+            case "float32", "fp32", "f32" -> DataType.FLOAT32;
+            case "bfloat16", "bf16" -> DataType.BFLOAT16;
+            default -> throw new IllegalArgumentException("tooltune.trainer.precision must be float32 or bfloat16, got "
+                    + settings.precision());
+        };
+        store = artifactStore(settings.artifacts());
+        if (settings.configureGroup()) {
+            JobQueue.configureGroup(settings);
+        }
+        events = new EventPublisher(settings);
+        cancels = new CancelWatcher(settings);
+        worker = new TrainingWorker(settings, events, new AdapterCatalog(settings), cancels, store, new DatasetClient(settings),
+                BaseModels.fromEnvironment(), device, precision, new WorkerMetrics(registry, device));
+        String clientId = "trainer-" + UUID.randomUUID().toString().substring(0, 8);
+        queue = new JobQueue(settings, clientId);
+        // Jobs run on one thread of their own: PyTorch's grad mode is per thread (see TrainingWorker.handle), and
+        // the queue thread stays free to renew the job's lock.
+        ExecutorService jobThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "training-job"));
+        thread = new Thread(() -> {
+            try {
+                queue.run((record, delivery) -> CompletableFuture.supplyAsync(() -> worker.handle(record.value(), delivery),
+                        jobThread), settings.stopAfterJobs());
+            } catch (RuntimeException e) {
+                LOG.error("the job queue stopped", e);
+            } finally {
+                queue.close();
+                jobThread.shutdown();
+            }
+            if (settings.stopAfterJobs() > 0) {
+                Quarkus.asyncExit();
+            }
+        }, "job-queue");
+        thread.start();
+        LOG.infof("trainer worker %s started: device %s, %s, store %s, share group %s on %s", clientId, device, precision,
+                store.uriOf("x").resolve("."), settings.group(), settings.topics().jobs());
+    }
+
+    void stop(@Observes ShutdownEvent shutdown) {
+        if (queue == null) {
+            return;
+        }
+        LOG.info("shutting down: stopping the running job at its next step, with a checkpoint");
+        queue.stop();
+        worker.shutdown();
+        try {
+            thread.join(120_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        cancels.close();
+        events.close();
+    }
+
+    ArtifactStore store() {
+        return store;
+    }
+
+    static ArtifactStore artifactStore(String location) {
+        if (location.startsWith("s3://")) {
+            throw new IllegalArgumentException("tooltune.trainer.artifacts: s3:// stores are not supported by this build yet; "
+                    + "use a directory (shared between workers, e.g. a network volume)");
+        }
+        Path root = location.startsWith("file:") ? Path.of(URI.create(location)) : Path.of(location);
+        return new DirectoryArtifactStore(root);
+    }
+
+    static Device device(String setting) {
+        String s = setting.toLowerCase(Locale.ROOT);
+        if (s.equals("auto")) {
+            return Engine.getInstance().defaultDevice();
+        }
+        if (s.equals("cpu")) {
+            return Device.cpu();
+        }
+        if (s.equals("gpu")) {
+            return Device.gpu();
+        }
+        if (s.startsWith("gpu:")) {
+            return Device.gpu(Integer.parseInt(s.substring(4)));
+        }
+        throw new IllegalArgumentException("tooltune.trainer.device must be auto, cpu, gpu or gpu:N, got " + setting);
+    }
+}

@@ -1,0 +1,220 @@
+package dev.tooltune.trainer.queue;
+
+import dev.tooltune.trainer.TrainerSettings;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.BiFunction;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AlterConfigOp;
+import org.apache.kafka.clients.admin.ConfigEntry;
+import org.apache.kafka.clients.consumer.AcknowledgeType;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.KafkaShareConsumer;
+import org.apache.kafka.common.config.ConfigResource;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.jboss.logging.Logger;
+
+/**
+ * The job queue: a Kafka share group ({@code tooltune-trainers}) on the jobs topic, read with kafka-clients'
+ * {@link KafkaShareConsumer} in explicit acknowledgement mode, one record at a time.
+ *
+ * <p>While a job runs, this thread renews the record's acquisition lock ({@link AcknowledgeType#RENEW} + commit)
+ * every {@code lockRenewal}, and does not poll: in kafka-clients 4.2 a poll after RENEW hands the renewed record
+ * back (KAFKA-20458). When the job ends the record is ACCEPTed (final state) or RELEASEd (shutdown: another worker
+ * takes it and resumes from its checkpoint). A worker that dies holds the lock until it expires, then the broker
+ * delivers the job again; after {@code deliveryLimit} deliveries it archives the record (a poison job).
+ *
+ * <p>SmallRye's share-group connector is not used: it acknowledges from the message's processing result and has
+ * no way to renew a lock for the minutes to hours a job runs.
+ */
+public final class JobQueue implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(JobQueue.class);
+
+    /** Runs one job: (record, delivery count) to a future that completes when the job ends. */
+    public interface Handler extends BiFunction<ConsumerRecord<String, byte[]>, Integer, CompletableFuture<JobLease>> {}
+
+    private final TrainerSettings settings;
+    private final String clientId;
+    private KafkaShareConsumer<String, byte[]> consumer;
+    private volatile boolean running = true;
+
+    public JobQueue(TrainerSettings settings, String clientId) {
+        this.settings = settings;
+        this.clientId = clientId;
+        this.consumer = newConsumer();
+    }
+
+    private KafkaShareConsumer<String, byte[]> newConsumer() {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, settings.group());
+        p.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId);
+        p.put("share.acknowledgement.mode", "explicit");
+        p.put("share.acquire.mode", "record_limit"); // one job per worker: never acquire more than we run
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 1);
+        KafkaShareConsumer<String, byte[]> created = new KafkaShareConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
+        created.subscribe(List.of(settings.topics().jobs()));
+        return created;
+    }
+
+    /**
+     * Sets the share group's configs: reads from the earliest record (a job submitted before the first worker
+     * started is not lost) and the lock duration. A config this broker refuses is logged and skipped.
+     */
+    public static void configureGroup(TrainerSettings settings) {
+        Properties p = new Properties();
+        p.put("bootstrap.servers", settings.bootstrapServers());
+        try (Admin admin = Admin.create(p)) {
+            ConfigResource group = new ConfigResource(ConfigResource.Type.GROUP, settings.group());
+            // Kafka 4.2.0 knows neither share.renew.acknowledge.enable nor share.delivery.count.limit as group
+            // configs: renewals work without the first, and the delivery limit is the broker's
+            // group.share.delivery.count.limit (default 5), which the delivery-limit setting must match.
+            Map<String, String> configs = Map.of(
+                    "share.auto.offset.reset", "earliest",
+                    "share.record.lock.duration.ms", String.valueOf(settings.lockDuration().toMillis()));
+            configs.forEach((name, value) -> {
+                try {
+                    admin.incrementalAlterConfigs(Map.of(group, List.of(new AlterConfigOp(new ConfigEntry(name, value),
+                            AlterConfigOp.OpType.SET)))).all().get(30, TimeUnit.SECONDS);
+                    LOG.infof("share group %s: %s=%s", settings.group(), name, value);
+                } catch (ExecutionException e) {
+                    LOG.warnf("share group %s: could not set %s=%s (%s); the broker's default applies", settings.group(),
+                            name, value, e.getCause().getMessage());
+                } catch (InterruptedException | TimeoutException e) {
+                    throw new IllegalStateException("could not configure share group " + settings.group(), e);
+                }
+            });
+        }
+    }
+
+    /** Takes jobs one at a time until {@link #stop}; each handled to its end before the next is taken. */
+    public void run(Handler handler, int stopAfterJobs) {
+        int handled = 0;
+        while (running) {
+            ConsumerRecords<String, byte[]> records = consumer.poll(Duration.ofSeconds(1));
+            for (ConsumerRecord<String, byte[]> record : records) {
+                if (!running || (stopAfterJobs > 0 && handled >= stopAfterJobs)) {
+                    consumer.acknowledge(record, AcknowledgeType.RELEASE);
+                    continue;
+                }
+                int deliveries = record.deliveryCount().map(Number::intValue).orElse(1);
+                LOG.infof("took job %s (%s-%d@%d, delivery %d)", record.key(), record.topic(), record.partition(),
+                        record.offset(), deliveries);
+                Held held = hold(record, handler.apply(record, deliveries));
+                acknowledge(held.record, held.lease == JobLease.ACCEPT ? AcknowledgeType.ACCEPT : AcknowledgeType.RELEASE);
+                handled++;
+            }
+            if (!records.isEmpty()) {
+                commit();
+                // A fresh consumer for the next job: with kafka-clients 4.2.0, after a RENEW cycle the consumer's
+                // later acknowledgements were lost (ACCEPTed jobs came back); closing also flushes this one's.
+                consumer.close(Duration.ofSeconds(10));
+                consumer = newConsumer();
+            }
+            if (stopAfterJobs > 0 && handled >= stopAfterJobs) {
+                running = false;
+            }
+        }
+    }
+
+    private record Held(ConsumerRecord<String, byte[]> record, JobLease lease) {}
+
+    /**
+     * Waits for the job, renewing its lock. In kafka-clients 4.2 a RENEWed record leaves the consumer's in-flight
+     * batch and comes back from the next poll (KAFKA-20458), and only that copy can be acknowledged: so each renewal
+     * is RENEW, then poll until the record is back. Other records a poll hands over meanwhile are RELEASEd at once.
+     */
+    private Held hold(ConsumerRecord<String, byte[]> record, CompletableFuture<JobLease> job) {
+        ConsumerRecord<String, byte[]> current = record;
+        boolean renewing = false;
+        while (true) {
+            try {
+                JobLease lease = job.get(renewing ? 200 : settings.lockRenewal().toMillis(), TimeUnit.MILLISECONDS);
+                if (renewing) {
+                    current = awaitRenewed(current, Duration.ofSeconds(30));
+                }
+                return new Held(current, lease);
+            } catch (TimeoutException e) {
+                if (!renewing) {
+                    consumer.acknowledge(current, AcknowledgeType.RENEW);
+                    renewing = true;
+                }
+                ConsumerRecord<String, byte[]> back = pollFor(current, Duration.ofMillis(200));
+                if (back != null) {
+                    current = back;
+                    renewing = false;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return new Held(current, JobLease.RELEASE);
+            } catch (ExecutionException e) {
+                LOG.errorf(e.getCause(), "job %s ended with an error the worker did not handle", record.key());
+                if (renewing) {
+                    current = awaitRenewed(current, Duration.ofSeconds(30));
+                }
+                return new Held(current, JobLease.ACCEPT);
+            }
+        }
+    }
+
+    private ConsumerRecord<String, byte[]> awaitRenewed(ConsumerRecord<String, byte[]> record, Duration patience) {
+        long deadline = System.nanoTime() + patience.toNanos();
+        while (System.nanoTime() < deadline) {
+            ConsumerRecord<String, byte[]> back = pollFor(record, Duration.ofMillis(200));
+            if (back != null) {
+                return back;
+            }
+        }
+        return record;
+    }
+
+    /** One poll: the renewed copy of {@code record} if it came back, else null; anything else is released. */
+    private ConsumerRecord<String, byte[]> pollFor(ConsumerRecord<String, byte[]> record, Duration timeout) {
+        ConsumerRecord<String, byte[]> back = null;
+        for (ConsumerRecord<String, byte[]> r : consumer.poll(timeout)) {
+            if (r.topic().equals(record.topic()) && r.partition() == record.partition() && r.offset() == record.offset()) {
+                back = r;
+            } else {
+                consumer.acknowledge(r, AcknowledgeType.RELEASE);
+            }
+        }
+        return back;
+    }
+
+    private void acknowledge(ConsumerRecord<String, byte[]> record, AcknowledgeType type) {
+        try {
+            consumer.acknowledge(record, type);
+            LOG.infof("job %s (%s-%d@%d, delivery %s): %s", record.key(), record.topic(), record.partition(), record.offset(),
+                    record.deliveryCount().map(String::valueOf).orElse("?"), type);
+        } catch (IllegalStateException e) {
+            // the lock was lost (e.g. renewal failed); the broker redelivers the job and its next worker finds it done
+            LOG.warnf("could not %s job %s at %s-%d@%d: %s", type, record.key(), record.topic(), record.partition(),
+                    record.offset(), e.getMessage());
+        }
+    }
+
+    private void commit() {
+        consumer.commitSync().forEach((partition, error) -> error.ifPresent(ex ->
+                LOG.warnf("acknowledgement on %s failed: %s", partition, ex.getMessage())));
+    }
+
+    /** Asks {@link #run} to return after the job it holds (the caller makes that job end, e.g. by cancelling it). */
+    public void stop() {
+        running = false; // poll waits at most a second, so no wakeup() (which would also break a commit)
+    }
+
+    @Override
+    public void close() {
+        consumer.close(Duration.ofSeconds(10));
+    }
+}
