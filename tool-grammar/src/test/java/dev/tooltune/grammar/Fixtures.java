@@ -37,7 +37,8 @@ final class Fixtures {
      */
     static Sample sample(TokenConstraint constraint, Random random, int maxTokens) {
         GemmaTokenizer tokenizer = tokenizer();
-        long[] structural = structuralTokens();
+        long[] structural = structuralTokens(false);
+        long[] closing = structuralTokens(true);
         long[] mask = new long[structural.length];
         int[] out = new int[maxTokens];
         int n = 0;
@@ -48,11 +49,13 @@ final class Fixtures {
                 break;
             }
             constraint.allowedTokens(mask);
+            // After a while, prefer tokens that close something, so that unbounded arrays and objects end.
+            long[] preferred = n > 150 ? closing : structural;
             int count = 0;
             int structuralCount = 0;
             for (int w = 0; w < mask.length; w++) {
                 count += Long.bitCount(mask[w]);
-                structuralCount += Long.bitCount(mask[w] & structural[w]);
+                structuralCount += Long.bitCount(mask[w] & preferred[w]);
             }
             if (count == 0) {
                 throw new AssertionError("dead end after " + n + " tokens: " + tokenizer.decode(java.util.Arrays.copyOf(out, n)));
@@ -61,7 +64,7 @@ final class Fixtures {
             int k = random.nextInt(pickStructural ? structuralCount : count);
             int token = -1;
             for (int w = 0; w < mask.length && token < 0; w++) {
-                long word = pickStructural ? mask[w] & structural[w] : mask[w];
+                long word = pickStructural ? mask[w] & preferred[w] : mask[w];
                 int bits = Long.bitCount(word);
                 if (k >= bits) {
                     k -= bits;
@@ -84,22 +87,31 @@ final class Fixtures {
     }
 
     private static long[] structuralMask;
+    private static long[] closingMask;
 
-    /** Tokens with a byte of JSON or fence syntax, and the stop tokens. */
-    private static synchronized long[] structuralTokens() {
-        if (structuralMask == null) {
+    /** Tokens with a byte of JSON or fence syntax (or, when {@code closing}, one closing byte alone), and the stop tokens. */
+    private static synchronized long[] structuralTokens(boolean closing) {
+        if (closing && closingMask != null) {
+            return closingMask;
+        }
+        if (closing || structuralMask == null) {
+            String bytesWanted = closing ? "\"}]`" : "\"{}[],`\n";
             GemmaTokenizer tokenizer = tokenizer();
             long[] mask = new long[(tokenizer.vocabSize() + 63) >>> 6];
             for (int token = 0; token < tokenizer.vocabSize(); token++) {
                 boolean structural = token == GemmaTokenizer.END_OF_TURN_ID || token == GemmaTokenizer.EOS_ID;
-                if (!tokenizer.isSpecial(token)) {
+                if (!tokenizer.isSpecial(token) && (!closing || tokenizer.tokenBytesView(token).length == 1)) {
                     for (byte b : tokenizer.tokenBytesView(token)) {
-                        structural |= "\"{}[],`\n".indexOf(b) >= 0;
+                        structural |= bytesWanted.indexOf(b) >= 0;
                     }
                 }
                 if (structural) {
                     mask[token >>> 6] |= 1L << token;
                 }
+            }
+            if (closing) {
+                closingMask = mask;
+                return mask;
             }
             structuralMask = mask;
         }
