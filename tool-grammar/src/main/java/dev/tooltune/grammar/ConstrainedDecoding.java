@@ -9,6 +9,8 @@ import dev.tooltune.chat.tokenizer.GemmaTokenizer;
 import dev.tooltune.chat.toolcall.CanonicalJson;
 import dev.tooltune.grammar.automaton.ByteTrie;
 import dev.tooltune.grammar.automaton.OutputSpec;
+import dev.tooltune.grammar.automaton.StringFrame;
+import dev.tooltune.grammar.automaton.TextFrame;
 import dev.tooltune.grammar.check.OutputCheck;
 import dev.tooltune.grammar.mask.MaskCache;
 import dev.tooltune.grammar.schema.SchemaCompiler;
@@ -69,8 +71,22 @@ public final class ConstrainedDecoding {
         };
     }
 
+    /**
+     * The engine for {@code tokenizer}, with the masks every grammar shares (plain text, the inside of a string)
+     * computed up front, so that no request pays for them.
+     */
     public static ConstrainedDecoding of(GemmaTokenizer tokenizer) {
-        return new ConstrainedDecoding(GrammarVocabulary.of(tokenizer), Options.DEFAULTS);
+        ConstrainedDecoding decoding = new ConstrainedDecoding(GrammarVocabulary.of(tokenizer), Options.DEFAULTS);
+        decoding.prepareSharedMasks();
+        return decoding;
+    }
+
+    /** Computes the local masks that all grammars share: text outside calls, and strings without pending characters. */
+    public void prepareSharedMasks() {
+        MaskCache masks = new MaskCache(vocabulary, 1, 1);
+        masks.prepare(new TextFrame(0, false));
+        masks.prepare(new StringFrame(0, -1, 0, 0, 0));
+        masks.prepare(new StringFrame(1, -1, 0, 0, 0));
     }
 
     public GrammarVocabulary vocabulary() {

@@ -98,6 +98,11 @@ public final class MaskCache {
         return mask;
     }
 
+    /** Computes (and caches) the local mask of {@code frame} now, so that no request pays for it later. */
+    public void prepare(Frame frame) {
+        localMask(frame.localKey());
+    }
+
     public int memoSize() {
         return memo.size();
     }

@@ -2,6 +2,7 @@ package dev.tooltune.grammar.vocabulary;
 
 import dev.tooltune.chat.tokenizer.GemmaTokenizer;
 import dev.tooltune.grammar.automaton.Frame;
+import dev.tooltune.grammar.automaton.StringFrame;
 import dev.tooltune.grammar.mask.LocalMask;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,6 +27,10 @@ public final class GrammarVocabulary {
         this.tokenBytes = tokenBytes;
         this.trie = new TokenTrie(tokenBytes);
         this.stopTokens = stopTokens.clone();
+        // A string's remaining length is exact for masks only up to the longest token.
+        synchronized (StringFrame.class) {
+            StringFrame.saturation = Math.max(StringFrame.saturation, trie.maxDepth());
+        }
     }
 
     public static GrammarVocabulary of(GemmaTokenizer tokenizer) {
