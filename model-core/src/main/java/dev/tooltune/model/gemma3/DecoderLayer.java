@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.tooltune.model.config.Gemma3Config;
 import dev.tooltune.model.layers.Projection;
+import dev.tooltune.model.layers.ProjectionDelta;
 
 /**
  * One Gemma 3 decoder block: norm -> attention -> norm -> residual, norm -> gated MLP -> norm -> residual.
@@ -67,41 +68,83 @@ final class DecoderLayer {
      * [B|1,1,1,T,S] boolean, {@code cache} may be null.
      */
     NDArray forward(NDArray x, NDList rope, NDArray mask, KvCache cache, boolean training) {
+        return forward(x, rope, mask, cache, null, null, null, training);
+    }
+
+    /**
+     * As above; with {@code rowCaches} each row attends over its own single-row cache with its own mask from
+     * {@code rowMasks} ([1,1,1,T,S_r]), and {@code delta} (may be null) adds each row's update to every projection.
+     */
+    NDArray forward(NDArray x, NDList rope, NDArray mask, KvCache cache, java.util.List<KvCache> rowCaches,
+                    java.util.List<NDArray> rowMasks, ProjectionDelta delta, boolean training) {
         NDArray residual = x;
         NDArray h = inputNorm.forward(x);
-        h = attention(h, rope, mask, cache, training);
+        h = attention(h, rope, mask, cache, rowCaches, rowMasks, delta, training);
         h = postAttentionNorm.forward(h);
         x = residual.add(h);
 
         residual = x;
         h = preFeedforwardNorm.forward(x);
-        h = mlp(h, training);
+        h = mlp(h, delta, training);
         h = postFeedforwardNorm.forward(h);
         return residual.add(h);
     }
 
-    private NDArray attention(NDArray x, NDList rope, NDArray mask, KvCache cache, boolean training) {
+    /** slot(x) [B,T,out], plus the row-dependent update when there is one. */
+    private static NDArray project(Projection slot, NDArray x, ProjectionDelta delta, boolean training) {
+        NDArray out = slot.get().forward(x, training);
+        if (delta != null) {
+            NDArray update = delta.delta(slot.name(), x);
+            if (update != null) {
+                out = out.add(update);
+            }
+        }
+        return out;
+    }
+
+    private NDArray attention(NDArray x, NDList rope, NDArray mask, KvCache cache, java.util.List<KvCache> rowCaches,
+                              java.util.List<NDArray> rowMasks, ProjectionDelta delta, boolean training) {
         NDManager scope = x.getManager();
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
-        int groups = heads / kvHeads;
 
-        NDArray query = q.get().forward(x, training).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);   // [B,N,T,D]
-        NDArray key = k.get().forward(x, training).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);   // [B,K,T,D]
-        NDArray value = v.get().forward(x, training).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3); // [B,K,T,D]
+        NDArray query = project(q, x, delta, training).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);   // [B,N,T,D]
+        NDArray key = project(k, x, delta, training).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);   // [B,K,T,D]
+        NDArray value = project(v, x, delta, training).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3); // [B,K,T,D]
 
         query = queryNorm.forward(query);
         key = keyNorm.forward(key);
         query = RotaryEmbedding.apply(query, rope.get(0), rope.get(1));
         key = RotaryEmbedding.apply(key, rope.get(0), rope.get(1));
 
-        if (cache != null) {
-            NDList kv = cache.update(index, key, value, scope);
-            key = kv.get(0);                                                                                // [B,K,S,D]
-            value = kv.get(1);
+        NDArray context;
+        if (rowCaches != null) {
+            // Continuous batching: rows have different lengths, so each attends over its own cache. The projections
+            // above and below stay batched; only this (cheap for one new token) part goes row by row.
+            NDList rows = new NDList();
+            for (int r = 0; r < b; r++) {
+                String row = r + ":" + (r + 1);
+                NDList kv = rowCaches.get(r).update(index, key.get(row), value.get(row), scope);
+                rows.add(attend(query.get(row), kv.get(0), kv.get(1), rowMasks.get(r), x.getDataType()));   // [1,T,N*D]
+            }
+            context = rows.size() == 1 ? rows.get(0) : NDArrays.concat(rows, 0);                              // [B,T,N*D]
+        } else {
+            if (cache != null) {
+                NDList kv = cache.update(index, key, value, scope);
+                key = kv.get(0);                                                                            // [B,K,S,D]
+                value = kv.get(1);
+            }
+            context = attend(query, key, value, mask, x.getDataType());
         }
-        long s = key.getShape().get(2);
+        return project(o, context, delta, training);                                                        // [B,T,H]
+    }
 
+    /** Softmax attention of query [B,N,T,D] over key/value [B,K,S,D] under mask [B|1,1,1,T,S] -> [B,T,N*D]. */
+    private NDArray attend(NDArray query, NDArray key, NDArray value, NDArray mask, DataType type) {
+        long b = query.getShape().get(0);
+        long t = query.getShape().get(2);
+        long s = key.getShape().get(2);
+        int groups = heads / kvHeads;
         // Grouped-query attention without repeating K/V: the G query heads of one K/V head are stacked along T.
         NDArray grouped = Scaled.times(query, scaling).reshape(b, kvHeads, groups * t, headDim);                     // [B,K,G*T,D]
         NDArray scores = grouped.matMul(key.transpose(0, 1, 3, 2));                                         // [B,K,G*T,S]
@@ -112,20 +155,19 @@ final class DecoderLayer {
         }
         // A finite floor instead of -inf: a query with no visible key (a padding row) gets uniform weights, not NaN.
         scores = NDArrays.where(mask.broadcast(scores.getShape()), scores, maskFloor);
-        NDArray weights = scores.softmax(-1).toType(x.getDataType(), false)
+        NDArray weights = scores.softmax(-1).toType(type, false)
                 .reshape(b, kvHeads, groups * t, s);                                                        // [B,K,G*T,S]
-        NDArray context = weights.matMul(value)                                                             // [B,K,G*T,D]
+        return weights.matMul(value)                                                                        // [B,K,G*T,D]
                 .reshape(b, heads, t, headDim)                                                              // [B,N,T,D]
                 .transpose(0, 2, 1, 3)                                                                      // [B,T,N,D]
                 .reshape(b, t, (long) heads * headDim);                                                     // [B,T,N*D]
-        return o.get().forward(context, training);                                                          // [B,T,H]
     }
 
     /** down(gelu_tanh(gate(x)) * up(x)): [B,T,H] -> [B,T,I] -> [B,T,H]. */
-    private NDArray mlp(NDArray x, boolean training) {
-        NDArray gated = geluTanh(gate.get().forward(x, training));
-        NDArray hidden = gated.mul(up.get().forward(x, training));
-        return down.get().forward(hidden, training);
+    private NDArray mlp(NDArray x, ProjectionDelta delta, boolean training) {
+        NDArray gated = geluTanh(project(gate, x, delta, training));
+        NDArray hidden = gated.mul(project(up, x, delta, training));
+        return project(down, hidden, delta, training);
     }
 
     /** PyTorch's gelu(approximate="tanh"): 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */

@@ -14,6 +14,7 @@ import dev.tooltune.model.config.Gemma3Config;
 import dev.tooltune.model.layers.DenseLinear;
 import dev.tooltune.model.layers.Linear;
 import dev.tooltune.model.layers.Projection;
+import dev.tooltune.model.runtime.ModelRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -98,9 +99,12 @@ public final class Gemma3Model implements AutoCloseable {
 
     // ---------------------------------------------------------------- construction
 
-    /** Loads a Hugging Face model directory (config.json + safetensors) in fp32 on the CPU. */
+    /**
+     * Loads a Hugging Face model directory (config.json + safetensors) on the device and in the precision the
+     * configuration names ({@link ModelRuntime#fromEnvironment()}: GPU when present, else CPU; fp32 by default).
+     */
     public static Gemma3Model load(Path directory) {
-        return load(directory, DataType.FLOAT32, Device.cpu());
+        return load(directory, ModelRuntime.fromEnvironment());
     }
 
     /**
@@ -136,9 +140,19 @@ public final class Gemma3Model implements AutoCloseable {
         return new Gemma3Model(config, manager, computeType, weights);
     }
 
-    /** Random weights (transformers' init, seeded), fp32 on the CPU. */
+    /** Loads a model directory on the device and in the precision {@code runtime} names. */
+    public static Gemma3Model load(Path directory, ModelRuntime runtime) {
+        return load(directory, runtime.computeType(), runtime.device());
+    }
+
+    /** Random weights on the device and in the precision {@code runtime} names. */
+    public static Gemma3Model random(Gemma3Config config, long seed, ModelRuntime runtime) {
+        return random(config, RandomInit.of(seed), runtime.computeType(), runtime.device());
+    }
+
+    /** Random weights (transformers' init, seeded) where {@link ModelRuntime#fromEnvironment()} says. */
     public static Gemma3Model random(Gemma3Config config, long seed) {
-        return random(config, RandomInit.of(seed), DataType.FLOAT32, Device.cpu());
+        return random(config, seed, ModelRuntime.fromEnvironment());
     }
 
     public static Gemma3Model random(Gemma3Config config, RandomInit init, DataType computeType, Device device) {
@@ -217,7 +231,20 @@ public final class Gemma3Model implements AutoCloseable {
         // Attention masks, one per layer kind.                                     [B|1,1,1,T,S] boolean
         NDArray fullMask;
         NDArray slidingMask;
-        if (cache != null) {
+        List<KvCache> rowCaches = input.rowCaches();
+        List<NDArray> rowFull = null;
+        List<NDArray> rowSliding = null;
+        if (rowCaches != null) {
+            fullMask = null;
+            slidingMask = null;
+            rowFull = new ArrayList<>();
+            rowSliding = new ArrayList<>();
+            for (KvCache rowCache : rowCaches) {
+                NDList masks = rowCache.begin(t, null, scope);                          // [1,1,1,T,S_r] each
+                rowFull.add(masks.get(0));
+                rowSliding.add(masks.get(1));
+            }
+        } else if (cache != null) {
             NDList masks = cache.begin(t, input.keyMask(), scope);
             fullMask = masks.get(0);
             slidingMask = masks.get(1);
@@ -234,7 +261,8 @@ public final class Gemma3Model implements AutoCloseable {
                 try (NDManager layerScope = scope.newSubManager()) {
                     x.attach(layerScope);
                     NDArray out = layer.forward(x, layer.sliding ? localAngles : globalAngles,
-                            layer.sliding ? slidingMask : fullMask, cache, training);
+                            layer.sliding ? slidingMask : fullMask, cache, rowCaches,
+                            layer.sliding ? rowSliding : rowFull, input.delta(), training);
                     out.attach(scope);
                     x = out;
                 }
@@ -243,13 +271,28 @@ public final class Gemma3Model implements AutoCloseable {
             if (cache != null) {
                 cache.abort();
             }
+            if (rowCaches != null) {
+                rowCaches.forEach(KvCache::abort);
+            }
             throw e;
         }
         if (cache != null) {
             cache.commit();
         }
+        if (rowCaches != null) {
+            rowCaches.forEach(KvCache::commit);
+        }
         NDArray hidden = finalNorm.forward(x);                                    // [B,T,H]
-        for (NDArray temporary : List.of(x, fullMask, slidingMask)) {
+        List<NDArray> temporaries = new ArrayList<>();
+        temporaries.add(x);
+        if (rowCaches != null) {
+            temporaries.addAll(rowFull);
+            temporaries.addAll(rowSliding);
+        } else {
+            temporaries.add(fullMask);
+            temporaries.add(slidingMask);
+        }
+        for (NDArray temporary : temporaries) {
             if (temporary != hidden) {
                 temporary.close();
             }

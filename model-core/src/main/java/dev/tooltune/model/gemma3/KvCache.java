@@ -61,6 +61,73 @@ public final class KvCache implements AutoCloseable {
         java.util.Arrays.fill(ringIndex, -1);
     }
 
+    /** Bytes a cache of {@code capacity} tokens and one row takes: K and V of every layer plus validity flags. */
+    public static long bytesFor(Gemma3Config config, int capacity, DataType type) {
+        int ring = Math.min(config.slidingWindow(), capacity);
+        long perToken = 2L * config.numKeyValueHeads() * config.headDim() * type.getNumOfBytes();
+        long total = 0;
+        for (int l = 0; l < config.numHiddenLayers(); l++) {
+            total += perToken * (config.isSliding(l) ? ring : capacity);
+        }
+        return total + capacity + ring;
+    }
+
+    /** What this cache holds on the device, in bytes. */
+    public long bytes() {
+        long total = fullValid.size() + ringValid.size();
+        for (int l = 0; l < keys.length; l++) {
+            total += 2 * keys[l].size() * keys[l].getDataType().getNumOfBytes();
+        }
+        return total;
+    }
+
+    /**
+     * A copy of this (single- or multi-row) cache with room for {@code newCapacity} tokens, holding the same
+     * {@link #length()} tokens: the prefix cache stores prompts' shared prefixes this way and hands each request
+     * its own copy to continue from.
+     */
+    public KvCache copy(int newCapacity, NDManager parent) {
+        if (chunk != 0) {
+            throw new IllegalStateException("cannot copy a cache in the middle of a forward pass");
+        }
+        if (newCapacity < length) {
+            throw new IllegalArgumentException("copy capacity " + newCapacity + " < " + length + " cached tokens");
+        }
+        KvCache out = new KvCache(config, batch, newCapacity, keys[0].getDataType(), parent);
+        // Ring slots are token % ringSize. Equal rings copy as they are; otherwise the smaller ring never wrapped
+        // (its capacity is below the window), so its tokens sit at slots 0..length-1 in both.
+        boolean sameRing = out.ringSize == ringSize;
+        if (!sameRing && length > Math.min(ringSize, out.ringSize)) {
+            out.close();
+            throw new IllegalStateException("ring of " + ringSize + " slots cannot be copied into " + out.ringSize);
+        }
+        String ringRange = sameRing ? ":" : "0:" + length;
+        if (length > 0) {
+            String fullRange = ":, :, 0:" + length;
+            for (int l = 0; l < keys.length; l++) {
+                String range = config.isSliding(l) ? ":, :, " + ringRange : fullRange;
+                try (NDArray k = keys[l].get(new NDIndex(range)); NDArray v = values[l].get(new NDIndex(range))) {
+                    out.keys[l].set(new NDIndex(range), k);
+                    out.values[l].set(new NDIndex(range), v);
+                }
+            }
+            try (NDArray valid = fullValid.get(new NDIndex(":, 0:" + length));
+                 NDArray ring = ringValid.get(new NDIndex(":, " + ringRange))) {
+                out.fullValid.set(new NDIndex(":, 0:" + length), valid);
+                out.ringValid.set(new NDIndex(":, " + ringRange), ring);
+            }
+        }
+        if (sameRing) {
+            System.arraycopy(ringIndex, 0, out.ringIndex, 0, ringSize);
+        } else {
+            for (int i = 0; i < length; i++) {
+                out.ringIndex[i] = i;
+            }
+        }
+        out.length = length;
+        return out;
+    }
+
     /** Tokens stored so far (the index the next token gets). */
     public int length() {
         return length;

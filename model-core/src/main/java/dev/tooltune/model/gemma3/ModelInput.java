@@ -13,9 +13,17 @@ import ai.djl.ndarray.NDArray;
  *       attended to. Padded queries produce finite garbage that callers must ignore.</li>
  *   <li>{@code segmentIds}: optional, for sequence packing: a query only sees keys of its own segment.</li>
  *   <li>{@code cache}: optional KV cache; then these T tokens follow the ones already in the cache.</li>
+ *   <li>{@code rowCaches}: optional, one single-row KV cache per row (continuous batching: rows of different
+ *       lengths, each with its own cache); exclusive with {@code cache}, {@code keyMask} and {@code segmentIds}.</li>
+ *   <li>{@code delta}: optional per-row update of the projections (each row's own LoRA adapter).</li>
  * </ul>
  */
-public record ModelInput(NDArray inputIds, NDArray positionIds, NDArray keyMask, NDArray segmentIds, KvCache cache) {
+public record ModelInput(NDArray inputIds, NDArray positionIds, NDArray keyMask, NDArray segmentIds, KvCache cache,
+                         java.util.List<KvCache> rowCaches, dev.tooltune.model.layers.ProjectionDelta delta) {
+
+    public ModelInput(NDArray inputIds, NDArray positionIds, NDArray keyMask, NDArray segmentIds, KvCache cache) {
+        this(inputIds, positionIds, keyMask, segmentIds, cache, null, null);
+    }
 
     public ModelInput {
         if (inputIds.getShape().dimension() != 2) {
@@ -26,6 +34,20 @@ public record ModelInput(NDArray inputIds, NDArray positionIds, NDArray keyMask,
         check("segmentIds", segmentIds, inputIds);
         if (segmentIds != null && cache != null) {
             throw new IllegalArgumentException("sequence packing (segmentIds) cannot be combined with a KV cache");
+        }
+        if (rowCaches != null) {
+            if (cache != null || keyMask != null || segmentIds != null) {
+                throw new IllegalArgumentException("per-row caches exclude a batch cache, a key mask and segments");
+            }
+            if (rowCaches.size() != inputIds.getShape().get(0)) {
+                throw new IllegalArgumentException(rowCaches.size() + " row caches for " + inputIds.getShape().get(0) + " rows");
+            }
+            for (KvCache rowCache : rowCaches) {
+                if (rowCache.batchSize() != 1) {
+                    throw new IllegalArgumentException("a row cache holds one row, got batch " + rowCache.batchSize());
+                }
+            }
+            rowCaches = java.util.List.copyOf(rowCaches);
         }
     }
 
@@ -41,15 +63,25 @@ public record ModelInput(NDArray inputIds, NDArray positionIds, NDArray keyMask,
     }
 
     public ModelInput withKeyMask(NDArray mask) {
-        return new ModelInput(inputIds, positionIds, mask, segmentIds, cache);
+        return new ModelInput(inputIds, positionIds, mask, segmentIds, cache, rowCaches, delta);
     }
 
     public ModelInput withSegments(NDArray segments) {
-        return new ModelInput(inputIds, positionIds, keyMask, segments, cache);
+        return new ModelInput(inputIds, positionIds, keyMask, segments, cache, rowCaches, delta);
     }
 
     public ModelInput withCache(KvCache kvCache) {
-        return new ModelInput(inputIds, positionIds, keyMask, segmentIds, kvCache);
+        return new ModelInput(inputIds, positionIds, keyMask, segmentIds, kvCache, rowCaches, delta);
+    }
+
+    /** Each row with its own single-row cache (rows may have different lengths). */
+    public ModelInput withRowCaches(java.util.List<KvCache> caches) {
+        return new ModelInput(inputIds, positionIds, keyMask, segmentIds, cache, caches, delta);
+    }
+
+    /** Adds {@code projectionDelta} (e.g. each row's LoRA update) to the projections' outputs. */
+    public ModelInput withDelta(dev.tooltune.model.layers.ProjectionDelta projectionDelta) {
+        return new ModelInput(inputIds, positionIds, keyMask, segmentIds, cache, rowCaches, projectionDelta);
     }
 
     public long batchSize() {

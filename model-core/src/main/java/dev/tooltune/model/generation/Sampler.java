@@ -11,7 +11,7 @@ import java.util.Random;
  * Sampling sorts each row once, applies top-k and top-p on the sorted probabilities and inverts the cumulative
  * distribution at a seeded uniform draw per row.
  */
-final class Sampler {
+public final class Sampler {
     private final GenerationOptions options;
     private final Random random;
 
@@ -20,7 +20,13 @@ final class Sampler {
         this.random = new Random(options.seed());
     }
 
-    long[] next(NDArray logits) {
+    /** A sampler with its own seeded generator (one per request, so a row's draws never depend on its neighbours). */
+    public static Sampler of(double temperature, int topK, double topP, long seed) {
+        return new Sampler(GenerationOptions.greedy(1).withSampling(temperature, topK, topP, seed));
+    }
+
+    /** The next token of every row of logits [B,V]. */
+    public long[] next(NDArray logits) {
         NDManager scope = logits.getManager();
         if (options.isGreedy()) {
             return logits.argMax(-1).toType(DataType.INT64, false).toLongArray();

@@ -1,0 +1,10 @@
+package dev.tooltune.model.serving;
+
+/**
+ * A snapshot of a {@link ServingEngine}: sequences decoding and waiting, KV cache bytes in use and the budget,
+ * the prefix cache's size and hit counts, and totals since start.
+ */
+public record ServingStats(int running, int waiting, long kvBytesUsed, long kvBytesLimit, int prefixEntries,
+                           long prefixBytes, long prefixHits, long prefixMisses, long tokensGenerated,
+                           long requestsCompleted, long requestsFailed, long decodeSteps, int adaptersLoaded) {
+}
