@@ -39,6 +39,22 @@ public interface InferenceConfig {
         @WithDefault("64")
         int maxQueued();
 
+        /** Sequences decoded together in one step (continuous batching); more requests wait in the queue. */
+        @WithDefault("16")
+        int maxRunningSequences();
+
+        /** KV cache budget of the running sequences, in bytes; a request starts only when its cache fits. */
+        @WithDefault("1073741824")
+        long kvCacheBytes();
+
+        /** Budget of the prefix cache (KV of shared prompt prefixes such as the tools block), in bytes; 0 = off. */
+        @WithDefault("268435456")
+        long prefixCacheBytes();
+
+        /** Longest prompt + completion of one request in tokens; 0 = the model's context length. */
+        @WithDefault("0")
+        int maxSequenceLength();
+
         /** Seconds a 429 asks the client to wait. */
         @WithDefault("1")
         int retryAfterSeconds();

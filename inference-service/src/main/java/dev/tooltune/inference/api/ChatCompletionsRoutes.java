@@ -315,6 +315,25 @@ public class ChatCompletionsRoutes {
                     h.cancel();
                 }
             });
+            ChatStreamListener listener = new ChatStreamListener() {
+                @Override
+                public void onContentDelta(String text) {
+                    if (request.stream() && !text.isEmpty()) {
+                        ObjectNode delta = JsonNodeFactory.instance.objectNode().put("content", text);
+                        context.runOnContext(v -> event(chunk(delta, null)));
+                    }
+                }
+                // Tool calls are streamed from the outcome, after the post-generation check (ToolCallChecker).
+            };
+            try {
+                handle = runtime.engine().submit(call, listener);
+            } catch (java.util.concurrent.RejectedExecutionException e) {
+                metrics.rejected();
+                failOnce(new ApiException(429, "rate_limit_exceeded", null, "queue_full", "The server is at capacity: "
+                        + e.getMessage(), config.serving().retryAfterSeconds()));
+                return;
+            }
+            // Deltas reach the response through this context's queue, so the head and first chunk go out first.
             HttpServerResponse response = ctx.response();
             if (request.stream()) {
                 response.setStatusCode(200).setChunked(true)
@@ -326,23 +345,6 @@ public class ChatCompletionsRoutes {
                 delta.put("content", "");
                 event(chunk(delta, null));
             }
-            long submitted = System.nanoTime();
-            ChatStreamListener listener = new ChatStreamListener() {
-                @Override
-                public void onFirstToken() {
-                    metrics.firstToken(System.nanoTime() - submitted);
-                }
-
-                @Override
-                public void onContentDelta(String text) {
-                    if (request.stream() && !text.isEmpty()) {
-                        ObjectNode delta = JsonNodeFactory.instance.objectNode().put("content", text);
-                        context.runOnContext(v -> event(chunk(delta, null)));
-                    }
-                }
-                // Tool calls are streamed from the outcome, after the post-generation check (ToolCallChecker).
-            };
-            handle = call == null ? null : runtime.engine().submit(call, listener);
             active.add(handle);
             if (gone) {
                 handle.cancel();
@@ -370,6 +372,9 @@ public class ChatCompletionsRoutes {
                 return;
             }
             metrics.generated(outcome.promptTokens(), outcome.completionTokens());
+            if (outcome.completionTokens() > 0) {
+                metrics.firstToken(outcome.timeToFirstTokenNanos());
+            }
             Answer answer = answer(outcome);
             if (request.stream()) {
                 for (int i = 0; i < answer.calls.size(); i++) {

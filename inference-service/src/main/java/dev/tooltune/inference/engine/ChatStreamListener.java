@@ -8,9 +8,6 @@ public interface ChatStreamListener {
 
     ChatStreamListener NONE = new ChatStreamListener() {};
 
-    /** The first generated token was sampled (time to first token). */
-    default void onFirstToken() {}
-
     default void onContentDelta(String text) {}
 
     default void onToolCallStart(int index, String callId, String name) {}

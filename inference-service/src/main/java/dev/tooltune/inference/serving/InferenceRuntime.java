@@ -10,7 +10,8 @@ import dev.tooltune.inference.adapters.AdapterCache;
 import dev.tooltune.inference.adapters.AdapterRegistry;
 import dev.tooltune.inference.adapters.AdapterTopicConsumer;
 import dev.tooltune.inference.engine.ChatEngineBackend;
-import dev.tooltune.inference.engine.GeneratorChatEngine;
+import dev.tooltune.inference.engine.ServingChatEngine;
+import dev.tooltune.model.serving.ServingConfig;
 import dev.tooltune.model.checkpoint.BaseModels;
 import dev.tooltune.model.config.GenerationConfig;
 import dev.tooltune.model.gemma3.Gemma3Model;
@@ -74,7 +75,14 @@ public class InferenceRuntime {
             Gemma3Model model = Gemma3Model.load(directory, precision, device);
             Set<Integer> stops = new HashSet<>(GenerationConfig.load(directory).eosTokenIds());
             stops.add(GenerationConfig.END_OF_TURN);
-            ChatEngineBackend backend = new GeneratorChatEngine(model, tokenizer, stops);
+            ServingConfig serving = ServingConfig.defaults()
+                    .withMaxRunningSequences(config.serving().maxRunningSequences())
+                    .withKvCacheBytes(config.serving().kvCacheBytes())
+                    .withPrefixCacheBytes(config.serving().prefixCacheBytes())
+                    .withMaxSequenceLength(config.serving().maxSequenceLength())
+                    .withMaxWaitingRequests(config.serving().maxQueued() + 1)
+                    .withStopTokens(stops);
+            ChatEngineBackend backend = new ServingChatEngine(model, tokenizer, serving);
             cache = new AdapterCache(new DirectoryArtifactStore(Path.of(config.adapters().artifactsDirectory())),
                     Path.of(config.adapters().cacheDirectory()), backend, config.adapters().deviceCacheSize(), metrics);
             registry.onRemoved(cache::removed);
