@@ -80,6 +80,8 @@ public final class AdapterCache implements AutoCloseable {
     /** Access order: the first entry is the least recently used. Guarded by this. */
     private final LinkedHashMap<String, Loaded> device = new LinkedHashMap<>(16, 0.75f, true);
     private final Map<String, Object> loadLocks = new ConcurrentHashMap<>();
+    /** Ids the topic deleted or replaced: never loaded again (a request by name then takes the current version). */
+    private final java.util.Set<String> removedIds = ConcurrentHashMap.newKeySet();
     private final ExecutorService janitor = Executors.newSingleThreadExecutor(r -> {
         Thread thread = new Thread(r, "adapter-unloader");
         thread.setDaemon(true);
@@ -129,6 +131,9 @@ public final class AdapterCache implements AutoCloseable {
                     return new Lease(entry);
                 }
             }
+            if (removedIds.contains(adapter.id())) {
+                throw new AdapterRemovedException(adapter.id());
+            }
             misses.increment();
             Path directory = hostCopy(adapter);
             engine.loadAdapter(adapter.id(), directory);
@@ -145,6 +150,7 @@ public final class AdapterCache implements AutoCloseable {
 
     /** The topic no longer serves {@code adapterId}: unload it now, or when its last request ends. */
     public synchronized void removed(String adapterId) {
+        removedIds.add(adapterId);
         Loaded entry = device.get(adapterId);
         if (entry != null) {
             entry.removed = true;
@@ -153,6 +159,18 @@ public final class AdapterCache implements AutoCloseable {
             }
         } else {
             janitor.execute(() -> deleteQuietly(hostDirectory(adapterId)));
+        }
+    }
+
+    /** The topic serves {@code adapterId} (again). */
+    public void added(String adapterId) {
+        removedIds.remove(adapterId);
+    }
+
+    /** The adapter was deleted or replaced on the topic after the request resolved it. */
+    public static final class AdapterRemovedException extends RuntimeException {
+        public AdapterRemovedException(String adapterId) {
+            super("adapter " + adapterId + " was removed", null, false, false);
         }
     }
 

@@ -17,6 +17,12 @@ import java.util.function.Consumer;
 public final class AdapterRegistry {
     private final Map<String, ServableAdapter> byId = new ConcurrentHashMap<>();
     private volatile Consumer<String> onRemoved = id -> { };
+    private volatile Consumer<String> onAdded = id -> { };
+
+    /** Called with an adapter id that became servable. */
+    public void onAdded(Consumer<String> listener) {
+        this.onAdded = listener;
+    }
 
     /** Called with an adapter id that is no longer servable (deleted or replaced by another record of that id). */
     public void onRemoved(Consumer<String> listener) {
@@ -24,10 +30,14 @@ public final class AdapterRegistry {
     }
 
     public void put(Adapter adapter) {
-        ServableAdapter previous = byId.put(adapter.adapterId(), new ServableAdapter(adapter));
+        ServableAdapter previous = byId.get(adapter.adapterId());
         if (previous != null && !previous.record().sha256().equals(adapter.sha256())) {
+            // Same id, other weights: the loaded copy must go before the new one can be used.
+            byId.remove(adapter.adapterId());
             onRemoved.accept(adapter.adapterId());
         }
+        onAdded.accept(adapter.adapterId());
+        byId.put(adapter.adapterId(), new ServableAdapter(adapter));
     }
 
     public void remove(String adapterId) {

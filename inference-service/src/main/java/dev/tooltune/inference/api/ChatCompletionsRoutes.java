@@ -332,6 +332,11 @@ public class ChatCompletionsRoutes {
                 failOnce(new ApiException(429, "rate_limit_exceeded", null, "queue_full", "The server is at capacity: "
                         + e.getMessage(), config.serving().retryAfterSeconds()));
                 return;
+            } catch (RuntimeException e) {
+                LOG.errorf(e, "request %s could not be submitted", id);
+                failOnce(new ApiException(500, "server_error", null, null, "The request could not be started: "
+                        + e.getMessage()));
+                return;
             }
             // Deltas reach the response through this context's queue, so the head and first chunk go out first.
             HttpServerResponse response = ctx.response();

@@ -86,6 +86,7 @@ public class InferenceRuntime {
             cache = new AdapterCache(new DirectoryArtifactStore(Path.of(config.adapters().artifactsDirectory())),
                     Path.of(config.adapters().cacheDirectory()), backend, config.adapters().deviceCacheSize(), metrics);
             registry.onRemoved(cache::removed);
+            registry.onAdded(cache::added);
             engine = backend;
             problem = null;
             LOG.infof("serving %s@%s from %s on %s in %s, loaded in %.1f s", resolved.id(), resolved.revision(),
