@@ -43,7 +43,12 @@ final class AdapterPublisher implements AutoCloseable {
     private final String topic;
 
     AdapterPublisher() {
-        base = BaseModels.fromEnvironment().resolve(BaseModels.TINY_RANDOM, null);
+        this(BaseModels.TINY_RANDOM);
+    }
+
+    /** For adapters of {@code baseModelId} (the service's base model). */
+    AdapterPublisher(String baseModelId) {
+        base = BaseModels.fromEnvironment().resolve(baseModelId, null);
         model = Gemma3Model.load(base.directory());
         store = new DirectoryArtifactStore(KafkaTopicResource.artifacts);
         topic = KafkaTopicResource.topic;
