@@ -33,27 +33,7 @@ fi
 cleanup() { if [[ -n "$own_kafka" ]]; then KAFKA_PORT=$own_kafka scripts/kafka.sh stop >&2 || true; fi; }
 trap cleanup EXIT
 
-rows_file="$(mktemp)"
-load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
-for config in $CONFIGS; do
-  case "$config" in
-    tiny) model="tooltune/gemma-3-tiny-random"; clients="$CLIENTS_TINY" ;;
-    *)
-      model="$checkpoints/$config"; clients="$CLIENTS_270M"
-      if [[ ! -f "$model/model.safetensors" ]]; then
-        echo "making a random $config checkpoint in $model ..." >&2
-        model-core/bin/model-cli random-checkpoint --config "$config" --out "$model" --dtype bf16 --seed 0 >&2
-      fi ;;
-  esac
-  echo "benchmarking inference-service on $config ($model), clients $clients, ${SECONDS_PER_CELL}s per cell ..." >&2
-  OMP_NUM_THREADS="$THREADS" mvn -B -q -pl inference-service -am test -Dtest=InferenceBench \
-    -Dsurefire.failIfNoSpecifiedTests=false -Dtooltune.bench=true -Dtooltune.bench.label="$config" \
-    -Dtooltune.bench.out="$rows_file" -Dtooltune.bench.seconds="$SECONDS_PER_CELL" \
-    -Dtooltune.bench.max-tokens="$MAX_TOKENS" -Dtooltune.bench.clients="$clients" \
-    -Dtooltune.inference.model.id="$model" -Dai.djl.pytorch.num_threads="$THREADS" 2>&1 \
-    | grep -E '^\| |ERROR|FAIL' >&2 || true
-  echo "" >> "$rows_file"
-done
+write_results() {
 load_after="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 cpu="$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)"
@@ -82,4 +62,27 @@ $table
 - Date: $(date -u '+%Y-%m-%d %H:%M UTC'); commit $(git rev-parse --short HEAD).
 - Command: \`$command_line\`
 MD
+}
+rows_file="$(mktemp)"
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+for config in $CONFIGS; do
+  case "$config" in
+    tiny) model="tooltune/gemma-3-tiny-random"; clients="$CLIENTS_TINY" ;;
+    *)
+      model="$checkpoints/$config"; clients="$CLIENTS_270M"
+      if [[ ! -f "$model/model.safetensors" ]]; then
+        echo "making a random $config checkpoint in $model ..." >&2
+        model-core/bin/model-cli random-checkpoint --config "$config" --out "$model" --dtype bf16 --seed 0 >&2
+      fi ;;
+  esac
+  echo "benchmarking inference-service on $config ($model), clients $clients, ${SECONDS_PER_CELL}s per cell ..." >&2
+  OMP_NUM_THREADS="$THREADS" mvn -B -q -pl inference-service -am test -Dtest=InferenceBench \
+    -Dsurefire.failIfNoSpecifiedTests=false -Dtooltune.bench=true -Dtooltune.bench.label="$config" \
+    -Dtooltune.bench.out="$rows_file" -Dtooltune.bench.seconds="$SECONDS_PER_CELL" \
+    -Dtooltune.bench.max-tokens="$MAX_TOKENS" -Dtooltune.bench.clients="$clients" \
+    -Dtooltune.inference.model.id="$model" -Dai.djl.pytorch.num_threads="$THREADS" 2>&1 \
+    | grep -E '^\| |ERROR|FAIL' >&2 || true
+  echo "" >> "$rows_file"
+  write_results
+done
 cat "$out"

@@ -45,7 +45,8 @@ public class KafkaTopicResource implements QuarkusTestResourceLifecycleManager {
                 "tooltune.inference.adapters.cache-directory", cache.toString(),
                 "tooltune.inference.adapters.device-cache-size", "2",
                 "tooltune.inference.model.device", "cpu",
-                "tooltune.inference.serving.max-queued", "6",
+                // Small for the 429 test; the benchmark's 16 clients must all fit.
+                "tooltune.inference.serving.max-queued", Boolean.getBoolean("tooltune.bench") ? "64" : "6",
                 "tooltune.internal-token", INTERNAL_TOKEN);
     }
 
