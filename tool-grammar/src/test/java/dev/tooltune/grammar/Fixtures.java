@@ -1,0 +1,147 @@
+package dev.tooltune.grammar;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tooltune.chat.ChatJson;
+import dev.tooltune.chat.constraint.TokenConstraint;
+import dev.tooltune.chat.tokenizer.GemmaTokenizer;
+import java.util.Iterator;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+
+/** The real Gemma 3 vocabulary, loaded once per test JVM, and a sampler that draws under a constraint. */
+final class Fixtures {
+    private static ConstrainedDecoding decoding;
+
+    private Fixtures() {}
+
+    static synchronized ConstrainedDecoding decoding() {
+        if (decoding == null) {
+            decoding = ConstrainedDecoding.of(GemmaTokenizer.loadDefault());
+        }
+        return decoding;
+    }
+
+    static GemmaTokenizer tokenizer() {
+        return GemmaTokenizer.loadDefault();
+    }
+
+    /** What one sampled generation produced. */
+    record Sample(int[] tokens, String text, boolean finished) {}
+
+    /**
+     * Samples up to {@code maxTokens} tokens under {@code constraint} with random logits: each step draws among the
+     * allowed tokens, three times in four among the structural ones, and ends where it may one time in three, (bytes of JSON syntax) so that values close in
+     * reasonable time. Fails (throws) when the mask is empty where the output cannot end: a dead end.
+     */
+    static Sample sample(TokenConstraint constraint, Random random, int maxTokens) {
+        GemmaTokenizer tokenizer = tokenizer();
+        long[] structural = structuralTokens(false);
+        long[] closing = structuralTokens(true);
+        long[] mask = new long[structural.length];
+        int[] out = new int[maxTokens];
+        int n = 0;
+        while (n < maxTokens && !constraint.isDone()) {
+            if (constraint.canStop() && random.nextInt(3) == 0) {
+                constraint.accept(GemmaTokenizer.END_OF_TURN_ID);
+                out[n++] = GemmaTokenizer.END_OF_TURN_ID;
+                break;
+            }
+            constraint.allowedTokens(mask);
+            // After a while, prefer tokens that close something, so that unbounded arrays and objects end.
+            long[] preferred = n > 150 ? closing : structural;
+            int count = 0;
+            int structuralCount = 0;
+            for (int w = 0; w < mask.length; w++) {
+                count += Long.bitCount(mask[w]);
+                structuralCount += Long.bitCount(mask[w] & preferred[w]);
+            }
+            if (count == 0) {
+                throw new AssertionError("dead end after " + n + " tokens: " + tokenizer.decode(java.util.Arrays.copyOf(out, n)));
+            }
+            boolean pickStructural = structuralCount > 0 && random.nextInt(4) != 0;
+            int k = random.nextInt(pickStructural ? structuralCount : count);
+            int token = -1;
+            for (int w = 0; w < mask.length && token < 0; w++) {
+                long word = pickStructural ? mask[w] & preferred[w] : mask[w];
+                int bits = Long.bitCount(word);
+                if (k >= bits) {
+                    k -= bits;
+                    continue;
+                }
+                for (; k > 0; k--) {
+                    word &= word - 1;
+                }
+                token = w << 6 | Long.numberOfTrailingZeros(word);
+            }
+            constraint.accept(token);
+            out[n++] = token;
+            if (token == GemmaTokenizer.END_OF_TURN_ID || token == GemmaTokenizer.EOS_ID) {
+                break;
+            }
+        }
+        int[] tokens = java.util.Arrays.copyOf(out, n);
+        boolean finished = constraint.isDone() || n > 0 && tokens[n - 1] == GemmaTokenizer.END_OF_TURN_ID;
+        return new Sample(tokens, tokenizer.decode(tokens), finished);
+    }
+
+    private static long[] structuralMask;
+    private static long[] closingMask;
+
+    /** Tokens with a byte of JSON or fence syntax (or, when {@code closing}, one closing byte alone), and the stop tokens. */
+    private static synchronized long[] structuralTokens(boolean closing) {
+        if (closing && closingMask != null) {
+            return closingMask;
+        }
+        if (closing || structuralMask == null) {
+            String bytesWanted = closing ? "\"}]`" : "\"{}[],`\n";
+            GemmaTokenizer tokenizer = tokenizer();
+            long[] mask = new long[(tokenizer.vocabSize() + 63) >>> 6];
+            for (int token = 0; token < tokenizer.vocabSize(); token++) {
+                boolean structural = token == GemmaTokenizer.END_OF_TURN_ID || token == GemmaTokenizer.EOS_ID;
+                if (!tokenizer.isSpecial(token) && (!closing || tokenizer.tokenBytesView(token).length == 1)) {
+                    for (byte b : tokenizer.tokenBytesView(token)) {
+                        structural |= bytesWanted.indexOf(b) >= 0;
+                    }
+                }
+                if (structural) {
+                    mask[token >>> 6] |= 1L << token;
+                }
+            }
+            if (closing) {
+                closingMask = mask;
+                return mask;
+            }
+            structuralMask = mask;
+        }
+        return structuralMask;
+    }
+
+    /** {@code schema} without the keywords the grammar leaves to the post-check. */
+    static JsonNode enforcedOnly(JsonNode schema, Set<String> postChecked) {
+        JsonNode copy = schema.deepCopy();
+        strip(copy, postChecked);
+        return copy;
+    }
+
+    private static void strip(JsonNode node, Set<String> keywords) {
+        if (node instanceof ObjectNode object) {
+            object.remove(keywords);
+            Iterator<Map.Entry<String, JsonNode>> fields = object.fields();
+            while (fields.hasNext()) {
+                strip(fields.next().getValue(), keywords);
+            }
+        } else if (node != null && node.isArray()) {
+            node.forEach(child -> strip(child, keywords));
+        }
+    }
+
+    static JsonNode json(String text) {
+        try {
+            return ChatJson.MAPPER.readTree(text);
+        } catch (Exception e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+}

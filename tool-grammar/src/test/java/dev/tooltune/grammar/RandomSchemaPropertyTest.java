@@ -1,0 +1,90 @@
+package dev.tooltune.grammar;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tooltune.chat.ChatJson;
+import dev.tooltune.chat.ToolDefinition;
+import dev.tooltune.chat.tokenizer.GemmaTokenizer;
+import dev.tooltune.chat.toolcall.CanonicalJson;
+import dev.tooltune.chat.toolcall.ParsedAssistantMessage;
+import dev.tooltune.chat.toolcall.ToolCallParser;
+import dev.tooltune.chat.toolcall.ToolCallSyntax;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Thousands of random schemas over the enforced keywords (the count is {@code -Dgrammar.schemas}, default 1000):
+ * sampled outputs always validate, and for generated valid and invalid arguments the mask accepts the tokens exactly
+ * when the validator accepts the JSON.
+ */
+class RandomSchemaPropertyTest {
+    private static final int SCHEMAS = Integer.getInteger("grammar.schemas", 1000);
+    private final ToolCallParser parser = new ToolCallParser();
+
+    @Test
+    void sampledCallsAlwaysValidate() {
+        ConstrainedDecoding decoding = Fixtures.decoding();
+        Random random = new Random(7);
+        RandomSchemas schemas = new RandomSchemas(random);
+        int finished = 0;
+        for (int i = 0; i < SCHEMAS; i++) {
+            ObjectNode schema = schemas.toolSchema();
+            List<ToolDefinition> tools = List.of(ToolDefinition.function("tool_" + i, "random", schema));
+            Fixtures.Sample sample = Fixtures.sample(
+                    decoding.forTools(tools, ToolChoice.REQUIRED, false).orElseThrow(), random, 1500);
+            if (!sample.finished()) {
+                continue;
+            }
+            finished++;
+            ParsedAssistantMessage message = parser.parse(sample.text());
+            String where = "schema " + schema + "\noutput " + sample.text();
+            assertEquals(1, message.toolCalls().size(), where);
+            assertEquals(List.of(), decoding.check().toolCalls(message, tools, ToolChoice.REQUIRED, false), where);
+        }
+        System.out.printf("random schemas: %d of %d sampled calls finished within 1500 tokens%n", finished, SCHEMAS);
+        assertTrue(finished > SCHEMAS * 0.5, finished + " of " + SCHEMAS + " finished");
+    }
+
+    @Test
+    void maskAcceptsExactlyWhatTheValidatorAccepts() throws Exception {
+        ConstrainedDecoding decoding = Fixtures.decoding();
+        GemmaTokenizer tokenizer = Fixtures.tokenizer();
+        Random random = new Random(11);
+        RandomSchemas schemas = new RandomSchemas(random);
+        int valid = 0;
+        int invalid = 0;
+        for (int i = 0; i < SCHEMAS; i++) {
+            ObjectNode schema = schemas.toolSchema();
+            List<ToolDefinition> tools = List.of(ToolDefinition.function("tool", "random", schema));
+            for (int j = 0; j < 6; j++) {
+                JsonNode arguments = schemas.value(schema, schema, j % 2 == 0 ? 0.0 : 0.3);
+                String json = random.nextBoolean() ? CanonicalJson.write(arguments) : ChatJson.MAPPER.writeValueAsString(arguments);
+                boolean expected = arguments.isObject() && decoding.check().validate(arguments, schema).isEmpty();
+                String block = ToolCallSyntax.CALL_FENCE + "\n{\"name\": \"tool\", \"arguments\": " + json + "}\n" + ToolCallSyntax.CLOSE_FENCE;
+                GrammarConstraint constraint = (GrammarConstraint) decoding.forTools(tools, ToolChoice.REQUIRED, false).orElseThrow();
+                boolean accepted = true;
+                for (int token : tokenizer.encode(block)) {
+                    if (!constraint.allows(token)) {
+                        accepted = false;
+                        break;
+                    }
+                    constraint.accept(token);
+                }
+                accepted = accepted && constraint.allows(GemmaTokenizer.END_OF_TURN_ID);
+                assertEquals(expected, accepted, () -> "schema " + schema + "\narguments " + json + "\nvalidator: "
+                        + decoding.check().validate(arguments, schema));
+                if (expected) {
+                    valid++;
+                } else {
+                    invalid++;
+                }
+            }
+        }
+        System.out.printf("soundness/completeness: %d valid and %d invalid argument strings agreed with the validator%n", valid, invalid);
+        assertTrue(valid > SCHEMAS && invalid > SCHEMAS, valid + " valid, " + invalid + " invalid");
+    }
+}

@@ -1,0 +1,92 @@
+package dev.tooltune.grammar;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.tooltune.chat.ToolCall;
+import dev.tooltune.chat.ToolDefinition;
+import dev.tooltune.chat.sample.SampleTools;
+import dev.tooltune.chat.toolcall.ParsedAssistantMessage;
+import dev.tooltune.chat.toolcall.ToolCallParser;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Random logits, no model: whatever is sampled under the mask, for every tool set of the sample data and every mode,
+ * parses into calls of declared tools whose arguments satisfy the schema's enforced keywords; the post-check reports
+ * only the keywords left to it.
+ */
+class SampleToolsPropertyTest {
+    /** Keywords of the sample schemas that the grammar does not enforce while generating. */
+    private static final Set<String> POST_CHECKED = Set.of("pattern", "format", "uniqueItems");
+    private static final int SAMPLES_PER_MODE = 5;
+    private static final int MAX_TOKENS = 1500;
+
+    private final ToolCallParser parser = new ToolCallParser();
+
+    @Test
+    void everyModeOfEveryToolSetYieldsValidCalls() {
+        ConstrainedDecoding decoding = Fixtures.decoding();
+        Random random = new Random(20261128);
+        int finished = 0;
+        int total = 0;
+        int textAnswers = 0;
+        for (Map.Entry<String, List<ToolDefinition>> set : SampleTools.TOOL_SETS.entrySet()) {
+            List<ToolDefinition> tools = set.getValue();
+            List<ToolChoice> choices = new ArrayList<>(List.of(ToolChoice.AUTO, ToolChoice.REQUIRED));
+            tools.forEach(t -> choices.add(ToolChoice.named(t.function().name())));
+            for (ToolChoice choice : choices) {
+                for (boolean parallel : new boolean[] {true, false}) {
+                    for (int i = 0; i < SAMPLES_PER_MODE; i++) {
+                        Fixtures.Sample sample = Fixtures.sample(
+                                decoding.forTools(tools, choice, parallel).orElseThrow(), random, MAX_TOKENS);
+                        total++;
+                        if (!sample.finished()) {
+                            continue;
+                        }
+                        finished++;
+                        ParsedAssistantMessage message = parser.parse(sample.text());
+                        String where = set.getKey() + " " + choice + " parallel=" + parallel + ": " + sample.text();
+                        assertTrue(message.invalidToolCalls().isEmpty(), () -> "invalid block in " + where);
+                        assertFalse(message.unterminatedBlock(), () -> "unterminated in " + where);
+                        if (message.toolCalls().isEmpty()) {
+                            textAnswers++;
+                            assertEquals(ToolChoice.AUTO, choice, () -> "no call in " + where);
+                            assertFalse(message.content().isBlank(), () -> "empty answer in " + where);
+                        }
+                        if (!parallel || choice instanceof ToolChoice.Named) {
+                            assertTrue(message.toolCalls().size() <= 1, () -> "several calls in " + where);
+                        }
+                        for (ToolCall call : message.toolCalls()) {
+                            ToolDefinition tool = tools.stream()
+                                    .filter(t -> t.function().name().equals(call.function().name())).findFirst()
+                                    .orElseThrow(() -> new AssertionError("undeclared tool in " + where));
+                            if (choice instanceof ToolChoice.Named named) {
+                                assertEquals(named.name(), call.function().name(), where);
+                            }
+                            JsonNode enforced = Fixtures.enforcedOnly(tool.function().parameters(), POST_CHECKED);
+                            List<String> problems = decoding.check().validate(Fixtures.json(call.function().arguments()), enforced);
+                            assertEquals(List.of(), problems, where);
+                        }
+                        List<String> reported = decoding.check().toolCalls(message, tools, choice, parallel);
+                        for (String problem : reported) {
+                            assertTrue(problem.contains("pattern") || problem.contains("does not match")
+                                            || problem.contains("format") || problem.contains("unique")
+                                            || problem.contains("date") || problem.contains("email"),
+                                    () -> "post-check found more than the unenforced keywords: " + problem + " in " + where);
+                        }
+                    }
+                }
+            }
+        }
+        System.out.printf("sample tools: %d of %d generations finished within %d tokens, %d answered in text%n",
+                finished, total, MAX_TOKENS, textAnswers);
+        assertTrue(finished > total * 0.95, "only " + finished + " of " + total + " generations finished");
+    }
+}
