@@ -1,0 +1,32 @@
+package dev.tooltune.inference.engine;
+
+import java.nio.file.Path;
+
+/**
+ * The model behind the service: one base model, adapters loaded into device memory by id, and chat generations.
+ * The shape of model-core's {@code ServingEngine}/{@code ChatEngine} (branch serving-engine); the service depends
+ * only on this interface, so the engine under it can change without touching HTTP, adapters or metrics.
+ */
+public interface ChatEngineBackend extends AutoCloseable {
+
+    /** Queues a generation; the listener hears its output as it becomes final. Never blocks on the model. */
+    ChatHandle submit(ChatCall call, ChatStreamListener listener);
+
+    /** Loads a PEFT adapter directory under {@code adapterId}; safe while generations run. Blocks until loaded. */
+    void loadAdapter(String adapterId, Path directory);
+
+    /** Frees an adapter's device memory; generations already using it finish first. */
+    void unloadAdapter(String adapterId);
+
+    /** Generations queued but not started. */
+    int queued();
+
+    /** Generations being decoded now. */
+    int running();
+
+    /** Vocabulary size (for token constraint masks). */
+    int vocabSize();
+
+    @Override
+    void close();
+}
