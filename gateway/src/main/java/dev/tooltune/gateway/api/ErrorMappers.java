@@ -55,6 +55,9 @@ public class ErrorMappers {
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
+        if (e.getCause() instanceof JsonProcessingException json) {
+            return json(json);
+        }
         int status = e.getResponse().getStatus();
         return response(status, OpenAiError.of(e.getMessage(), status >= 500 ? "api_error" : "invalid_request_error",
                 null));

@@ -93,7 +93,7 @@ public class ChatResource {
     }
 
     private HttpResponse<InputStream> send(String tenant, JsonNode forwarded) {
-        HttpRequest request = http.request(config.gateway().inferenceService().url(), "/v1/chat/completions", tenant)
+        HttpRequest request = http.request(config.inferenceService().url(), "/v1/chat/completions", tenant)
                 .header("Content-Type", MediaType.APPLICATION_JSON)
                 .POST(HttpRequest.BodyPublishers.ofString(forwarded.toString()))
                 .build();

@@ -5,42 +5,38 @@ import io.smallrye.config.WithDefault;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 
-/** Every {@code tooltune.*} setting of the gateway (documented in gateway/README.md). */
-@ConfigMapping(prefix = "tooltune")
+/**
+ * Every {@code tooltune.gateway.*} setting (documented in gateway/README.md). The shared {@code tooltune.internal-token}
+ * is read on its own ({@link dev.tooltune.gateway.upstream.InternalHttp}): a mapping of all of {@code tooltune.*} would
+ * refuse the other modules' settings that share the prefix.
+ */
+@ConfigMapping(prefix = "tooltune.gateway")
 public interface GatewayConfig {
-
-    /** Sent as {@code X-Tooltune-Internal-Token} to dataset-service and inference-service; absent: not sent. */
-    Optional<String> internalToken();
-
-    Gateway gateway();
 
     TopicNames topics();
 
     Kafka kafka();
 
-    interface Gateway {
-        Upstream datasetService();
+    Upstream datasetService();
 
-        Upstream inferenceService();
+    Upstream inferenceService();
 
-        /** Longest wait for an upstream answer (a chat stream may run this long). */
-        Duration upstreamTimeout();
+    /** Longest wait for an upstream answer (a chat stream may run this long). */
+    Duration upstreamTimeout();
 
-        /** Base models that jobs may fine-tune and chats may name; visible to every tenant. */
-        List<String> baseModels();
+    /** Base models that jobs may fine-tune and chats may name; visible to every tenant. */
+    List<String> baseModels();
 
-        RateLimit rateLimit();
+    RateLimit rateLimit();
 
-        Limits limits();
+    Limits limits();
 
-        JobDefaults jobDefaults();
+    JobDefaults jobDefaults();
 
-        Outbox outbox();
+    Outbox outbox();
 
-        Events events();
-    }
+    Events events();
 
     interface Upstream {
         URI url();

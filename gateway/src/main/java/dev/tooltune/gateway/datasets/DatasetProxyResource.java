@@ -93,7 +93,7 @@ public class DatasetProxyResource {
 
     private Response forward(String method, String path, String contentType, InputStream body) {
         String query = uri.getRequestUri().getRawQuery();
-        HttpRequest.Builder request = http.request(config.gateway().datasetService().url(),
+        HttpRequest.Builder request = http.request(config.datasetService().url(),
                 path + (query == null ? "" : "?" + query), caller.tenantId());
         if (contentType != null) {
             request.header("Content-Type", contentType);

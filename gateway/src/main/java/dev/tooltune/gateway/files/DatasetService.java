@@ -28,7 +28,7 @@ public class DatasetService {
     public DatasetService(InternalHttp http, ObjectMapper json, GatewayConfig config) {
         this.http = http;
         this.json = json;
-        this.base = config.gateway().datasetService().url();
+        this.base = config.datasetService().url();
     }
 
     /** One problem dataset-service found in an upload. */

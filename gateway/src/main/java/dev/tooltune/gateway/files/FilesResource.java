@@ -138,7 +138,7 @@ public class FilesResource {
 
     @GET
     @Path("/{fileId}/content")
-    @Produces({"application/jsonl", MediaType.APPLICATION_JSON})
+    @Produces(MediaType.WILDCARD)
     @Operation(summary = "The file's examples as JSONL (the canonical form dataset-service stored)")
     public Response content(@RestPath String fileId) {
         FileRecord file = inTransaction(fileId);

@@ -75,10 +75,10 @@ public class FineTuningJobsResource {
         }
         String tenant = caller.tenantId();
         String model = requiredText(request, "model");
-        if (!config.gateway().baseModels().contains(model)) {
+        if (!config.baseModels().contains(model)) {
             throw OpenAiException.invalidRequest("model", "model_not_available", "Model " + model
                     + " is not available for fine-tuning. Available: " + String.join(", ",
-                    config.gateway().baseModels()) + ".");
+                    config.baseModels()) + ".");
         }
         FileRecord training = file(tenant, requiredText(request, "training_file"), "training_file");
         String validationId = optionalText(request, "validation_file");
@@ -100,7 +100,7 @@ public class FineTuningJobsResource {
 
         String jobId = "ftjob-" + HexFormat.of().formatHex(randomBytes(12));
         Instant now = Instant.now();
-        TrainingJob recipe = new JobRecipe(config.gateway().jobDefaults()).build(jobId, tenant, now, request, model,
+        TrainingJob recipe = new JobRecipe(config.jobDefaults()).build(jobId, tenant, now, request, model,
                 ref(training), validation == null ? null : ref(validation), seed, suffix == null ? jobId : suffix);
         String message;
         try {
@@ -125,7 +125,7 @@ public class FineTuningJobsResource {
         job.persist();
         JobEvents.note(jobId, "info", "Created fine-tuning job: " + jobId, now);
         outbox.add(config.topics().trainingJobs(), jobId, message);
-        return JobViews.job(job, json, config.gateway().jobDefaults());
+        return JobViews.job(job, json, config.jobDefaults());
     }
 
     @GET
@@ -247,7 +247,7 @@ public class FineTuningJobsResource {
     /** Writes events oldest first as they arrive; ends after the job's last event, or when the client goes. */
     private void streamEvents(String tenant, String jobId, OutputStream output) throws IOException {
         long sentUpTo = 0;
-        long pollMillis = config.gateway().events().pollInterval().toMillis();
+        long pollMillis = config.events().pollInterval().toMillis();
         while (true) {
             long after = sentUpTo;
             record Batch(List<JobEvent> events, boolean finished) {
@@ -278,7 +278,7 @@ public class FineTuningJobsResource {
     }
 
     private JobViews.Job view(FineTuningJob job) {
-        return JobViews.job(job, json, config.gateway().jobDefaults());
+        return JobViews.job(job, json, config.jobDefaults());
     }
 
     private FineTuningJob require(String jobId, String param) {

@@ -20,7 +20,7 @@ public class ModelNames {
     }
 
     public boolean isBaseModel(String model) {
-        return config.gateway().baseModels().contains(model);
+        return config.baseModels().contains(model);
     }
 
     /** The name to send to inference-service. */

@@ -98,7 +98,7 @@ public class ModelsResource {
         Map<String, Long> served = new HashMap<>();
         try {
             HttpResponse<String> response = http.client().send(http.request(
-                    config.gateway().inferenceService().url(), "/v1/models", tenant).GET().build(),
+                    config.inferenceService().url(), "/v1/models", tenant).GET().build(),
                     HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 200) {
                 for (JsonNode entry : json.readTree(response.body()).path("data")) {
@@ -111,7 +111,7 @@ public class ModelsResource {
             LOG.debugf("inference-service /v1/models: %s", e.toString());
         }
         List<Model> models = new ArrayList<>();
-        for (String id : config.gateway().baseModels()) {
+        for (String id : config.baseModels()) {
             if (served.isEmpty() || served.containsKey(id)) {
                 models.add(new Model(id, "model", served.getOrDefault(id, 0L), "tooltune"));
             }

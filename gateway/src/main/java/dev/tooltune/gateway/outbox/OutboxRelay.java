@@ -50,7 +50,7 @@ public class OutboxRelay {
     private KafkaProducer<String, byte[]> producer;
 
     void start(@Observes StartupEvent event) {
-        if (!config.gateway().outbox().enabled()) {
+        if (!config.outbox().enabled()) {
             LOG.warn("outbox relay disabled (tooltune.gateway.outbox.enabled=false): jobs are stored, not sent");
             return;
         }
@@ -99,7 +99,7 @@ public class OutboxRelay {
     }
 
     private void loop() {
-        long pollMillis = config.gateway().outbox().pollInterval().toMillis();
+        long pollMillis = config.outbox().pollInterval().toMillis();
         while (running) {
             try {
                 wakeUp.tryAcquire(pollMillis, TimeUnit.MILLISECONDS);
@@ -122,7 +122,7 @@ public class OutboxRelay {
             @SuppressWarnings("unchecked")
             List<Object[]> rows = entityManager.createNativeQuery("select id, topic, record_key, payload "
                             + "from outbox_message where sent_at is null order by id limit ?1 for update skip locked")
-                    .setParameter(1, config.gateway().outbox().batchSize())
+                    .setParameter(1, config.outbox().batchSize())
                     .getResultList();
             for (Object[] row : rows) {
                 long id = ((Number) row[0]).longValue();

@@ -4,6 +4,7 @@ import dev.tooltune.gateway.api.ErrorMappers;
 import dev.tooltune.gateway.api.OpenAiError;
 import dev.tooltune.gateway.config.GatewayConfig;
 import jakarta.inject.Inject;
+import jakarta.inject.Provider;
 import jakarta.ws.rs.container.ContainerRequestContext;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
@@ -22,12 +23,14 @@ public class ApiKeyFilter {
     Caller caller;
     @Inject
     RateLimiter rateLimiter;
+    /** A provider: filters are built while Quarkus starts, before configuration mappings can be injected. */
     @Inject
-    GatewayConfig config;
+    Provider<GatewayConfig> configuration;
 
     @ServerRequestFilter
     public Optional<Response> authenticate(ContainerRequestContext request) {
         String path = request.getUriInfo().getPath();
+        GatewayConfig config = configuration.get();
         if (!path.startsWith("/v1/") && !path.equals("/v1")) {
             return Optional.empty();
         }
@@ -47,13 +50,13 @@ public class ApiKeyFilter {
         long waitSeconds = rateLimiter.tryAcquire(found.get().id);
         if (waitSeconds > 0) {
             return Optional.of(Response.fromResponse(error(429, "Rate limit reached for this API key: "
-                            + config.gateway().rateLimit().burst() + " requests at once, "
-                            + config.gateway().rateLimit().perSecond() + " per second. Try again in " + waitSeconds
+                            + config.rateLimit().burst() + " requests at once, "
+                            + config.rateLimit().perSecond() + " per second. Try again in " + waitSeconds
                             + "s.", "requests", "rate_limit_exceeded"))
                     .header("Retry-After", waitSeconds).build());
         }
         MediaType type = request.getMediaType();
-        long maxJson = config.gateway().limits().maxJsonBytes();
+        long maxJson = config.limits().maxJsonBytes();
         if (type != null && type.isCompatible(MediaType.APPLICATION_JSON_TYPE) && request.getLength() > maxJson) {
             return Optional.of(error(413, "Request body of " + request.getLength() + " bytes is larger than the "
                     + maxJson + " bytes allowed for JSON requests.", "invalid_request_error", "request_too_large"));

@@ -16,8 +16,8 @@ public class RateLimiter {
     private final ConcurrentHashMap<String, Bucket> buckets = new ConcurrentHashMap<>();
 
     public RateLimiter(GatewayConfig config) {
-        this.burst = config.gateway().rateLimit().burst();
-        this.perSecond = config.gateway().rateLimit().perSecond();
+        this.burst = config.rateLimit().burst();
+        this.perSecond = config.rateLimit().perSecond();
     }
 
     /** 0 if the request may go ahead (a token was taken), else the seconds to wait before a token is there. */

@@ -6,6 +6,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.time.Duration;
+import java.util.Optional;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Requests to the internal services (dataset-service, inference-service): the tenant travels as
@@ -19,10 +21,13 @@ public class InternalHttp {
     public static final String TOKEN_HEADER = "X-Tooltune-Internal-Token";
 
     private final GatewayConfig config;
+    private final Optional<String> internalToken;
     private final HttpClient client;
 
-    public InternalHttp(GatewayConfig config) {
+    public InternalHttp(GatewayConfig config,
+                        @ConfigProperty(name = "tooltune.internal-token") Optional<String> internalToken) {
         this.config = config;
+        this.internalToken = internalToken;
         this.client = HttpClient.newBuilder()
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10))
@@ -38,9 +43,9 @@ public class InternalHttp {
         String root = base.toString().endsWith("/") ? base.toString().substring(0, base.toString().length() - 1)
                 : base.toString();
         HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(root + pathAndQuery))
-                .timeout(config.gateway().upstreamTimeout())
+                .timeout(config.upstreamTimeout())
                 .header(TENANT_HEADER, tenantId);
-        config.internalToken().ifPresent(token -> builder.header(TOKEN_HEADER, token));
+        internalToken.ifPresent(token -> builder.header(TOKEN_HEADER, token));
         return builder;
     }
 }
