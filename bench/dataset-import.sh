@@ -18,6 +18,9 @@ PGUSER="${PGUSER:-postgres}"
 DB=tooltune_bench
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK="$(mktemp -d)"
+# dataset-service trusts only callers with its internal token, and every request names its tenant.
+INTERNAL_TOKEN="$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+dcurl() { curl -H "X-Tooltune-Internal-Token: $INTERNAL_TOKEN" -H "X-Tooltune-Tenant: bench" "$@"; }
 SERVICE_PID=""
 SAMPLER_PID=""
 
@@ -49,6 +52,7 @@ QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DB?reWriteBatche
 QUARKUS_DATASOURCE_USERNAME="$PGUSER" \
 QUARKUS_LOG_LEVEL=WARN \
 TOOLTUNE_DATASET_TOKENS_COUNT_AFTER_IMPORT=false \
+TOOLTUNE_INTERNAL_TOKEN="$INTERNAL_TOKEN" \
   java "-Xmx$XMX" -XX:+UseG1GC -jar "$APP/quarkus-run.jar" >"$WORK/service.log" 2>&1 &
 SERVICE_PID=$!
 for _ in $(seq 1 240); do
@@ -67,12 +71,12 @@ phase_peak_mb() { # lines of heap.log from line $1 to the end
 now() { date +%s.%N; }
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
-DATASET=$(curl -fs -H 'Content-Type: application/json' -d '{"name":"bench"}' "http://127.0.0.1:$PORT/datasets" | sed 's/.*"id":\([0-9]*\).*/\1/')
+DATASET=$(dcurl -fs -H 'Content-Type: application/json' -d '{"name":"bench"}' "http://127.0.0.1:$PORT/datasets" | sed 's/.*"id":\([0-9]*\).*/\1/')
 
 sleep 0.5
 MARK=$(($(wc -l <"$WORK/heap.log") + 1))
 START=$(now)
-curl -fs -o "$WORK/import.json" -H 'Content-Type: application/x-ndjson' --data-binary @"$WORK/examples.jsonl" \
+dcurl -fs -o "$WORK/import.json" -H 'Content-Type: application/x-ndjson' --data-binary @"$WORK/examples.jsonl" \
   "http://127.0.0.1:$PORT/datasets/$DATASET/imports?mode=strict&wait=true"
 END=$(now)
 IMPORT_S=$(echo "$END - $START" | bc -l)
@@ -85,7 +89,7 @@ STATE=$(sed 's/.*"state":"\([A-Z]*\)".*/\1/' "$WORK/import.json")
 
 MARK=$(($(wc -l <"$WORK/heap.log") + 1))
 START=$(now)
-curl -fs -o "$WORK/export.jsonl" "http://127.0.0.1:$PORT/datasets/$DATASET/versions/1/export"
+dcurl -fs -o "$WORK/export.jsonl" "http://127.0.0.1:$PORT/datasets/$DATASET/versions/1/export"
 END=$(now)
 EXPORT_S=$(echo "$END - $START" | bc -l)
 sleep 0.3
@@ -95,7 +99,7 @@ if cmp -s "$WORK/examples.jsonl" "$WORK/export.jsonl"; then ROUND_TRIP="identica
 
 MARK=$(($(wc -l <"$WORK/heap.log") + 1))
 START=$(now)
-curl -fs -o "$WORK/stats.json" "http://127.0.0.1:$PORT/datasets/$DATASET/versions/1/stats?waitForTokens=true"
+dcurl -fs -o "$WORK/stats.json" "http://127.0.0.1:$PORT/datasets/$DATASET/versions/1/stats?waitForTokens=true"
 END=$(now)
 STATS_S=$(echo "$END - $START" | bc -l)
 sleep 0.3

@@ -26,6 +26,10 @@ LR="${MAIN_JOB_LR:-2e-2}"
 METHOD="${MAIN_JOB_METHOD:-lora}"
 S="http://127.0.0.1:$PORT"
 SERVICE_PID=""
+# dataset-service trusts only callers with its internal token, and every request names its tenant.
+INTERNAL_TOKEN="${TOOLTUNE_INTERNAL_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
+TENANT="${MAIN_JOB_TENANT:-main-job}"
+dcurl() { curl -H "X-Tooltune-Internal-Token: $INTERNAL_TOKEN" -H "X-Tooltune-Tenant: $TENANT" "$@"; }
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 fail() { echo "main-job: error: $*" >&2; exit 1; }
@@ -48,6 +52,7 @@ fi
 QUARKUS_HTTP_PORT="$PORT" \
 QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DB?reWriteBatchedInserts=true" \
 QUARKUS_DATASOURCE_USERNAME="$PGUSER" \
+TOOLTUNE_INTERNAL_TOKEN="$INTERNAL_TOKEN" \
   java -Xmx1g -jar dataset-service/target/quarkus-app/quarkus-run.jar >"$WORK/dataset-service.log" 2>&1 &
 SERVICE_PID=$!
 for _ in $(seq 1 120); do
@@ -59,18 +64,18 @@ curl -sf "$S/q/health/ready" >/dev/null || fail "dataset-service not ready after
 echo "dataset-service up at $S (log: $WORK/dataset-service.log)"
 
 say "2/5 upload the sample dataset, freeze and split it"
-dataset=$(curl -sf -XPOST "$S/datasets" -H 'Content-Type: application/json' \
+dataset=$(dcurl -sf -XPOST "$S/datasets" -H 'Content-Type: application/json' \
   -d "{\"name\":\"main-job-$(date +%Y%m%d-%H%M%S)\",\"description\":\"sample tool-calling conversations\"}")
 ID=$(json id <<<"$dataset")
-report=$(curl -s -XPOST "$S/datasets/$ID/imports?mode=lenient&wait=true" --data-binary @samples/tool-calling-sample.jsonl)
+report=$(dcurl -s -XPOST "$S/datasets/$ID/imports?mode=lenient&wait=true" --data-binary @samples/tool-calling-sample.jsonl)
 echo "import: state $(json state <<<"$report"), $(json examplesStored <<<"$report") examples stored, $(json invalidLines <<<"$report") invalid lines, version $(json versionNumber <<<"$report")"
 VERSION=$(json versionNumber <<<"$report")
 [[ -n "$VERSION" && "$VERSION" != null ]] || fail "import failed: $report"
-curl -sf -XPOST "$S/datasets/$ID/versions/$VERSION/freeze" >/dev/null
-split=$(curl -sf "$S/datasets/$ID/versions/$VERSION/split?seed=42&evalRatio=0.1")
+dcurl -sf -XPOST "$S/datasets/$ID/versions/$VERSION/freeze" >/dev/null
+split=$(dcurl -sf "$S/datasets/$ID/versions/$VERSION/split?seed=42&evalRatio=0.1")
 echo "split (seed 42, 10% eval): $(json train <<<"$split") train, $(json eval <<<"$split") eval"
-curl -sf "$S/datasets/$ID/versions/$VERSION/export?split=train&seed=42&evalRatio=0.1" -o "$WORK/train.jsonl"
-curl -sf "$S/datasets/$ID/versions/$VERSION/export?split=eval&seed=42&evalRatio=0.1" -o "$WORK/eval.jsonl"
+dcurl -sf "$S/datasets/$ID/versions/$VERSION/export?split=train&seed=42&evalRatio=0.1" -o "$WORK/train.jsonl"
+dcurl -sf "$S/datasets/$ID/versions/$VERSION/export?split=eval&seed=42&evalRatio=0.1" -o "$WORK/eval.jsonl"
 echo "exported $(wc -l <"$WORK/train.jsonl") training and $(wc -l <"$WORK/eval.jsonl") eval examples to $WORK"
 # The shortest conversations with a tool call (fewest bytes, so fewest tokens): a CPU learns them in minutes.
 awk 'index($0, "\"tool_calls\"") { print length($0) "\t" NR }' "$WORK/train.jsonl" | sort -n | head -n "$EXAMPLES" | cut -f2 | sort -n \

@@ -20,6 +20,11 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(PostgresTestDatabase.class)
 class HubFormatImportTest {
 
+    @org.junit.jupiter.api.BeforeEach
+    void actAsGateway() {
+        TestData.actAsGateway();
+    }
+
     static final String HERMES = """
             {"conversations":[{"from":"system","value":"You are a function calling AI model. Here are the available tools: <tools> {\\"type\\": \\"function\\", \\"function\\": {\\"name\\": \\"convert_currency\\", \\"description\\": \\"Convert money\\", \\"parameters\\": {\\"type\\": \\"object\\", \\"properties\\": {\\"amount\\": {\\"type\\": \\"number\\"}, \\"from\\": {\\"type\\": \\"string\\"}, \\"to\\": {\\"type\\": \\"string\\"}}, \\"required\\": [\\"amount\\", \\"from\\", \\"to\\"]}}} </tools>"},\
             {"from":"human","value":"How much is 100 USD in EUR?"},\

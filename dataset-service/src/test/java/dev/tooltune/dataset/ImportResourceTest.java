@@ -28,6 +28,11 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(PostgresTestDatabase.class)
 class ImportResourceTest {
 
+    @org.junit.jupiter.api.BeforeEach
+    void actAsGateway() {
+        TestData.actAsGateway();
+    }
+
     /** Nine lines, CRLF, a BOM, no final newline: 3 storable, 5 broken in different ways, 1 blank. */
     static byte[] messyFile() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();

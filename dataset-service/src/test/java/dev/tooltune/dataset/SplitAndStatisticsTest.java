@@ -26,6 +26,11 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(PostgresTestDatabase.class)
 class SplitAndStatisticsTest {
 
+    @org.junit.jupiter.api.BeforeEach
+    void actAsGateway() {
+        TestData.actAsGateway();
+    }
+
     private static long hundredExamples() {
         long dataset = createDataset();
         StringBuilder file = new StringBuilder();

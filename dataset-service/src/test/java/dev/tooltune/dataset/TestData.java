@@ -2,7 +2,10 @@ package dev.tooltune.dataset;
 
 import static io.restassured.RestAssured.given;
 
+import io.restassured.RestAssured;
+import io.restassured.builder.RequestSpecBuilder;
 import io.restassured.http.ContentType;
+import io.restassured.specification.RequestSpecification;
 import java.util.UUID;
 
 /** Example lines and small REST helpers shared by the integration tests. */
@@ -41,6 +44,23 @@ final class TestData {
         return """
                 {"messages":[{"role":"system","content":"Be brief."},{"role":"user","content":"Tell me about %1$s"},\
                 {"role":"assistant","content":"%1$s is interesting."}],"tools":[%2$s]}""".formatted(topic, WEATHER_TOOL);
+    }
+
+    /** The internal token set for the test profile in application.properties. */
+    static final String INTERNAL_TOKEN = "test-internal-token";
+    static final String TENANT = "tenant-a";
+
+    /** What the gateway sends: the internal token and the tenant. */
+    static RequestSpecification caller(String tenant) {
+        return new RequestSpecBuilder()
+                .addHeader("X-Tooltune-Internal-Token", INTERNAL_TOKEN)
+                .addHeader("X-Tooltune-Tenant", tenant)
+                .build();
+    }
+
+    /** Makes every request of the test come from {@link #TENANT} through the gateway; call before each test. */
+    static void actAsGateway() {
+        RestAssured.requestSpecification = caller(TENANT);
     }
 
     static long createDataset() {

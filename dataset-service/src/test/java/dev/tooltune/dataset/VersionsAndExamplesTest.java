@@ -28,6 +28,11 @@ import org.junit.jupiter.api.Test;
 @WithTestResource(PostgresTestDatabase.class)
 class VersionsAndExamplesTest {
 
+    @org.junit.jupiter.api.BeforeEach
+    void actAsGateway() {
+        TestData.actAsGateway();
+    }
+
     /** 5 weather, 3 email, 4 chit-chat examples interleaved, plus 2 invalid ones kept (lenient, keepInvalid). */
     static long mixedDataset() {
         long dataset = createDataset();

@@ -3,22 +3,23 @@ package dev.tooltune.dataset.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.WebApplicationException;
-import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
+import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
-/** Maps failures to {@link ApiError} bodies, so every client sees one error shape. */
+/** Maps failures to {@link Problem} details, so every client sees one error shape and never a stack trace. */
 public class ApiErrorMappers {
+    private static final Logger LOG = Logger.getLogger(ApiErrorMappers.class);
 
     @ServerExceptionMapper
     public Response api(ApiException e) {
-        return respond(e.status(), e.getMessage(), e.details());
+        return Problems.response(e.status(), e.getMessage(), e.details());
     }
 
     @ServerExceptionMapper
     public Response invalidArgument(IllegalArgumentException e) {
-        return respond(400, e.getMessage(), null);
+        return Problems.response(400, e.getMessage(), null);
     }
 
     @ServerExceptionMapper
@@ -27,22 +28,27 @@ public class ApiErrorMappers {
                 .map(v -> v.getPropertyPath() + ": " + v.getMessage())
                 .sorted()
                 .toList();
-        return respond(400, "invalid request", details);
+        return Problems.response(400, "invalid request", details);
     }
 
+    /** Only Jackson's own description, never its location text (which may quote the input). */
     @ServerExceptionMapper
     public Response json(JsonProcessingException e) {
-        return respond(400, "request body is not valid JSON: " + e.getOriginalMessage(), null);
+        String location = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
+        return Problems.response(400, "request body is not valid JSON" + location, null);
     }
 
     @ServerExceptionMapper
     public Response web(WebApplicationException e) {
         int status = e.getResponse().getStatus();
         String message = e.getMessage() == null ? Response.Status.fromStatusCode(status).getReasonPhrase() : e.getMessage();
-        return respond(status, message, null);
+        return Problems.response(status, message, null);
     }
 
-    private static Response respond(int status, String message, List<?> details) {
-        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(ApiError.of(status, message, details)).build();
+    /** Anything unforeseen: logged with its stack trace here, answered without internals. */
+    @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
+    public Response unexpected(Throwable e) {
+        LOG.error("request failed", e);
+        return Problems.response(500, "internal error; the service log has the details", null);
     }
 }

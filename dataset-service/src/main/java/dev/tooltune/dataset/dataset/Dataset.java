@@ -17,6 +17,11 @@ public class Dataset extends PanacheEntityBase {
     @GeneratedValue(strategy = GenerationType.IDENTITY)
     public Long id;
 
+    /** The owner; every request names its tenant and only ever sees that tenant's datasets. */
+    @Column(name = "tenant_id")
+    public String tenantId;
+
+    /** Unique within the tenant. */
     public String name;
 
     public String description;
@@ -24,7 +29,12 @@ public class Dataset extends PanacheEntityBase {
     @Column(name = "created_at")
     public Instant createdAt;
 
-    public static Dataset findByName(String name) {
-        return find("name", name).firstResult();
+    public static Dataset findByName(String tenantId, String name) {
+        return find("tenantId = ?1 and name = ?2", tenantId, name).firstResult();
+    }
+
+    /** The tenant's dataset, or null when it does not exist or belongs to another tenant (indistinguishable to callers). */
+    public static Dataset findOwned(String tenantId, long id) {
+        return find("tenantId = ?1 and id = ?2", tenantId, id).firstResult();
     }
 }

@@ -1,6 +1,8 @@
 package dev.tooltune.dataset.dataset;
 
 import dev.tooltune.dataset.api.ApiException;
+import dev.tooltune.dataset.tenant.CallerTenant;
+import jakarta.inject.Inject;
 import dev.tooltune.dataset.version.DatasetVersion;
 import jakarta.transaction.Transactional;
 import jakarta.validation.Valid;
@@ -30,6 +32,9 @@ import org.jboss.resteasy.reactive.RestQuery;
 @Tag(name = "Datasets")
 public class DatasetResource {
 
+    @Inject
+    CallerTenant tenant;
+
     public record CreateDataset(
             @NotBlank @Size(max = 200) @Pattern(regexp = "[A-Za-z0-9][A-Za-z0-9._-]*", message = "use letters, digits, '.', '_' and '-'") String name,
             @Size(max = 2000) String description) {}
@@ -50,10 +55,11 @@ public class DatasetResource {
     @Transactional
     @Operation(summary = "Create an empty dataset; import a file to give it a first version")
     public Response create(@Valid CreateDataset request) {
-        if (Dataset.findByName(request.name()) != null) {
+        if (Dataset.findByName(tenant.id(), request.name()) != null) {
             throw ApiException.conflict("a dataset named \"" + request.name() + "\" already exists");
         }
         Dataset dataset = new Dataset();
+        dataset.tenantId = tenant.id();
         dataset.name = request.name();
         dataset.description = request.description();
         dataset.createdAt = Instant.now();
@@ -63,16 +69,16 @@ public class DatasetResource {
 
     @GET
     @Transactional
-    @Operation(summary = "All datasets, oldest first")
+    @Operation(summary = "The tenant's datasets, oldest first")
     public List<DatasetView> list() {
-        return Dataset.<Dataset>listAll(io.quarkus.panache.common.Sort.by("id")).stream().map(DatasetView::of).toList();
+        return Dataset.<Dataset>list("tenantId", io.quarkus.panache.common.Sort.by("id"), tenant.id()).stream().map(DatasetView::of).toList();
     }
 
     @GET
     @Path("{datasetId}")
     @Transactional
     public DatasetView get(@RestPath long datasetId) {
-        return DatasetView.of(require(datasetId));
+        return DatasetView.of(Datasets.require(tenant.id(), datasetId));
     }
 
     @DELETE
@@ -81,20 +87,12 @@ public class DatasetResource {
     @Operation(summary = "Delete a dataset with all its versions",
             description = "Refused (409) while a version is frozen, since training jobs may refer to it, unless force=true.")
     public Response delete(@RestPath long datasetId, @RestQuery @DefaultValue("false") boolean force) {
-        Dataset dataset = require(datasetId);
+        Dataset dataset = Datasets.require(tenant.id(), datasetId);
         long frozen = DatasetVersion.count("datasetId = ?1 and frozenAt is not null", datasetId);
         if (frozen > 0 && !force) {
             throw ApiException.conflict("dataset " + datasetId + " has " + frozen + " frozen version(s) that training may use; delete with force=true to remove it anyway");
         }
         dataset.delete();
         return Response.noContent().build();
-    }
-
-    public static Dataset require(long datasetId) {
-        Dataset dataset = Dataset.findById(datasetId);
-        if (dataset == null) {
-            throw ApiException.notFound("dataset " + datasetId + " does not exist");
-        }
-        return dataset;
     }
 }

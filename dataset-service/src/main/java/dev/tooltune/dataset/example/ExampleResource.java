@@ -12,6 +12,7 @@ import dev.tooltune.dataset.version.VersionView;
 import dev.tooltune.dataset.version.Versions;
 import io.quarkus.hibernate.orm.panache.Panache;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.tooltune.dataset.tenant.CallerTenant;
 import jakarta.inject.Inject;
 import jakarta.persistence.Query;
 import jakarta.transaction.Transactional;
@@ -35,6 +36,9 @@ import org.jboss.resteasy.reactive.RestQuery;
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Examples", description = "Read a version's examples; replacing or deleting one makes a new version")
 public class ExampleResource {
+
+    @Inject
+    CallerTenant tenant;
     private static final int MAX_PAGE_SIZE = 500;
 
     @Inject
@@ -57,7 +61,7 @@ public class ExampleResource {
         if (page < 0 || size < 1 || size > MAX_PAGE_SIZE) {
             throw ApiException.badRequest("page must be >= 0 and size between 1 and " + MAX_PAGE_SIZE);
         }
-        DatasetVersion found = Versions.require(datasetId, version);
+        DatasetVersion found = Versions.require(tenant.id(), datasetId, version);
         StringBuilder where = new StringBuilder("ve.version_id = :version");
         if (tool != null && !tool.isBlank()) {
             where.append(" and e.called_tools @> cast(:tool as jsonb)");
@@ -92,7 +96,7 @@ public class ExampleResource {
     @Path("{exampleId}")
     @Transactional
     public ExampleView get(@RestPath long datasetId, @RestPath String version, @RestPath long exampleId) {
-        return find(Versions.require(datasetId, version), exampleId);
+        return find(Versions.require(tenant.id(), datasetId, version), exampleId);
     }
 
     @PUT
@@ -105,6 +109,7 @@ public class ExampleResource {
                             @RestQuery @DefaultValue("openai") String format,
                             @RestQuery @DefaultValue("false") boolean keepInvalid,
                             String body) {
+        String tenantId = tenant.id();
         ImportFormat parsedFormat = ImportFormat.parse(format);
         PreparedExample replacement = PreparedExample.fromJsonText(body == null ? "" : body, parsedFormat, validator);
         if (!replacement.valid() && (!keepInvalid || !replacement.storable())) {
@@ -117,7 +122,7 @@ public class ExampleResource {
             throw new IllegalStateException(e);
         }
         VersionEditor.Edit edit = QuarkusTransaction.requiringNew().call(() -> {
-            DatasetVersion base = Versions.require(datasetId, version);
+            DatasetVersion base = Versions.require(tenantId, datasetId, version);
             ExampleView old = find(base, exampleId);
             return editor.replace(base, exampleId, old.position(), old.valid(), replacement, problemsJson);
         });
@@ -132,8 +137,9 @@ public class ExampleResource {
     @Path("{exampleId}")
     @Operation(summary = "Delete an example, making a new version without it")
     public EditResult delete(@RestPath long datasetId, @RestPath String version, @RestPath long exampleId) {
+        String tenantId = tenant.id();
         VersionEditor.Edit edit = QuarkusTransaction.requiringNew().call(() -> {
-            DatasetVersion base = Versions.require(datasetId, version);
+            DatasetVersion base = Versions.require(tenantId, datasetId, version);
             ExampleView old = find(base, exampleId);
             return editor.remove(base, exampleId, old.position(), old.valid());
         });

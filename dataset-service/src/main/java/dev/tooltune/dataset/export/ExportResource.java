@@ -6,6 +6,7 @@ import dev.tooltune.dataset.version.DatasetVersion;
 import dev.tooltune.dataset.version.Versions;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.tooltune.dataset.tenant.CallerTenant;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -33,6 +34,9 @@ import org.jboss.resteasy.reactive.RestQuery;
 @Path("/datasets/{datasetId}/versions/{version}")
 @Tag(name = "Export and split")
 public class ExportResource {
+
+    @Inject
+    CallerTenant tenant;
     public static final String JSONL = "application/x-ndjson";
 
     @Inject
@@ -54,7 +58,7 @@ public class ExportResource {
                            @Parameter(description = "leave out examples stored invalid (lenient imports with keepInvalid)")
                            @RestQuery @DefaultValue("false") boolean validOnly) {
         EvalSplit evalSplit = EvalSplit.parse(split, seed, evalRatio);
-        Target target = target(datasetId, version);
+        Target target = target(tenant.id(), datasetId, version);
         String validFilter = validOnly ? " and e.valid" : "";
         StreamingOutput body = output -> {
             BufferedWriter writer = new BufferedWriter(new OutputStreamWriter(output, StandardCharsets.UTF_8), 1 << 16);
@@ -92,7 +96,7 @@ public class ExportResource {
                            @RestQuery @DefaultValue("0.1") double evalRatio,
                            @RestQuery @DefaultValue("false") boolean validOnly) {
         EvalSplit.checkRatio(evalRatio);
-        Target target = target(datasetId, version);
+        Target target = target(tenant.id(), datasetId, version);
         String validFilter = validOnly ? " and e.valid" : "";
         try (Connection connection = dataSource.getConnection()) {
             long total = countMembers(connection, target.versionId, validFilter);
@@ -117,9 +121,9 @@ public class ExportResource {
 
     private record Target(long versionId, int number, String name) {}
 
-    private static Target target(long datasetId, String version) {
+    private static Target target(String tenantId, long datasetId, String version) {
         return QuarkusTransaction.requiringNew().call(() -> {
-            DatasetVersion found = Versions.require(datasetId, version);
+            DatasetVersion found = Versions.require(tenantId, datasetId, version);
             Dataset dataset = Dataset.findById(datasetId);
             return new Target(found.id, found.number, dataset.name);
         });

@@ -1,5 +1,7 @@
 package dev.tooltune.dataset.importing;
 
+import dev.tooltune.dataset.tenant.CallerTenant;
+import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
@@ -13,10 +15,13 @@ import org.jboss.resteasy.reactive.RestPath;
 @Tag(name = "Imports")
 public class ImportJobResource {
 
+    @Inject
+    CallerTenant tenant;
+
     @GET
     @Path("{importId}")
     @Operation(summary = "An import job: progress while it runs, the report with problems by line when done")
     public ImportJobView get(@RestPath long importId) {
-        return ImportResource.view(importId);
+        return ImportResource.view(tenant.id(), importId);
     }
 }

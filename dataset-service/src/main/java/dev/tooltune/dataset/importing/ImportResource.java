@@ -3,6 +3,8 @@ package dev.tooltune.dataset.importing;
 import dev.tooltune.chat.importing.ImportFormat;
 import dev.tooltune.dataset.api.ApiException;
 import dev.tooltune.dataset.dataset.Dataset;
+import dev.tooltune.dataset.dataset.Datasets;
+import dev.tooltune.dataset.tenant.CallerTenant;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
@@ -39,6 +41,9 @@ public class ImportResource {
     @Inject
     ImportRunner runner;
 
+    @Inject
+    CallerTenant tenant;
+
     @POST
     @Consumes(MediaType.WILDCARD)
     @Operation(summary = "Import a JSONL file as a new version",
@@ -67,7 +72,8 @@ public class ImportResource {
         if (keepInvalid && parsedMode == ImportJob.Mode.STRICT) {
             throw ApiException.badRequest("keepInvalid=true needs mode=lenient: a strict import stores nothing when a line is invalid");
         }
-        if (QuarkusTransaction.requiringNew().call(() -> Dataset.findById(datasetId)) == null) {
+        String tenantId = tenant.id();
+        if (QuarkusTransaction.requiringNew().call(() -> Dataset.findOwned(tenantId, datasetId)) == null) {
             throw ApiException.notFound("dataset " + datasetId + " does not exist");
         }
         java.nio.file.Path spooled = Files.createTempFile("tooltune-import-", ".jsonl");
@@ -104,7 +110,7 @@ public class ImportResource {
         } catch (ExecutionException e) {
             LOG.errorf(e, "import %d", job.id);
         }
-        ImportJobView finished = view(job.id);
+        ImportJobView finished = view(tenantId, job.id);
         int status = switch (finished.state()) {
             case SUCCEEDED -> 201;
             case REJECTED -> 422;
@@ -116,12 +122,19 @@ public class ImportResource {
     @GET
     @Operation(summary = "The imports into a dataset, newest first")
     public List<ImportJobView> list(@RestPath long datasetId) {
-        return QuarkusTransaction.requiringNew().call(() ->
-                ImportJob.<ImportJob>list("datasetId = ?1 order by id desc", datasetId).stream().map(ImportJobView::of).toList());
+        String tenantId = tenant.id();
+        return QuarkusTransaction.requiringNew().call(() -> {
+            Datasets.require(tenantId, datasetId);
+            return ImportJob.<ImportJob>list("datasetId = ?1 order by id desc", datasetId).stream().map(ImportJobView::of).toList();
+        });
     }
 
-    static ImportJobView view(long importId) {
-        ImportJob job = QuarkusTransaction.requiringNew().call(() -> ImportJob.findById(importId));
+    /** The import job, when it imports into one of the tenant's datasets. */
+    static ImportJobView view(String tenantId, long importId) {
+        ImportJob job = QuarkusTransaction.requiringNew().call(() -> {
+            ImportJob found = ImportJob.findById(importId);
+            return found == null || Dataset.findOwned(tenantId, found.datasetId) == null ? null : found;
+        });
         if (job == null) {
             throw ApiException.notFound("import " + importId + " does not exist");
         }

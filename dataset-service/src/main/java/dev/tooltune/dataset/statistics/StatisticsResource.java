@@ -5,6 +5,7 @@ import dev.tooltune.dataset.version.DatasetVersion;
 import dev.tooltune.dataset.version.Versions;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import dev.tooltune.dataset.tenant.CallerTenant;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -31,6 +32,9 @@ import org.jboss.resteasy.reactive.RestQuery;
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Statistics")
 public class StatisticsResource {
+
+    @Inject
+    CallerTenant tenant;
     /** Up to this many missing token counts are counted before answering (a few seconds); more run in the background. */
     private static final long COUNT_WHILE_WAITING = 2000;
     private static final String MEMBERS = " from version_example ve join example e on e.id = ve.example_id where ve.version_id = ?";
@@ -49,7 +53,8 @@ public class StatisticsResource {
     public VersionStatistics get(@RestPath long datasetId, @RestPath String version,
                                  @Parameter(description = "count all missing token lengths before answering, however long it takes")
                                  @RestQuery @DefaultValue("false") boolean waitForTokens) {
-        DatasetVersion found = QuarkusTransaction.requiringNew().call(() -> Versions.require(datasetId, version));
+        String tenantId = tenant.id();
+        DatasetVersion found = QuarkusTransaction.requiringNew().call(() -> Versions.require(tenantId, datasetId, version));
         try (Connection connection = dataSource.getConnection()) {
             long examples;
             long valid;

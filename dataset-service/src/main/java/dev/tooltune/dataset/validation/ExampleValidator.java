@@ -1,5 +1,6 @@
 package dev.tooltune.dataset.validation;
 
+import dev.tooltune.chat.schema.ToolSchemas;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.ValidationMessage;

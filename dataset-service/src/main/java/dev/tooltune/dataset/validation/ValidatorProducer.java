@@ -1,5 +1,6 @@
 package dev.tooltune.dataset.validation;
 
+import dev.tooltune.chat.schema.ToolSchemas;
 import dev.tooltune.dataset.config.DatasetConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;

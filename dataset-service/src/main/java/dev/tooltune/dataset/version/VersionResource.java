@@ -1,7 +1,9 @@
 package dev.tooltune.dataset.version;
 
 import dev.tooltune.dataset.api.ApiException;
-import dev.tooltune.dataset.dataset.DatasetResource;
+import dev.tooltune.dataset.dataset.Datasets;
+import dev.tooltune.dataset.tenant.CallerTenant;
+import jakarta.inject.Inject;
 import io.quarkus.hibernate.orm.panache.Panache;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.DELETE;
@@ -22,11 +24,14 @@ import org.jboss.resteasy.reactive.RestPath;
 @Tag(name = "Versions", description = "Immutable numbered versions of a dataset; {version} is a number or 'latest'")
 public class VersionResource {
 
+    @Inject
+    CallerTenant tenant;
+
     @GET
     @Transactional
     @Operation(summary = "The dataset's versions, oldest first")
     public List<VersionView> list(@RestPath long datasetId) {
-        DatasetResource.require(datasetId);
+        Datasets.require(tenant.id(), datasetId);
         return DatasetVersion.listFor(datasetId).stream().map(VersionView::of).toList();
     }
 
@@ -34,7 +39,7 @@ public class VersionResource {
     @Path("{version}")
     @Transactional
     public VersionView get(@RestPath long datasetId, @RestPath String version) {
-        return VersionView.of(Versions.require(datasetId, version));
+        return VersionView.of(Versions.require(tenant.id(), datasetId, version));
     }
 
     @POST
@@ -43,7 +48,7 @@ public class VersionResource {
     @Operation(summary = "Freeze a version for training",
             description = "A frozen version cannot be deleted. Only versions without invalid examples can be frozen. Idempotent.")
     public VersionView freeze(@RestPath long datasetId, @RestPath String version) {
-        DatasetVersion found = Versions.require(datasetId, version);
+        DatasetVersion found = Versions.require(tenant.id(), datasetId, version);
         if (found.invalidCount > 0) {
             throw ApiException.conflict("version " + found.number + " has " + found.invalidCount
                     + " invalid example(s); replace or delete them (each edit makes a new version) and freeze that version");
@@ -59,7 +64,7 @@ public class VersionResource {
     @Transactional
     @Operation(summary = "Delete an unfrozen version", description = "Examples no other version uses are deleted with it.")
     public Response delete(@RestPath long datasetId, @RestPath String version) {
-        DatasetVersion found = Versions.require(datasetId, version);
+        DatasetVersion found = Versions.require(tenant.id(), datasetId, version);
         if (found.frozen()) {
             throw ApiException.conflict("version " + found.number + " is frozen; training may use it, so it cannot be deleted");
         }

@@ -1,14 +1,15 @@
 package dev.tooltune.dataset.version;
 
 import dev.tooltune.dataset.api.ApiException;
-import dev.tooltune.dataset.dataset.DatasetResource;
+import dev.tooltune.dataset.dataset.Datasets;
 
 /** Finds the version a request names: a number, or {@code latest}. */
 public final class Versions {
     private Versions() {}
 
-    public static DatasetVersion require(long datasetId, String version) {
-        DatasetResource.require(datasetId);
+    /** The version of the tenant's dataset; 404 when either does not exist (or the dataset is another tenant's). */
+    public static DatasetVersion require(String tenantId, long datasetId, String version) {
+        Datasets.require(tenantId, datasetId);
         DatasetVersion found;
         if ("latest".equalsIgnoreCase(version)) {
             found = DatasetVersion.findLatest(datasetId);

@@ -1,5 +1,6 @@
 package dev.tooltune.dataset.validation;
 
+import dev.tooltune.chat.schema.ToolSchemas;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

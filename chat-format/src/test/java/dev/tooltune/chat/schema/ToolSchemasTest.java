@@ -1,0 +1,100 @@
+package dev.tooltune.chat.schema;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ToolSchemasTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String TARGET = "{\"type\":\"object\",\"properties\":{\"city\":{\"type\":\"string\"}}}";
+
+    private static JsonNode refTo(String uri) throws IOException {
+        return JSON.readTree("{\"type\":\"object\",\"properties\":{\"city\":{\"$ref\":\"" + uri + "\"}}}");
+    }
+
+    /** A real listener that answers any request with a valid schema and counts the connections it gets. */
+    @Test
+    void remoteReferencesAreNeverFetchedNorFilesRead(@TempDir Path dir) throws Exception {
+        AtomicInteger connections = new AtomicInteger();
+        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                while (!listener.isClosed()) {
+                    try (Socket socket = listener.accept(); OutputStream out = socket.getOutputStream()) {
+                        connections.incrementAndGet();
+                        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + TARGET.length()
+                                + "\r\n\r\n" + TARGET).getBytes(StandardCharsets.UTF_8));
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            int port = listener.getLocalPort();
+
+            Path file = Files.writeString(dir.resolve("s.json"), TARGET);
+            Path jar = dir.resolve("s.jar");
+            try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
+                out.putNextEntry(new JarEntry("s.json"));
+                out.write(TARGET.getBytes(StandardCharsets.UTF_8));
+                out.closeEntry();
+            }
+            ToolSchemas schemas = new ToolSchemas();
+            for (String uri : new String[] {
+                    "http://127.0.0.1:" + port + "/s.json",
+                    "https://127.0.0.1:" + port + "/s.json",
+                    "http://localhost:" + port + "/s.json#/properties",
+                    file.toUri().toString(),
+                    "jar:" + jar.toUri() + "!/s.json",
+                    "classpath:dev/tooltune/chat/schema/ToolSchemas.class"}) {
+                ToolSchemas.Compiled compiled = schemas.compile(refTo(uri));
+                assertNull(compiled.schema(), uri + " must not compile into a usable schema");
+                assertNotNull(compiled.problem());
+                assertTrue(compiled.problem().contains("never fetches"), compiled.problem());
+            }
+            Thread.sleep(300);
+            assertEquals(0, connections.get(), "no connection may reach the listener");
+        }
+    }
+
+    @Test
+    void localReferencesAndBundledMetaSchemasStillWork() throws IOException {
+        ToolSchemas schemas = new ToolSchemas();
+        ToolSchemas.Compiled compiled = schemas.compile(JSON.readTree("""
+                {"$schema":"http://json-schema.org/draft-07/schema#","type":"object",
+                 "properties":{"city":{"$ref":"#/definitions/name"}},"definitions":{"name":{"type":"string"}}}"""));
+        assertNull(compiled.problem());
+        assertEquals(1, compiled.schema().validate(JSON.readTree("{\"city\":3}")).size());
+    }
+
+    @Test
+    void aVeryDeepSchemaIsAProblemNotAStackOverflow() throws IOException {
+        StringBuilder deep = new StringBuilder();
+        int levels = 450; // two JSON levels each: 900 in all, under Jackson's limit of 1000
+        for (int i = 0; i < levels; i++) {
+            deep.append("{\"type\":\"object\",\"properties\":{\"a\":");
+        }
+        deep.append("{\"type\":\"string\"}");
+        deep.append("}}".repeat(levels));
+        ToolSchemas.Compiled compiled = new ToolSchemas().compile(JSON.readTree(deep.toString()));
+        assertNull(compiled.schema());
+        assertTrue(compiled.problem().contains("levels deep"), compiled.problem());
+    }
+}
