@@ -332,7 +332,8 @@ class GatewayApiTest {
         String ownerKey = newKey("owner");
         String owner = tenantOf(ownerKey);
         OpenAIClient alice = client(ownerKey);
-        OpenAIClient mallory = client(newKey("other"));
+        String otherKey = newKey("other");
+        OpenAIClient mallory = client(otherKey);
 
         FileObject file = upload(alice, sampleLines(3));
         FineTuningJob job = alice.fineTuning().jobs().create(jobParams(file.id(), "private").build());
@@ -367,6 +368,16 @@ class GatewayApiTest {
         assert404(() -> mallory.fineTuning().jobs().cancel(running.id()));
         assert404(() -> mallory.files().delete(file.id()));
         assert404(() -> mallory.models().delete(model));
+
+        // ToolTune's dataset API under /v1/datasets: the file's dataset is the owner's alone
+        JsonNode ownDatasets = JSON.readTree(get(ownerKey, "v1/datasets").body());
+        String datasetId = ownDatasets.findParents("name").stream()
+                .filter(d -> file.id().equals(d.path("name").asText())).map(d -> d.path("id").asText())
+                .findFirst().orElseThrow(() -> new AssertionError("no dataset for " + file.id() + ": " + ownDatasets));
+        assertEquals(200, get(ownerKey, "v1/datasets/" + datasetId + "/versions/1").statusCode());
+        assertFalse(get(otherKey, "v1/datasets").body().contains(file.id()));
+        assertEquals(404, get(otherKey, "v1/datasets/" + datasetId).statusCode());
+        assertEquals(404, get(otherKey, "v1/datasets/" + datasetId + "/versions/1/export").statusCode());
 
         // the owner still has everything, untouched
         assertEquals(file.id(), alice.files().retrieve(file.id()).id());
@@ -415,6 +426,11 @@ class GatewayApiTest {
 
     private URI uri(String path) {
         return URI.create(root.toString() + path);
+    }
+
+    private HttpResponse<String> get(String key, String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + key).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static JobCreateParams.Builder jobParams(String fileId, String suffix) {
