@@ -1,0 +1,137 @@
+package dev.tooltune.gateway.chat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tooltune.gateway.api.OpenAiException;
+import dev.tooltune.gateway.config.GatewayConfig;
+import dev.tooltune.gateway.models.ModelNames;
+import dev.tooltune.gateway.tenancy.Caller;
+import dev.tooltune.gateway.upstream.InternalHttp;
+import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
+import jakarta.ws.rs.POST;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.StreamingOutput;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+
+/**
+ * Chat completions, routed to inference-service: {@code model} becomes what inference-service serves (a base
+ * model, or the adapterId of the caller's fine-tuned model), the tenant and the internal token are added, and the
+ * answer comes back as it is produced. A stream is relayed event by event (each {@code data:} line flushed as it
+ * arrives, never gathered), with the adapterId in {@code model} put back to the name the caller used.
+ */
+@Path("/v1/chat/completions")
+@Tag(name = "Chat", description = "Chat completions with tools (OpenAI-compatible)")
+public class ChatResource {
+    @Inject
+    Caller caller;
+    @Inject
+    GatewayConfig config;
+    @Inject
+    InternalHttp http;
+    @Inject
+    ModelNames names;
+    @Inject
+    ObjectMapper json;
+
+    @POST
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Produces({MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS})
+    @Operation(summary = "Create a chat completion (stream=true for Server-Sent Events)")
+    public Response complete(JsonNode request) {
+        if (request == null || !request.isObject()) {
+            throw OpenAiException.invalidRequest(null, "invalid_request", "The body must be a JSON object.");
+        }
+        JsonNode modelNode = request.get("model");
+        if (modelNode == null || !modelNode.isTextual() || modelNode.asText().isBlank()) {
+            throw OpenAiException.invalidRequest("model", "missing_required_parameter",
+                    "you must provide a model parameter");
+        }
+        String tenant = caller.tenantId();
+        String publicName = modelNode.asText();
+        String served = names.resolve(tenant, publicName);
+        ObjectNode forwarded = ((ObjectNode) request).deepCopy();
+        forwarded.put("model", served);
+
+        HttpResponse<InputStream> upstream = send(tenant, forwarded);
+        String contentType = upstream.headers().firstValue("Content-Type").orElse(MediaType.APPLICATION_JSON);
+        StreamingOutput body;
+        if (contentType.startsWith(MediaType.SERVER_SENT_EVENTS)) {
+            body = output -> relayEvents(upstream.body(), output, served, publicName);
+        } else if (contentType.startsWith(MediaType.APPLICATION_JSON) && upstream.statusCode() == 200) {
+            body = output -> {
+                try (InputStream in = upstream.body()) {
+                    JsonNode answer = json.readTree(in);
+                    output.write(json.writeValueAsBytes(renamed(answer, served, publicName)));
+                }
+            };
+        } else {
+            body = output -> {
+                try (InputStream in = upstream.body()) {
+                    in.transferTo(output);
+                }
+            };
+        }
+        Response.ResponseBuilder response = Response.status(upstream.statusCode()).entity(body).type(contentType);
+        if (contentType.startsWith(MediaType.SERVER_SENT_EVENTS)) {
+            response.header("Cache-Control", "no-cache").header("X-Accel-Buffering", "no");
+        }
+        return response.build();
+    }
+
+    private HttpResponse<InputStream> send(String tenant, JsonNode forwarded) {
+        HttpRequest request = http.request(config.inferenceService().url(), "/v1/chat/completions", tenant)
+                .header("Content-Type", MediaType.APPLICATION_JSON)
+                .POST(HttpRequest.BodyPublishers.ofString(forwarded.toString()))
+                .build();
+        try {
+            return http.client().send(request, HttpResponse.BodyHandlers.ofInputStream());
+        } catch (IOException e) {
+            throw OpenAiException.upstream("inference-service chat completion", e.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw OpenAiException.upstream("inference-service chat completion", "interrupted");
+        }
+    }
+
+    /** Copies Server-Sent Events line by line, flushing at the end of each event. */
+    private void relayEvents(InputStream upstream, OutputStream output, String served, String publicName)
+            throws IOException {
+        try (BufferedReader lines = new BufferedReader(new InputStreamReader(upstream, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = lines.readLine()) != null) {
+                if (line.startsWith("data:") && !served.equals(publicName)) {
+                    String data = line.substring(5).trim();
+                    if (data.startsWith("{")) {
+                        line = "data: " + json.writeValueAsString(renamed(json.readTree(data), served, publicName));
+                    }
+                }
+                output.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                if (line.isEmpty()) {
+                    output.flush();
+                }
+            }
+            output.flush();
+        }
+    }
+
+    private static JsonNode renamed(JsonNode answer, String served, String publicName) {
+        if (answer instanceof ObjectNode object && served.equals(object.path("model").asText(null))) {
+            object.put("model", publicName);
+        }
+        return answer;
+    }
+}

@@ -1,0 +1,546 @@
+package dev.tooltune.gateway;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
+import com.openai.core.http.StreamResponse;
+import com.openai.errors.BadRequestException;
+import com.openai.errors.NotFoundException;
+import com.openai.errors.OpenAIServiceException;
+import com.openai.errors.UnauthorizedException;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.files.FileCreateParams;
+import com.openai.models.files.FileObject;
+import com.openai.models.files.FilePurpose;
+import com.openai.models.finetuning.jobs.FineTuningJob;
+import com.openai.models.finetuning.jobs.JobCreateParams;
+import com.openai.models.finetuning.methods.SupervisedHyperparameters;
+import com.openai.models.finetuning.methods.SupervisedMethod;
+import dev.tooltune.contracts.BaseModel;
+import dev.tooltune.contracts.MessageCodec;
+import dev.tooltune.contracts.adapters.Adapter;
+import dev.tooltune.contracts.events.JobQueued;
+import dev.tooltune.contracts.events.JobRunning;
+import dev.tooltune.contracts.events.JobSucceeded;
+import dev.tooltune.contracts.events.JobValidating;
+import dev.tooltune.contracts.events.TrainingEvent;
+import dev.tooltune.contracts.jobs.CancelTrainingJob;
+import dev.tooltune.contracts.jobs.JobCommand;
+import dev.tooltune.contracts.jobs.TrainingJob;
+import dev.tooltune.contracts.jobs.TrainingMethod;
+import dev.tooltune.gateway.tenancy.ApiKeys;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.common.http.TestHTTPResource;
+import io.quarkus.test.junit.QuarkusTest;
+import jakarta.inject.Inject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URL;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The gateway's public API driven with the official OpenAI Java SDK (only its base URL changed), against a real
+ * PostgreSQL, a real Kafka broker (this run's topics), dataset-service as a real process, and a small real HTTP
+ * server in inference-service's place ({@link FakeInference}).
+ */
+@QuarkusTest
+@QuarkusTestResource(value = GatewayTestEnvironment.class, restrictToAnnotatedClass = true)
+class GatewayApiTest {
+    private static final String BASE_MODEL = "tooltune/gemma-3-tiny-random";
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TestHTTPResource("/")
+    URL root;
+    @Inject
+    ApiKeys apiKeys;
+
+    // ---- keys, errors, limits -------------------------------------------------------------------------------------
+
+    @Test
+    void adminScriptCreatesKeysThatWorkUntilRevoked() throws Exception {
+        String tenant = "admin-" + shortId();
+        Map<String, String> env = Map.of("QUARKUS_DATASOURCE_JDBC_URL", GatewayTestEnvironment.jdbcUrl);
+        String key = run(env, "create-key", "--tenant", tenant).trim();
+        assertTrue(key.matches("tt-[A-Za-z0-9_-]{43}"), "the key alone on stdout, was: " + key);
+
+        assertEquals(BASE_MODEL, client(key).models().list().data().get(0).id());
+
+        String listed = run(env, "list-keys", "--tenant", tenant);
+        String keyId = listed.lines().map(String::trim).filter(line -> line.startsWith("key_"))
+                .map(line -> line.split("\\s*\\|\\s*")[0]).findFirst().orElseThrow();
+        assertTrue(listed.contains(key.substring(0, 10)), listed);
+        assertFalse(listed.contains(key), "list-keys must never show a whole key");
+        try (Connection db = TestDatabases.connect(GatewayTestEnvironment.jdbcUrl);
+             PreparedStatement query = db.prepareStatement("select key_hash from api_key where id = ?")) {
+            query.setString(1, keyId);
+            try (ResultSet rs = query.executeQuery()) {
+                assertTrue(rs.next());
+                assertEquals(ApiKeys.hash(key), rs.getString(1), "stored as the SHA-256 of the key, never the key");
+            }
+        }
+
+        assertTrue(run(env, "revoke-key", keyId).contains("revoked " + keyId));
+        UnauthorizedException revoked = assertThrows(UnauthorizedException.class, () -> client(key).models().list());
+        assertEquals("invalid_api_key", revoked.code().orElseThrow());
+    }
+
+    @Test
+    void missingBadKeysAndBadRequestsGetOpenAiErrors() throws Exception {
+        HttpResponse<String> none = HTTP.send(HttpRequest.newBuilder(uri("v1/files")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertError(none, 401, "invalid_request_error", "missing_api_key");
+
+        HttpResponse<String> wrong = HTTP.send(HttpRequest.newBuilder(uri("v1/files"))
+                .header("Authorization", "Bearer tt-not-a-real-key").build(), HttpResponse.BodyHandlers.ofString());
+        assertError(wrong, 401, "invalid_request_error", "invalid_api_key");
+        assertFalse(wrong.body().contains("tt-not-a-real-key"), "the key sent is not echoed whole");
+
+        String key = newKey("errors");
+        HttpResponse<String> badJson = HTTP.send(HttpRequest.newBuilder(uri("v1/fine_tuning/jobs"))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\": ")).build(), HttpResponse.BodyHandlers.ofString());
+        assertError(badJson, 400, "invalid_request_error", "invalid_json");
+
+        HttpResponse<String> unknown = HTTP.send(HttpRequest.newBuilder(uri("v1/no-such-thing"))
+                .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString());
+        assertError(unknown, 404, "invalid_request_error", "unknown_url");
+
+        BadRequestException missingModel = assertThrows(BadRequestException.class, () -> client(key).fineTuning()
+                .jobs().create(JobCreateParams.builder().model("no-such-model").trainingFile("file-x").build()));
+        assertEquals("model", missingModel.param().orElseThrow());
+        assertEquals("model_not_available", missingModel.code().orElseThrow());
+
+        String tooBig = "{\"model\":\"" + BASE_MODEL + "\",\"messages\":[{\"role\":\"user\",\"content\":\""
+                + "x".repeat(4_300_000) + "\"}]}";
+        HttpResponse<String> large = HTTP.send(HttpRequest.newBuilder(uri("v1/chat/completions"))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(tooBig)).build(), HttpResponse.BodyHandlers.ofString());
+        assertError(large, 413, "invalid_request_error", "request_too_large");
+    }
+
+    @Test
+    void aKeyOverItsRateGets429WithRetryAfter() throws Exception {
+        String key = newKey("rate");
+        HttpResponse<String> limited = null;
+        for (int i = 0; i < 200 && limited == null; i++) {
+            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri("v1/files"))
+                    .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString());
+            if (response.statusCode() == 429) {
+                limited = response;
+            } else {
+                assertEquals(200, response.statusCode(), response.body());
+            }
+        }
+        assertNotNull(limited, "200 requests at once never hit a bucket of 40");
+        assertError(limited, 429, "requests", "rate_limit_exceeded");
+        assertTrue(Long.parseLong(limited.headers().firstValue("Retry-After").orElseThrow()) >= 1);
+        // another key is not limited by this one
+        assertEquals(200, HTTP.send(HttpRequest.newBuilder(uri("v1/files")).header("Authorization", "Bearer "
+                + newKey("rate")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+    }
+
+    // ---- files ----------------------------------------------------------------------------------------------------
+
+    @Test
+    void filesAreUploadedListedReadAndDeleted() throws Exception {
+        OpenAIClient client = client(newKey("files"));
+        FileObject file = upload(client, sampleLines(5));
+        assertTrue(file.id().startsWith("file-"));
+        assertEquals("fine-tune", file.purpose().toString());
+        assertEquals(file.id(), client.files().retrieve(file.id()).id());
+        assertTrue(client.files().list().data().stream().anyMatch(f -> f.id().equals(file.id())));
+        try (InputStream content = client.files().content(file.id()).body()) {
+            String text = new String(content.readAllBytes(), StandardCharsets.UTF_8);
+            assertEquals(5, text.lines().count(), text);
+            assertTrue(text.contains("search_businesses"), text);
+        }
+        assertTrue(client.files().delete(file.id()).deleted());
+        assertThrows(NotFoundException.class, () -> client.files().retrieve(file.id()));
+    }
+
+    @Test
+    void aBadTrainingFileIsRejectedWithLineAndReason() throws Exception {
+        OpenAIClient client = client(newKey("badfile"));
+        List<String> lines = sampleLines(3);
+        String bad = lines.get(0) + "\n{\"messages\": [\n" + lines.get(2).replaceFirst(
+                "\"function\":\\{\"name\":\"[A-Za-z0-9_-]+\",\"arguments\"",
+                "\"function\":{\"name\":\"no_such_tool\",\"arguments\"") + "\n";
+        BadRequestException rejected = assertThrows(BadRequestException.class, () -> upload(client, bad));
+        assertEquals("invalid_file_format", rejected.code().orElseThrow());
+        assertEquals("file", rejected.param().orElseThrow());
+        String message = rejected.getMessage();
+        assertTrue(message.contains("Line 2"), message);
+        assertTrue(message.contains("Line 3"), message);
+        assertTrue(message.contains("no_such_tool"), message);
+        assertTrue(client.files().list().data().isEmpty(), "a rejected file is not stored");
+    }
+
+    // ---- jobs -----------------------------------------------------------------------------------------------------
+
+    @Test
+    void creatingAJobSendsOneCompleteTrainingJobsRecord() throws Exception {
+        String key = newKey("jobs");
+        OpenAIClient client = client(key);
+        FileObject file = upload(client, sampleLines(4));
+        FineTuningJob job = client.fineTuning().jobs().create(jobParams(file.id(), "support-bot")
+                .putAdditionalBodyProperty("tooltune", JsonValue.from(Map.of("method", "qlora",
+                        "max_length", 1024, "lora", Map.of("rank", 8, "target_modules", List.of("q_proj", "v_proj")))))
+                .build());
+        assertEquals(FineTuningJob.Status.VALIDATING_FILES, job.status());
+
+        List<ConsumerRecord<String, byte[]>> records = awaitRecords(GatewayTestEnvironment.topics.trainingJobs(),
+                job.id(), 1);
+        assertEquals(1, records.size());
+        TrainingJob sent = (TrainingJob) MessageCodec.TRAINING_JOBS.decode(records.get(0).value());
+        assertEquals(tenantOf(key), sent.tenantId());
+        assertEquals(BASE_MODEL, sent.baseModel().id());
+        assertEquals(TrainingMethod.QLORA, sent.method());
+        assertEquals(2, sent.hyperparameters().epochs());
+        assertEquals(2, sent.hyperparameters().batchSize());
+        assertEquals(2e-4 * 0.5, sent.hyperparameters().learningRate(), 1e-12);
+        assertEquals(1024, sent.hyperparameters().maxLength());
+        assertEquals(8, sent.lora().rank());
+        assertEquals(List.of("q_proj", "v_proj"), sent.lora().targetModules());
+        assertEquals(7L, sent.seed());
+        assertEquals("support-bot", sent.adapterName());
+        assertNotNull(sent.trainingData().datasetId());
+        assertEquals(1, sent.trainingData().version());
+
+        BadRequestException unknownExtension = assertThrows(BadRequestException.class, () -> client.fineTuning()
+                .jobs().create(jobParams(file.id(), null).putAdditionalBodyProperty("tooltune",
+                        JsonValue.from(Map.of("rnak", 8))).build()));
+        assertEquals("tooltune.rnak", unknownExtension.param().orElseThrow());
+        BadRequestException badRank = assertThrows(BadRequestException.class, () -> client.fineTuning()
+                .jobs().create(jobParams(file.id(), null).putAdditionalBodyProperty("tooltune",
+                        JsonValue.from(Map.of("lora", Map.of("rank", 0)))).build()));
+        assertTrue(badRank.getMessage().contains("lora.rank"), badRank.getMessage());
+    }
+
+    @Test
+    void eventsDriveTheJobAndAdaptersDriveTheModels() throws Exception {
+        String key = newKey("events");
+        String tenant = tenantOf(key);
+        OpenAIClient client = client(key);
+        FileObject file = upload(client, sampleLines(4));
+        FineTuningJob job = client.fineTuning().jobs().create(jobParams(file.id(), "agent").build());
+
+        sendEvent(new JobValidating("ev-" + shortId(), job.id(), tenant, Instant.now(), null));
+        sendEvent(new JobQueued("ev-" + shortId(), job.id(), tenant, Instant.now(), null));
+        JobRunning running = new JobRunning("ev-" + shortId(), job.id(), tenant, Instant.now(), 5L, 10L, 1.0, 0.75,
+                null, 1e-4, 1200.0, 30L);
+        sendEvent(running);
+        sendEvent(running); // a redelivered copy changes nothing
+        await(() -> client.fineTuning().jobs().retrieve(job.id()).status().equals(FineTuningJob.Status.RUNNING),
+                "job running");
+        assertTrue(client.fineTuning().jobs().retrieve(job.id()).estimatedFinish().isPresent());
+
+        String adapterId = "ad-" + shortId();
+        sendAdapter(adapterId, "agent", tenant, job.id());
+        sendEvent(new JobSucceeded("ev-" + shortId(), job.id(), tenant, Instant.now(), adapterId, "agent", 1, 4096L));
+        await(() -> client.fineTuning().jobs().retrieve(job.id()).status().equals(FineTuningJob.Status.SUCCEEDED),
+                "job succeeded");
+        FineTuningJob done = client.fineTuning().jobs().retrieve(job.id());
+        String model = "ft:" + BASE_MODEL + ":" + tenant + ":agent:" + job.id();
+        assertEquals(model, done.fineTunedModel().orElseThrow());
+        assertEquals(4096L, done.trainedTokens().orElseThrow());
+
+        List<String> messages = client.fineTuning().jobs().listEvents(job.id()).data().stream()
+                .map(e -> e.message()).toList();
+        assertEquals(1, messages.stream().filter(m -> m.startsWith("Step 5/10")).count(), messages.toString());
+        assertTrue(messages.get(0).startsWith("New fine-tuned model created"), "newest first: " + messages);
+        assertEquals(model, client.fineTuning().jobs().checkpoints().list(job.id()).data().get(0)
+                .fineTunedModelCheckpoint());
+
+        HttpResponse<String> stream = HTTP.send(HttpRequest.newBuilder(uri("v1/fine_tuning/jobs/" + job.id()
+                        + "/events?stream=true")).header("Authorization", "Bearer " + key).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals("text/event-stream", stream.headers().firstValue("Content-Type").orElseThrow().split(";")[0]);
+        assertTrue(stream.body().contains("Step 5/10"), stream.body());
+        assertTrue(stream.body().strip().endsWith("data: [DONE]"), stream.body());
+
+        await(() -> client.models().list().data().stream().anyMatch(m -> m.id().equals(model)), "model listed");
+        ChatCompletion answer = client.chat().completions().create(ChatCompletionCreateParams.builder()
+                .model(model).addUserMessage("Weather in Vienna?").build());
+        FakeInference inference = GatewayTestEnvironment.inference;
+        assertEquals(adapterId, inference.lastBody.path("model").asText(), "forwarded as the adapterId");
+        assertEquals(tenant, inference.lastTenant);
+        assertEquals(GatewayTestEnvironment.INTERNAL_TOKEN, inference.lastToken);
+        assertEquals(model, answer.model(), "the answer names the model the caller used");
+        assertEquals("get_weather", answer.choices().get(0).message().toolCalls().orElseThrow().get(0)
+                .asFunction().function().name());
+
+        TestKafka.send(GatewayTestEnvironment.topics.adapters(), adapterId, null); // a tombstone deletes it
+        await(() -> client.models().list().data().stream().noneMatch(m -> m.id().equals(model)), "model gone");
+        assertThrows(NotFoundException.class, () -> client.chat().completions().create(
+                ChatCompletionCreateParams.builder().model(model).addUserMessage("hi").build()));
+    }
+
+    @Test
+    void cancelIsRecordedAndBroadcast() throws Exception {
+        String key = newKey("cancel");
+        OpenAIClient client = client(key);
+        FineTuningJob job = client.fineTuning().jobs().create(jobParams(upload(client, sampleLines(2)).id(), null)
+                .build());
+        FineTuningJob cancelled = client.fineTuning().jobs().cancel(job.id());
+        assertEquals(FineTuningJob.Status.CANCELLED, cancelled.status());
+        assertEquals(FineTuningJob.Status.CANCELLED, client.fineTuning().jobs().retrieve(job.id()).status());
+        List<ConsumerRecord<String, byte[]>> cancels = awaitRecords(GatewayTestEnvironment.topics.trainingCancels(),
+                job.id(), 1);
+        JobCommand command = MessageCodec.TRAINING_CANCELS.decode(cancels.get(0).value());
+        assertTrue(command instanceof CancelTrainingJob cancel && cancel.tenantId().equals(tenantOf(key)));
+        assertTrue(client.fineTuning().jobs().listEvents(job.id()).data().stream()
+                .anyMatch(e -> e.message().contains("cancellation requested")));
+        BadRequestException again = assertThrows(BadRequestException.class,
+                () -> client.fineTuning().jobs().cancel(job.id()));
+        assertEquals("job_not_cancellable", again.code().orElseThrow());
+    }
+
+    // ---- isolation ------------------------------------------------------------------------------------------------
+
+    @Test
+    void noTenantReachesAnotherTenantsFilesJobsOrModels() throws Exception {
+        String ownerKey = newKey("owner");
+        String owner = tenantOf(ownerKey);
+        OpenAIClient alice = client(ownerKey);
+        String otherKey = newKey("other");
+        OpenAIClient mallory = client(otherKey);
+
+        FileObject file = upload(alice, sampleLines(3));
+        FineTuningJob job = alice.fineTuning().jobs().create(jobParams(file.id(), "private").build());
+        FineTuningJob running = alice.fineTuning().jobs().create(jobParams(file.id(), "still-running").build());
+        String adapterId = "ad-" + shortId();
+        sendAdapter(adapterId, "private", owner, job.id());
+        sendEvent(new JobSucceeded("ev-" + shortId(), job.id(), owner, Instant.now(), adapterId, "private", 1, null));
+        await(() -> alice.fineTuning().jobs().retrieve(job.id()).fineTunedModel().isPresent(), "job succeeded");
+        String model = alice.fineTuning().jobs().retrieve(job.id()).fineTunedModel().orElseThrow();
+        await(() -> alice.models().list().data().stream().anyMatch(m -> m.id().equals(model)), "model listed");
+
+        // list
+        assertFalse(mallory.files().list().data().stream().anyMatch(f -> f.id().equals(file.id())));
+        assertFalse(mallory.fineTuning().jobs().list().data().stream().anyMatch(j -> j.id().equals(job.id())));
+        assertFalse(mallory.models().list().data().stream().anyMatch(m -> m.id().equals(model)));
+        // read
+        assert404(() -> mallory.files().retrieve(file.id()));
+        assert404(() -> mallory.files().content(file.id()));
+        assert404(() -> mallory.fineTuning().jobs().retrieve(job.id()));
+        assert404(() -> mallory.fineTuning().jobs().listEvents(job.id()));
+        assert404(() -> mallory.fineTuning().jobs().checkpoints().list(job.id()));
+        assert404(() -> mallory.models().retrieve(model));
+        // use: as a training file, and as a model by its public name or its adapter id
+        assert404(() -> mallory.fineTuning().jobs().create(jobParams(file.id(), null).build()));
+        assert404(() -> mallory.chat().completions().create(ChatCompletionCreateParams.builder().model(model)
+                .addUserMessage("hi").build()));
+        assert404(() -> mallory.chat().completions().create(ChatCompletionCreateParams.builder().model(adapterId)
+                .addUserMessage("hi").build()));
+        assert404(() -> mallory.chat().completions().create(ChatCompletionCreateParams.builder()
+                .model(owner + "/private").addUserMessage("hi").build()));
+        // cancel, delete
+        assert404(() -> mallory.fineTuning().jobs().cancel(running.id()));
+        assert404(() -> mallory.files().delete(file.id()));
+        assert404(() -> mallory.models().delete(model));
+
+        // ToolTune's dataset API under /v1/datasets: the file's dataset is the owner's alone
+        JsonNode ownDatasets = JSON.readTree(get(ownerKey, "v1/datasets").body());
+        String datasetId = ownDatasets.findParents("name").stream()
+                .filter(d -> file.id().equals(d.path("name").asText())).map(d -> d.path("id").asText())
+                .findFirst().orElseThrow(() -> new AssertionError("no dataset for " + file.id() + ": " + ownDatasets));
+        assertEquals(200, get(ownerKey, "v1/datasets/" + datasetId + "/versions/1").statusCode());
+        assertFalse(get(otherKey, "v1/datasets").body().contains(file.id()));
+        assertEquals(404, get(otherKey, "v1/datasets/" + datasetId).statusCode());
+        assertEquals(404, get(otherKey, "v1/datasets/" + datasetId + "/versions/1/export").statusCode());
+
+        // the owner still has everything, untouched
+        assertEquals(file.id(), alice.files().retrieve(file.id()).id());
+        assertEquals(FineTuningJob.Status.VALIDATING_FILES, alice.fineTuning().jobs().retrieve(running.id()).status());
+        assertEquals(model, alice.models().retrieve(model).id());
+        assertEquals(model, alice.chat().completions().create(ChatCompletionCreateParams.builder().model(model)
+                .addUserMessage("hi").build()).model());
+    }
+
+    // ---- chat -----------------------------------------------------------------------------------------------------
+
+    @Test
+    void aStreamedChatIsPassedThroughAsItArrives() throws Exception {
+        OpenAIClient client = client(newKey("stream"));
+        FakeInference inference = GatewayTestEnvironment.inference;
+        StringBuilder text = new StringBuilder();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(
+                ChatCompletionCreateParams.builder().model(BASE_MODEL).addUserMessage("Say hello").build())) {
+            Iterator<ChatCompletionChunk> chunks = stream.stream().iterator();
+            // The upstream holds back its second chunk until this first one has reached us through the gateway.
+            ChatCompletionChunk first = chunks.next();
+            text.append(first.choices().get(0).delta().content().orElse(""));
+            inference.releaseStream();
+            chunks.forEachRemaining(chunk -> text.append(chunk.choices().get(0).delta().content().orElse("")));
+        }
+        assertFalse(inference.streamTimedOut, "the first chunk only arrived after the upstream gave up waiting: "
+                + "the gateway buffered the stream");
+        assertEquals("Hello", text.toString());
+        assertEquals(BASE_MODEL, inference.lastBody.path("model").asText());
+    }
+
+    // ---- helpers --------------------------------------------------------------------------------------------------
+
+    private OpenAIClient client(String key) {
+        return OpenAIOkHttpClient.builder().apiKey(key).baseUrl(root.toString() + "v1").maxRetries(0)
+                .timeout(Duration.ofSeconds(60)).build();
+    }
+
+    private String newKey(String tenantPrefix) {
+        return apiKeys.create(tenantPrefix + "-" + shortId()).key();
+    }
+
+    private String tenantOf(String key) {
+        return apiKeys.find(key).orElseThrow().tenantId;
+    }
+
+    private URI uri(String path) {
+        return URI.create(root.toString() + path);
+    }
+
+    private HttpResponse<String> get(String key, String path) throws IOException, InterruptedException {
+        return HTTP.send(HttpRequest.newBuilder(uri(path)).header("Authorization", "Bearer " + key).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static JobCreateParams.Builder jobParams(String fileId, String suffix) {
+        JobCreateParams.Builder params = JobCreateParams.builder().model(BASE_MODEL).trainingFile(fileId).seed(7L)
+                .method(JobCreateParams.Method.builder().type(JobCreateParams.Method.Type.SUPERVISED)
+                        .supervised(SupervisedMethod.builder().hyperparameters(SupervisedHyperparameters.builder()
+                                .nEpochs(2).batchSize(2).learningRateMultiplier(0.5).build()).build()).build());
+        if (suffix != null) {
+            params.suffix(suffix);
+        }
+        return params;
+    }
+
+    private static FileObject upload(OpenAIClient client, List<String> lines) throws IOException {
+        return upload(client, String.join("\n", lines) + "\n");
+    }
+
+    private static FileObject upload(OpenAIClient client, String content) throws IOException {
+        Path file = Files.createTempFile("gateway-test-", ".jsonl");
+        try {
+            Files.writeString(file, content);
+            return client.files().create(FileCreateParams.builder().file(file).purpose(FilePurpose.FINE_TUNE)
+                    .build());
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    private static List<String> sampleLines(int n) throws IOException {
+        try (var lines = Files.lines(GatewayTestEnvironment.repositoryRoot().toPath()
+                .resolve("samples/tool-calling-sample.jsonl"))) {
+            return lines.limit(n).collect(Collectors.toList());
+        }
+    }
+
+    private static void sendEvent(TrainingEvent event) {
+        TestKafka.send(GatewayTestEnvironment.topics.trainingEvents(), event.jobId(),
+                MessageCodec.TRAINING_EVENTS.encode(event));
+    }
+
+    private static void sendAdapter(String adapterId, String name, String tenant, String jobId) {
+        Adapter adapter = new Adapter(adapterId, name, 1, tenant, jobId, new BaseModel(BASE_MODEL, "embedded"),
+                TrainingMethod.LORA, "file:///tmp/adapters/" + adapterId + "/", "0".repeat(64), 1024L, null,
+                Instant.now());
+        TestKafka.send(GatewayTestEnvironment.topics.adapters(), adapterId, MessageCodec.ADAPTERS.encode(adapter));
+    }
+
+    private static List<ConsumerRecord<String, byte[]>> awaitRecords(String topic, String key, int atLeast) {
+        List<ConsumerRecord<String, byte[]>> found = List.of();
+        for (int attempt = 0; attempt < 60 && found.size() < atLeast; attempt++) {
+            found = TestKafka.readAll(topic, record -> key.equals(record.key()));
+            if (found.size() < atLeast) {
+                sleep(500);
+            }
+        }
+        return found;
+    }
+
+    private static void await(BooleanSupplier condition, String what) {
+        for (int attempt = 0; attempt < 120; attempt++) {
+            if (condition.getAsBoolean()) {
+                return;
+            }
+            sleep(250);
+        }
+        throw new AssertionError("waited 30 s for: " + what);
+    }
+
+    private static void assert404(Runnable call) {
+        OpenAIServiceException e = assertThrows(OpenAIServiceException.class, call::run);
+        assertEquals(404, e.statusCode(), e.getMessage());
+    }
+
+    private static void assertError(HttpResponse<String> response, int status, String type, String code)
+            throws IOException {
+        assertEquals(status, response.statusCode(), response.body());
+        JsonNode error = JSON.readTree(response.body()).path("error");
+        assertTrue(error.isObject(), response.body());
+        assertTrue(error.has("message") && error.has("type") && error.has("param") && error.has("code"),
+                response.body());
+        assertEquals(type, error.path("type").asText(), response.body());
+        assertEquals(code, error.path("code").asText(), response.body());
+    }
+
+    private static String run(Map<String, String> env, String... args) throws Exception {
+        List<String> command = new java.util.ArrayList<>(List.of("bash", "scripts/admin.sh"));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(GatewayTestEnvironment.repositoryRoot());
+        builder.environment().putAll(env);
+        Path stderr = Files.createTempFile("admin-", ".err");
+        builder.redirectError(stderr.toFile());
+        Process process = builder.start();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        int status = process.waitFor();
+        String err = Files.readString(stderr);
+        Files.delete(stderr);
+        assertEquals(0, status, "admin.sh " + String.join(" ", args) + " failed: " + err);
+        return out;
+    }
+
+    private static String shortId() {
+        return UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+}
