@@ -20,13 +20,13 @@ class ComposeFileTest {
     @ValueSource(strings = {"", "cpu", "gpu"})
     void composeAcceptsTheFile(String profile) {
         List<String> command = new ArrayList<>(List.of(
-                System.getenv().getOrDefault("DOCKER_COMPOSE", "docker-compose"), "-f", "docker-compose.yml"));
+                Repository.dockerCompose(), "-f", "docker-compose.yml"));
         if (!profile.isEmpty()) {
             command.addAll(List.of("--profile", profile));
         }
         command.addAll(List.of("config", "--quiet"));
 
-        Repository.ProcessResult result = Repository.run(command, Map.of());
+        Repository.ProcessResult result = Repository.run(command, Map.of(), true);
 
         assertEquals(0, result.exitCode(), String.join(" ", command) + ":\n" + result.output());
     }

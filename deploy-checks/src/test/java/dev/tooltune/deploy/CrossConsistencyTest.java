@@ -77,7 +77,7 @@ class CrossConsistencyTest {
             Integer earlier = composePorts.put(Services.serviceOf(service.path("image").asText()), port);
             assertTrue(earlier == null || earlier == port, "docker-compose.yml " + name + ": port " + port);
             for (JsonNode published : service.path("ports")) {
-                assertTrue(published.asText().endsWith(":" + port),
+                assertTrue(published.asText().replaceFirst("/tcp$", "").endsWith(":" + port),
                         "docker-compose.yml " + name + ": publishes " + published.asText() + ", serves " + port);
             }
         });

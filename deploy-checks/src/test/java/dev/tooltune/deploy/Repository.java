@@ -32,6 +32,10 @@ final class Repository {
     private static final Pattern PROJECT_VERSION = Pattern.compile(
             "<artifactId>tooltune-parent</artifactId>\\s*<version>([^<]+)</version>");
     private static final Map<String, List<ObjectNode>> RENDERED = new LinkedHashMap<>();
+    /** Variables docker-compose.yml reads; tests see the file's defaults, not the caller's settings. */
+    private static final Pattern COMPOSE_VARIABLE = Pattern.compile(
+            "(TOOLTUNE|POSTGRES|MINIO|KAFKA|GATEWAY|DATASET_SERVICE)_[A-Z_]*");
+    private static JsonNode compose;
 
     private Repository() {
     }
@@ -52,12 +56,29 @@ final class Repository {
         }
     }
 
-    static JsonNode compose() {
-        try {
-            return YAML.readTree(ROOT.resolve("docker-compose.yml").toFile());
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+    /**
+     * docker-compose.yml as Compose resolves it ({@code docker-compose --profile cpu --profile gpu config}): anchors
+     * and merge keys expanded, variables at their defaults (the caller's TOOLTUNE_*, POSTGRES_*, ... are not passed).
+     */
+    static synchronized JsonNode compose() {
+        if (compose == null) {
+            Map<String, String> defaults = new LinkedHashMap<>();
+            ProcessResult result = run(List.of(dockerCompose(), "-f", "docker-compose.yml", "--profile", "cpu",
+                    "--profile", "gpu", "config"), defaults, true);
+            if (result.exitCode() != 0) {
+                throw new AssertionError("docker-compose config failed:\n" + result.output());
+            }
+            try {
+                compose = YAML.readTree(result.stdout());
+            } catch (IOException e) {
+                throw new UncheckedIOException("parsing docker-compose config", e);
+            }
         }
+        return compose;
+    }
+
+    static String dockerCompose() {
+        return System.getenv().getOrDefault("DOCKER_COMPOSE", "docker-compose");
     }
 
     /**
@@ -113,7 +134,14 @@ final class Repository {
 
     /** Runs a command from the repository root; a missing program is an error that says how to get it. */
     static ProcessResult run(List<String> command, Map<String, String> environment) {
+        return run(command, environment, false);
+    }
+
+    static ProcessResult run(List<String> command, Map<String, String> environment, boolean composeDefaults) {
         ProcessBuilder builder = new ProcessBuilder(command).directory(ROOT.toFile());
+        if (composeDefaults) {
+            builder.environment().keySet().removeIf(name -> COMPOSE_VARIABLE.matcher(name).matches());
+        }
         builder.environment().putAll(environment);
         Path stdout = null;
         Path stderr = null;

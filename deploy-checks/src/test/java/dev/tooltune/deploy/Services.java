@@ -15,9 +15,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /** The ToolTune services as docker-compose.yml and a rendered Kustomization declare them. */
 final class Services {
 
-    /** {@code tooltune/NAME:TAG}; compose writes TAG as {@code ${TOOLTUNE_VERSION:-0.1.0-SNAPSHOT}[-cuda]}. */
+    /** {@code tooltune/NAME:TAG}. */
     static final Pattern IMAGE = Pattern.compile("tooltune/([a-z-]+):(.+)");
-    private static final Pattern VERSION_VARIABLE = Pattern.compile("\\$\\{TOOLTUNE_VERSION:-([^}]+)}");
 
     private Services() {
     }
@@ -47,7 +46,7 @@ final class Services {
         if (!matcher.matches()) {
             throw new AssertionError("not a ToolTune image reference: " + image);
         }
-        return VERSION_VARIABLE.matcher(matcher.group(2)).replaceAll("$1");
+        return matcher.group(2);
     }
 
     /** Environment variable names a compose service sets (map or list form). */
