@@ -3,7 +3,8 @@
 # against it and takes it down again. Not one of the README's two commands: it needs podman, runc and docker-compose
 # (apt-get install podman runc docker-compose debootstrap) and root, and takes minutes.
 #
-#   scripts/compose-smoke.sh            services whose image can be built today; KEEP=1 leaves the stack running
+#   scripts/compose-smoke.sh            services whose image can be built today; KEEP=1 leaves the stack running,
+#                                       SKIP_BUILD=1 uses the service images already in podman
 #
 # Where Docker Hub is unreachable (the development sandbox), the infrastructure images come from Debian packages
 # (docker/sandbox/README.md): a debootstrap root filesystem with a JRE imported as the base, PostgreSQL and Kafka on
@@ -87,11 +88,15 @@ for service in gateway dataset-service trainer-service inference-service; do
 done
 [ "${#SERVICES[@]}" -gt 0 ] || fail "no service has code yet"
 modules="$(IFS=,; echo "${SERVICES[*]}")"
+if [ "${SKIP_BUILD:-0}" = 1 ]; then
+  say "SKIP_BUILD=1: using the images already in podman"
+else
 say "building images for $modules (Jib, base $BASE_IMAGE)"
 # Jib reads the docker:// base through a Docker CLI (DOCKER_HOST: podman's API) and loads the result with podman.
 mvn -B -q -pl "$modules" -am package -DskipTests -Dquarkus.container-image.build=true \
   -Dquarkus.jib.base-jvm-image="docker://$BASE_IMAGE" -Dquarkus.jib.docker-executable-name=podman \
   > "$CACHE/jib-build.log" 2>&1 || fail "image build (log: $CACHE/jib-build.log)"
+fi
 for service in "${SERVICES[@]}"; do
   podman image exists "tooltune/$service:$version" || fail "image tooltune/$service:$version was not built"
 done
@@ -107,6 +112,12 @@ for service in "${SERVICES[@]}"; do
   done
   say "$service healthy"
 done
+until [ "$(podman inspect -f '{{.State.Status}}' "${PROJECT}_kafka-topics_1" 2>/dev/null)" = exited ]; do
+  ((SECONDS < deadline)) || fail "kafka-topics did not finish in 300 s"
+  sleep 2
+done
+[ "$(podman inspect -f '{{.State.ExitCode}}' "${PROJECT}_kafka-topics_1")" = 0 ] \
+  || { compose logs kafka-topics; fail "kafka-topics failed"; }
 compose logs kafka-topics | grep -E "Topic: (training-jobs|training-cancels|training-events|adapters)\s" >&2 \
   || fail "kafka-topics did not describe the contract topics"
 
