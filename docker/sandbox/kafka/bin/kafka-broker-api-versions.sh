@@ -1,0 +1,3 @@
+#!/bin/bash
+exec java -Xmx128m -Dlog4j2.configurationFile=/opt/kafka/config/log4j2.properties -cp '/opt/kafka/libs/*' \
+  org.apache.kafka.tools.BrokerApiVersionsCommand "$@"
