@@ -4,7 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
 import dev.tooltune.artifacts.ArtifactStore;
-import dev.tooltune.artifacts.DirectoryArtifactStore;
+import dev.tooltune.artifacts.ArtifactStores;
 import dev.tooltune.model.checkpoint.BaseModels;
 import dev.tooltune.trainer.data.DatasetClient;
 import dev.tooltune.trainer.events.AdapterCatalog;
@@ -112,12 +112,7 @@ public class WorkerLifecycle {
     }
 
     static ArtifactStore artifactStore(String location) {
-        if (location.startsWith("s3://")) {
-            throw new IllegalArgumentException("tooltune.trainer.artifacts: s3:// stores are not supported by this build yet; "
-                    + "use a directory (shared between workers, e.g. a network volume)");
-        }
-        Path root = location.startsWith("file:") ? Path.of(URI.create(location)) : Path.of(location);
-        return new DirectoryArtifactStore(root);
+        return ArtifactStores.open(location, "tooltune.trainer.artifacts (tooltune.artifacts.uri)");
     }
 
     static Device device(String setting) {

@@ -3,7 +3,7 @@ package dev.tooltune.inference.serving;
 import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.types.DataType;
-import dev.tooltune.artifacts.DirectoryArtifactStore;
+import dev.tooltune.artifacts.ArtifactStores;
 import dev.tooltune.chat.tokenizer.GemmaTokenizer;
 import dev.tooltune.inference.InferenceConfig;
 import dev.tooltune.inference.adapters.AdapterCache;
@@ -83,7 +83,8 @@ public class InferenceRuntime {
                     .withMaxWaitingRequests(config.serving().maxQueued() + 1)
                     .withStopTokens(stops);
             ChatEngineBackend backend = new ServingChatEngine(model, tokenizer, serving);
-            cache = new AdapterCache(new DirectoryArtifactStore(Path.of(config.adapters().artifactsDirectory())),
+            cache = new AdapterCache(ArtifactStores.open(config.adapters().artifactsDirectory(),
+                    "tooltune.inference.adapters.artifacts-directory (tooltune.artifacts.uri)"),
                     Path.of(config.adapters().cacheDirectory()), backend, config.adapters().deviceCacheSize(), metrics);
             registry.onRemoved(cache::removed);
             registry.onAdded(cache::added);
