@@ -1,97 +1,128 @@
 #!/usr/bin/env bash
-# ToolTune's main job on embedded defaults, on this machine's CPU:
-#   1. build; start dataset-service on local PostgreSQL (database tooltune, created if missing)
-#   2. upload the sample tool-calling dataset, freeze it, split it, export the training split
-#   3. make a tiny random Gemma 3 checkpoint with the real Gemma 3 tokenizer
-#   4. fine-tune a LoRA adapter on part of the training split (progress per step), save it in PEFT's format
-#   5. ask the fine-tuned model a training prompt with its tools declared and print the tool call it makes
-# A tiny random model learns only what it is shown: this proves the pipeline, not answer quality.
+# ToolTune's main job, end to end through the gateway's OpenAI-compatible API, on this machine's CPU:
+#   1. start the stack (scripts/stack.sh up: Kafka and the four services on embedded defaults)
+#   2. create an API key for tenant demo (scripts/admin.sh create-key)
+#   3. upload the sample dataset (samples/tool-calling-sample.jsonl, 400 conversations) as a file: each line is
+#      validated; then upload the few shortest of its conversations that call a tool as the training file
+#   4. create a fine-tuning job (LoRA on tooltune/gemma-3-tiny-random) and follow its events with a progress bar
+#   5. ask the fine-tuned model the first training prompt with its tools, and the base model the same, side by side
+#   6. stop the stack (also on failure or Ctrl-C)
+# A tiny random model learns only what it is shown: this proves the pipeline, not answer quality; on real Gemma 3
+# weights the same calls train on the whole file (see README).
 #
-# Settings (environment): PGHOST/PGPORT/PGUSER (127.0.0.1, 5432, postgres), MAIN_JOB_DB (tooltune),
-#   DATASET_SERVICE_PORT (18081), MAIN_JOB_WORK (a new temp dir), MAIN_JOB_EXAMPLES (the 2 shortest training
-#   examples with a tool call are trained on), MAIN_JOB_EPOCHS (40), MAIN_JOB_RANK (16), MAIN_JOB_LR (2e-2), MAIN_JOB_METHOD (lora; or qlora).
+# Settings (environment): MAIN_JOB_EXAMPLES (2 shortest tool-calling conversations are trained on),
+#   MAIN_JOB_EPOCHS (40), MAIN_JOB_LR (0.02), MAIN_JOB_RANK (16), MAIN_JOB_TENANT (demo), MAIN_JOB_KEEP_STACK (unset;
+#   1 = leave the stack running), plus scripts/stack.sh's settings (TOOLTUNE_STACK_PORT, KAFKA_PORT, PGHOST, ...).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-ROOT="$PWD"
 
-PGHOST="${PGHOST:-127.0.0.1}"; PGPORT="${PGPORT:-5432}"; PGUSER="${PGUSER:-postgres}"
-DB="${MAIN_JOB_DB:-tooltune}"
-PORT="${DATASET_SERVICE_PORT:-18081}"
-WORK="${MAIN_JOB_WORK:-$(mktemp -d -t tooltune-main-job.XXXXXX)}"
-mkdir -p "$WORK"
 EXAMPLES="${MAIN_JOB_EXAMPLES:-2}"
 EPOCHS="${MAIN_JOB_EPOCHS:-40}"
+LR="${MAIN_JOB_LR:-0.02}"
 RANK="${MAIN_JOB_RANK:-16}"
-LR="${MAIN_JOB_LR:-2e-2}"
-METHOD="${MAIN_JOB_METHOD:-lora}"
-S="http://127.0.0.1:$PORT"
-SERVICE_PID=""
-# dataset-service trusts only callers with its internal token, and every request names its tenant.
-INTERNAL_TOKEN="${TOOLTUNE_INTERNAL_TOKEN:-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')}"
-TENANT="${MAIN_JOB_TENANT:-main-job}"
-dcurl() { curl -H "X-Tooltune-Internal-Token: $INTERNAL_TOKEN" -H "X-Tooltune-Tenant: $TENANT" "$@"; }
+TENANT="${MAIN_JOB_TENANT:-demo}"
+BASE_MODEL="tooltune/gemma-3-tiny-random"
+WORK="$(mktemp -d -t tooltune-main-job.XXXXXX)"
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 fail() { echo "main-job: error: $*" >&2; exit 1; }
+STACK_STARTED=""
 cleanup() {
-  if [[ -n "$SERVICE_PID" ]]; then kill "$SERVICE_PID" 2>/dev/null || true; wait "$SERVICE_PID" 2>/dev/null || true; fi
+  local status=$?
+  if [[ -n "$STACK_STARTED" && -z "${MAIN_JOB_KEEP_STACK:-}" ]]; then
+    say "stop the stack"
+    scripts/stack.sh down || true
+  fi
+  exit "$status"
 }
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-# json FIELD < body: one top-level field of a JSON answer, without needing jq or python
-json() { grep -o "\"$1\":[^,}]*" | head -1 | sed 's/^[^:]*://; s/"//g'; }
+# json FIELD < body: the first value of FIELD in a JSON answer (strings unquoted), without jq or python
+json() { grep -o "\"$1\":\(\"[^\"]*\"\|[^,}\"]*\)" | head -1 | sed 's/^"[^"]*"://; s/^"//; s/"$//'; }
 
-say "1/5 build and start dataset-service (PostgreSQL $PGHOST:$PGPORT, database $DB)"
-(exec 3<>"/dev/tcp/$PGHOST/$PGPORT") 2>/dev/null || fail "PostgreSQL is not reachable at $PGHOST:$PGPORT (see docs/development.md)"
-mvn -B -q -pl dataset-service,model-core -am package -DskipTests
-model-core/bin/model-cli --help >/dev/null 2>&1 || true   # writes model-core's runtime classpath once
-if ! psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -tAc "select 1 from pg_database where datname='$DB'" | grep -q 1; then
-  psql -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -qc "create database $DB" || fail "cannot create database $DB"
-fi
-QUARKUS_HTTP_PORT="$PORT" \
-QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DB?reWriteBatchedInserts=true" \
-QUARKUS_DATASOURCE_USERNAME="$PGUSER" \
-TOOLTUNE_INTERNAL_TOKEN="$INTERNAL_TOKEN" \
-  java -Xmx1g -jar dataset-service/target/quarkus-app/quarkus-run.jar >"$WORK/dataset-service.log" 2>&1 &
-SERVICE_PID=$!
-for _ in $(seq 1 120); do
-  curl -sf "$S/q/health/ready" >/dev/null 2>&1 && break
-  kill -0 "$SERVICE_PID" 2>/dev/null || fail "dataset-service exited; see $WORK/dataset-service.log"
-  sleep 0.5
-done
-curl -sf "$S/q/health/ready" >/dev/null || fail "dataset-service not ready after 60 s; see $WORK/dataset-service.log"
-echo "dataset-service up at $S (log: $WORK/dataset-service.log)"
+say "1/6 start the stack (Kafka, dataset-service, inference-service, trainer-service, gateway)"
+STACK_STARTED=1
+GATEWAY="$(scripts/stack.sh up)"
+eval "$(scripts/stack.sh env)"
+API="$GATEWAY/v1"
+echo "gateway: $GATEWAY   logs: $TOOLTUNE_STACK_LOGS"
 
-say "2/5 upload the sample dataset, freeze and split it"
-dataset=$(dcurl -sf -XPOST "$S/datasets" -H 'Content-Type: application/json' \
-  -d "{\"name\":\"main-job-$(date +%Y%m%d-%H%M%S)\",\"description\":\"sample tool-calling conversations\"}")
-ID=$(json id <<<"$dataset")
-report=$(dcurl -s -XPOST "$S/datasets/$ID/imports?mode=lenient&wait=true" --data-binary @samples/tool-calling-sample.jsonl)
-echo "import: state $(json state <<<"$report"), $(json examplesStored <<<"$report") examples stored, $(json invalidLines <<<"$report") invalid lines, version $(json versionNumber <<<"$report")"
-VERSION=$(json versionNumber <<<"$report")
-[[ -n "$VERSION" && "$VERSION" != null ]] || fail "import failed: $report"
-dcurl -sf -XPOST "$S/datasets/$ID/versions/$VERSION/freeze" >/dev/null
-split=$(dcurl -sf "$S/datasets/$ID/versions/$VERSION/split?seed=42&evalRatio=0.1")
-echo "split (seed 42, 10% eval): $(json train <<<"$split") train, $(json eval <<<"$split") eval"
-dcurl -sf "$S/datasets/$ID/versions/$VERSION/export?split=train&seed=42&evalRatio=0.1" -o "$WORK/train.jsonl"
-dcurl -sf "$S/datasets/$ID/versions/$VERSION/export?split=eval&seed=42&evalRatio=0.1" -o "$WORK/eval.jsonl"
-echo "exported $(wc -l <"$WORK/train.jsonl") training and $(wc -l <"$WORK/eval.jsonl") eval examples to $WORK"
+say "2/6 an API key for tenant $TENANT"
+KEY="$(QUARKUS_DATASOURCE_JDBC_URL="$QUARKUS_DATASOURCE_JDBC_URL" scripts/admin.sh create-key --tenant "$TENANT")"
+echo "key: ${KEY:0:10}... (shown once; stored hashed)"
+api() { curl -sS -H "Authorization: Bearer $KEY" "$@"; }
+
+say "3/6 upload the sample dataset and the training file"
+sample=$(api "$API/files" -F purpose=fine-tune -F file=@samples/tool-calling-sample.jsonl)
+[[ "$(json status <<<"$sample")" == processed ]] || fail "upload of the sample was refused: $sample"
+echo "samples/tool-calling-sample.jsonl -> $(json id <<<"$sample"): $(json tooltune_examples <<<"$sample") conversations, every line valid"
 # The shortest conversations with a tool call (fewest bytes, so fewest tokens): a CPU learns them in minutes.
-awk 'index($0, "\"tool_calls\"") { print length($0) "\t" NR }' "$WORK/train.jsonl" | sort -n | head -n "$EXAMPLES" | cut -f2 | sort -n \
-  | while read -r n; do sed -n "${n}p" "$WORK/train.jsonl"; done >"$WORK/train-subset.jsonl"
+awk 'index($0, "\"tool_calls\"") { print length($0) "\t" NR }' samples/tool-calling-sample.jsonl | sort -n | head -n "$EXAMPLES" \
+  | cut -f2 | sort -n | while read -r n; do sed -n "${n}p" samples/tool-calling-sample.jsonl; done >"$WORK/train.jsonl"
+train=$(api "$API/files" -F purpose=fine-tune -F "file=@$WORK/train.jsonl;filename=main-job-train.jsonl")
+TRAINING_FILE=$(json id <<<"$train")
+[[ "$(json status <<<"$train")" == processed ]] || fail "upload of the training file was refused: $train"
+echo "training file: $TRAINING_FILE ($EXAMPLES shortest tool-calling conversations of the sample)"
 
-say "3/5 a tiny random Gemma 3 checkpoint with the real tokenizer"
-model-core/bin/model-cli random-checkpoint --config tiny --out "$WORK/tiny-gemma3" --seed 7 --std 0.3
-
-say "4/5 fine-tune: $METHOD, rank $RANK, $EXAMPLES examples x $EPOCHS epochs"
-model-core/bin/model-cli train --model "$WORK/tiny-gemma3" --data "$WORK/train-subset.jsonl" --out "$WORK/adapter" \
-  --method "$METHOD" --epochs "$EPOCHS" --lr "$LR" --rank "$RANK" --alpha "$((RANK * 2))" --dropout 0 \
-  --batch-size 1 --grad-accum "$EXAMPLES" --max-length 1024 --warmup 3 --schedule linear --seed 1
-ls -l "$WORK/adapter"
-
-say "5/5 the fine-tuned model, asked the first training prompt with its tools"
-model-core/bin/model-cli generate --model "$WORK/tiny-gemma3" --adapter "$WORK/adapter" \
-  --example "$WORK/train-subset.jsonl:1" --max-tokens 96
+say "4/6 fine-tune $BASE_MODEL: LoRA rank $RANK, $EXAMPLES examples x $EPOCHS epochs, lr $LR"
+job=$(api "$API/fine_tuning/jobs" -H 'Content-Type: application/json' -d @- <<EOF
+{"model": "$BASE_MODEL", "training_file": "$TRAINING_FILE", "suffix": "main-job", "seed": 1,
+ "method": {"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": $EPOCHS, "batch_size": 1}}},
+ "tooltune": {"method": "lora", "learning_rate": $LR, "gradient_accumulation_steps": $EXAMPLES, "max_length": 1024,
+              "lora": {"rank": $RANK, "alpha": $((RANK * 2)), "dropout": 0}}}
+EOF
+)
+JOB=$(json id <<<"$job")
+[[ "$JOB" == ftjob-* ]] || fail "the job was refused: $job"
+echo "job: $JOB"
+# Events as they come (SSE, oldest first, ends with [DONE]): metrics events draw the bar, others print a line.
+bar() {  # bar STEP TOTAL LOSS ETA (numbers; anything else counts as 0)
+  local step=$1 total=$2 loss=$3 eta=$4
+  [[ "$step" =~ ^[0-9]+$ ]] || step=0; [[ "$total" =~ ^[0-9]+$ ]] || total=0
+  [[ "$loss" =~ ^[0-9.eE+-]+$ ]] || loss=0; [[ "$eta" =~ ^[0-9]+$ ]] || eta=0
+  local filled=$((total > 0 ? step * 30 / total : 0))
+  printf '\r  [%-30s] step %d/%d  loss %-8.4f ETA %3ds ' "$(printf '%*s' "$filled" '' | tr ' ' '#')" "$step" "$total" "$loss" "$eta"
+}
+api -N "$API/fine_tuning/jobs/$JOB/events?stream=true" | while IFS= read -r line; do
+  [[ "$line" == data:* ]] || continue
+  data="${line#data: }"
+  [[ "$data" == "[DONE]" ]] && break
+  if [[ "$(json type <<<"$data")" == metrics ]]; then
+    bar "$(json step <<<"$data")" "$(json total_steps <<<"$data")" "$(json train_loss <<<"$data")" "$(json eta_seconds <<<"$data" | cut -d. -f1)"
+  else
+    printf '\r  %-70s\n' "$(json message <<<"$data")"
+  fi
+done || true   # curl ends on a closed pipe after [DONE]
 echo
-echo "main-job: done. Work dir (dataset exports, checkpoint, adapter): $WORK"
+for _ in $(seq 1 60); do
+  job=$(api "$API/fine_tuning/jobs/$JOB")
+  case "$(json status <<<"$job")" in succeeded|failed|cancelled) break ;; esac
+  sleep 1
+done
+[[ "$(json status <<<"$job")" == succeeded ]] || fail "the job did not succeed: $job (trainer log: $TOOLTUNE_STACK_LOGS/trainer-service.log)"
+MODEL=$(json fine_tuned_model <<<"$job")
+echo "succeeded: fine_tuned_model $MODEL"
+
+say "5/6 chat completions with the tools: fine-tuned model and base model"
+first=$(head -1 "$WORK/train.jsonl")
+prompt="${first%%,\{\"role\":\"assistant\"*}"      # {"messages":[ ...the turns before the first answer
+tools="${first#*\"tools\":}"; tools="${tools%\}}"    # [ ...the conversation's tools ]
+expected=$(grep -o '"function":{"name":"[^"]*","arguments":"\([^"\\]\|\\.\)*"' <<<"$first" | head -1)
+echo "prompt: $(grep -o '"content":"[^"]*"' <<<"$prompt" | tail -1 | sed 's/^"content"://')"
+ask() {
+  api "$API/chat/completions" -H 'Content-Type: application/json' \
+    -d "$prompt], \"tools\": $tools, \"model\": \"$1\", \"temperature\": 0, \"max_tokens\": 96}"
+}
+show() {  # the tool call of a chat answer, or its text
+  local call; call=$(grep -o '"function":{\("name":"[^"]*","arguments":"\([^"\\]\|\\.\)*"\|"arguments":"\([^"\\]\|\\.\)*","name":"[^"]*"\)' <<<"$1" | head -1)
+  if [[ -n "$call" ]]; then echo "tool call ${call#\"function\":{}"; else echo "no tool call: $(json content <<<"$1") $(json message <<<"$1")"; fi
+}
+tuned=$(ask "$MODEL")
+base=$(ask "$BASE_MODEL")
+printf '  %-12s %s\n' "expected:" "${expected#\"function\":{}"
+printf '  %-12s %s\n' "fine-tuned:" "$(show "$tuned")"
+printf '  %-12s %s\n' "base model:" "$(show "$base")"
+
+say "6/6 done"
+echo "main-job: the fine-tuned model $MODEL answered through the gateway at $GATEWAY"
