@@ -10,13 +10,13 @@
 # A tiny random model learns only what it is shown: this proves the pipeline, not answer quality; on real Gemma 3
 # weights the same calls train on the whole file (see README).
 #
-# Settings (environment): MAIN_JOB_EXAMPLES (2 shortest tool-calling conversations are trained on),
+# Settings (environment): MAIN_JOB_EXAMPLES (the 1 shortest tool-calling conversation is trained on),
 #   MAIN_JOB_EPOCHS (40), MAIN_JOB_LR (0.02), MAIN_JOB_RANK (16), MAIN_JOB_TENANT (demo), MAIN_JOB_KEEP_STACK (unset;
 #   1 = leave the stack running), plus scripts/stack.sh's settings (TOOLTUNE_STACK_PORT, KAFKA_PORT, PGHOST, ...).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-EXAMPLES="${MAIN_JOB_EXAMPLES:-2}"
+EXAMPLES="${MAIN_JOB_EXAMPLES:-1}"
 EPOCHS="${MAIN_JOB_EPOCHS:-40}"
 LR="${MAIN_JOB_LR:-0.02}"
 RANK="${MAIN_JOB_RANK:-16}"
