@@ -41,6 +41,13 @@ public interface DatasetConfig {
     }
 
     interface Importing {
+        /**
+         * How long a replica's claim on its queued and running imports lasts without renewal (renewed every third
+         * of it). When a replica stops, its imports are marked failed by another replica once this has passed.
+         */
+        @WithDefault("PT30S")
+        java.time.Duration lease();
+
         /** Import jobs that run at the same time; more wait in the queue. */
         @WithDefault("2")
         int workers();

@@ -97,6 +97,17 @@ public class ImportJob extends PanacheEntityBase {
 
     public String message;
 
+    /** The replica that runs the job (it holds the spooled upload). */
+    public String owner;
+
+    /** The owner's claim; renewed while the job is queued or running. */
+    @Column(name = "lease_until")
+    public Instant leaseUntil;
+
+    /** The client's Idempotency-Key header, unique per dataset. */
+    @Column(name = "idempotency_key")
+    public String idempotencyKey;
+
     @Column(name = "created_at")
     public Instant createdAt;
 

@@ -66,6 +66,9 @@ public class ImportResource {
             @RestQuery @DefaultValue("false") boolean append,
             @Parameter(description = "answer only when the import has finished")
             @RestQuery @DefaultValue("false") boolean wait,
+            @Parameter(description = "a client-chosen key (up to 200 characters): a retry with the same key returns the first import "
+                    + "instead of importing again")
+            @org.jboss.resteasy.reactive.RestHeader("Idempotency-Key") String idempotencyKey,
             InputStream body) throws IOException, InterruptedException {
         ImportJob.Mode parsedMode = parseMode(mode);
         ImportFormat parsedFormat = ImportFormat.parse(format);
@@ -76,6 +79,15 @@ public class ImportResource {
         if (QuarkusTransaction.requiringNew().call(() -> Dataset.findOwned(tenantId, datasetId)) == null) {
             throw ApiException.notFound("dataset " + datasetId + " does not exist");
         }
+        if (idempotencyKey != null && idempotencyKey.length() > 200) {
+            throw ApiException.badRequest("Idempotency-Key is longer than 200 characters");
+        }
+        ImportJob earlier = idempotencyKey == null ? null : QuarkusTransaction.requiringNew().call(() ->
+                ImportJob.<ImportJob>find("datasetId = ?1 and idempotencyKey = ?2", datasetId, idempotencyKey).firstResult());
+        if (earlier != null) {
+            body.transferTo(java.io.OutputStream.nullOutputStream());
+            return Response.ok(ImportJobView.of(earlier)).location(URI.create("/imports/" + earlier.id)).build();
+        }
         java.nio.file.Path spooled = Files.createTempFile("tooltune-import-", ".jsonl");
         long bytes;
         try {
@@ -84,7 +96,9 @@ public class ImportResource {
             Files.deleteIfExists(spooled);
             throw e;
         }
-        ImportJob job = QuarkusTransaction.requiringNew().call(() -> {
+        ImportJob job;
+        try {
+            job = QuarkusTransaction.requiringNew().call(() -> {
             ImportJob created = new ImportJob();
             created.datasetId = datasetId;
             created.state = ImportJob.State.QUEUED;
@@ -96,9 +110,22 @@ public class ImportResource {
             created.bytesTotal = bytes;
             created.problems = "[]";
             created.createdAt = Instant.now();
+            created.owner = runner.replicaId();
+            created.leaseUntil = runner.leaseUntil();
+            created.idempotencyKey = idempotencyKey;
             created.persist();
             return created;
-        });
+            });
+        } catch (RuntimeException e) {
+            // a concurrent request with the same Idempotency-Key won the unique index: answer with its job
+            Files.deleteIfExists(spooled);
+            ImportJob winner = idempotencyKey == null ? null : QuarkusTransaction.requiringNew().call(() ->
+                    ImportJob.<ImportJob>find("datasetId = ?1 and idempotencyKey = ?2", datasetId, idempotencyKey).firstResult());
+            if (winner == null) {
+                throw e;
+            }
+            return Response.ok(ImportJobView.of(winner)).location(URI.create("/imports/" + winner.id)).build();
+        }
         LOG.infof("import %d into dataset %d: received %d bytes", job.id, datasetId, bytes);
         CompletableFuture<Void> done = runner.submit(job.id, spooled);
         URI location = URI.create("/imports/" + job.id);

@@ -68,6 +68,9 @@ public class ImportRunner {
     @Inject
     TokenCounts tokenCounts;
 
+    /** This replica's id, the owner of the imports it runs. */
+    private final String replicaId = java.util.UUID.randomUUID().toString();
+    private java.util.concurrent.ScheduledExecutorService leases;
     private ExecutorService workers;
     /** Shared by all running imports: the CPU-bound part of an import, spread over the cores. */
     private ExecutorService preparers;
@@ -87,16 +90,54 @@ public class ImportRunner {
             thread.setDaemon(true);
             return thread;
         });
+        long renewEvery = Math.max(1, config.importing().lease().toMillis() / 3);
+        leases = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "dataset-import-leases");
+            thread.setDaemon(true);
+            return thread;
+        });
+        leases.scheduleWithFixedDelay(() -> {
+            try {
+                renewLeases();
+                failAbandoned();
+            } catch (RuntimeException e) {
+                LOG.warnf("import leases: %s", e.getMessage());
+            }
+        }, 0, renewEvery, TimeUnit.MILLISECONDS);
+    }
+
+    public String replicaId() {
+        return replicaId;
+    }
+
+    /** When this replica's claim on a job it accepts now runs out, unless renewed. */
+    public Instant leaseUntil() {
+        return Instant.now().plus(config.importing().lease());
+    }
+
+    /** Extends this replica's claim on its queued and running imports. */
+    void renewLeases() {
+        QuarkusTransaction.requiringNew().run(() -> ImportJob.update("leaseUntil = ?1 where owner = ?2 and state in ?3",
+                leaseUntil(), replicaId, List.of(ImportJob.State.QUEUED, ImportJob.State.RUNNING)));
+    }
+
+    /**
+     * Marks failed the queued and running imports whose owner's lease ran out (that replica stopped; its spooled
+     * upload is gone with it). Imports of live replicas, which renew their leases, are left alone.
+     */
+    public int failAbandoned() {
         int abandoned = QuarkusTransaction.requiringNew().call(() -> ImportJob.update(
-                "state = ?1, message = ?2, finishedAt = ?3 where state in ?4",
-                ImportJob.State.FAILED, "the service stopped before this import finished; nothing was stored, upload the file again",
+                "state = ?1, message = ?2, finishedAt = ?3 where state in ?4 and (leaseUntil is null or leaseUntil < ?3)",
+                ImportJob.State.FAILED, "the replica running this import stopped before it finished; nothing was stored, upload the file again",
                 Instant.now(), List.of(ImportJob.State.QUEUED, ImportJob.State.RUNNING)));
         if (abandoned > 0) {
-            LOG.warnf("marked %d import(s) interrupted by the last shutdown as failed", abandoned);
+            LOG.warnf("marked %d import(s) of stopped replicas as failed", abandoned);
         }
+        return abandoned;
     }
 
     void stop(@Observes ShutdownEvent event) throws InterruptedException {
+        leases.shutdownNow();
         workers.shutdownNow();
         preparers.shutdownNow();
         workers.awaitTermination(10, TimeUnit.SECONDS);

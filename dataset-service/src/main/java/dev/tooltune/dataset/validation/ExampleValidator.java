@@ -337,8 +337,17 @@ public final class ExampleValidator {
                 .sorted(Comparator.comparing(ValidationMessage::getMessage))
                 .toList();
         for (ValidationMessage message : messages) {
-            run.problem(path, "arguments do not match the parameters of \"" + toolName + "\": " + message.getMessage());
+            run.problem(path, "arguments do not match the parameters of \"" + toolName + "\": " + message.getMessage() + offending(message));
         }
+    }
+
+    /** The library's enum and const messages list what is allowed, not what was found: say that too. */
+    private static String offending(ValidationMessage message) {
+        if (!"enum".equals(message.getType()) && !"const".equals(message.getType()) || message.getInstanceNode() == null) {
+            return "";
+        }
+        String found = message.getInstanceNode().toString();
+        return " (found " + (found.length() > 80 ? found.substring(0, 77) + "..." : found) + ")";
     }
 
     private void checkToolResult(JsonNode message, String path, Map<String, String> callIds,

@@ -110,4 +110,14 @@ class ExampleValidatorTest {
                 + "{\"role\":\"assistant\",\"content\":\"a\"},{\"role\":\"user\",\"content\":\"u\"},{\"role\":\"assistant\",\"content\":\"a\"},"
                 + "{\"role\":\"user\",\"content\":\"u\"}]", null, ""), "$.messages", "the limit is 6");
     }
+
+    @Test
+    void anEnumFailureNamesTheOffendingValue() throws Exception {
+        String tool = """
+                {"type":"function","function":{"name":"paint","parameters":{"type":"object",\
+                "properties":{"color":{"type":"string","enum":["red","blue"]}}}}}""";
+        assertOnly(problems("""
+                [{"role":"user","content":"paint"},{"role":"assistant","tool_calls":[%s]}]""".formatted(call("a", "paint", "{\"color\":\"mauve\"}")),
+                "[" + tool + "]", ""), "$.messages[1].tool_calls[0].function.arguments", "(found \"mauve\")");
+    }
 }
