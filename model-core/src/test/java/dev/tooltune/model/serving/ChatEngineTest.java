@@ -29,7 +29,8 @@ class ChatEngineTest {
 
     @BeforeAll
     static void build() {
-        tokenizer = GemmaTokenizer.loadDefault();
+        // A private instance: the process-wide loadDefault() one is closed by other tests' try-with-resources.
+        tokenizer = GemmaTokenizer.load(GemmaTokenizer.locate());
         Gemma3Config.Builder b = TestModels.config().toBuilder();
         b.vocabSize = tokenizer.vocabSize();
         b.maxPositionEmbeddings = 4096;
@@ -41,6 +42,7 @@ class ChatEngineTest {
     @AfterAll
     static void release() {
         engine.close();
+        tokenizer.close();
         model.close();
     }
 

@@ -13,9 +13,15 @@ import org.junit.jupiter.api.Test;
 class ChatStreamTest {
     static GemmaTokenizer tokenizer;
 
+    @org.junit.jupiter.api.AfterAll
+    static void close() {
+        tokenizer.close();
+    }
+
     @BeforeAll
     static void load() {
-        tokenizer = GemmaTokenizer.loadDefault();
+        // A private instance: the process-wide loadDefault() one is closed by other tests' try-with-resources.
+        tokenizer = GemmaTokenizer.load(GemmaTokenizer.locate());
     }
 
     static ChatEngineTest.Recorder feed(String text, List<String> stops) {
