@@ -48,8 +48,15 @@ public final class CancelWatcher implements AutoCloseable {
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
         consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = consumer.partitionsFor(settings.topics().cancels()).stream()
-                .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+        List<TopicPartition> partitions = List.of();
+        for (int attempt = 0; partitions.isEmpty() && attempt < 30; attempt++) {
+            partitions = consumer.partitionsFor(settings.topics().cancels(), Duration.ofSeconds(10)).stream()
+                    .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+        }
+        if (partitions.isEmpty()) {
+            throw new IllegalStateException("topic " + settings.topics().cancels() + " has no partitions (does it exist?)");
+        }
+        LOG.infof("reading cancels from %d partition(s) of %s", partitions.size(), settings.topics().cancels());
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
         thread = new Thread(this::poll, "cancel-watcher");
@@ -87,6 +94,7 @@ public final class CancelWatcher implements AutoCloseable {
                         continue;
                     }
                     cancelled.add(jobId);
+                    LOG.infof("cancel request for job %s", jobId);
                     listeners.forEach(listener -> listener.accept(jobId));
                 }
             }

@@ -165,6 +165,23 @@ public final class TrainingWorker {
     }
 
     private JobLease run(TrainingJob job, int delivery, Path work) throws JobFailure, IOException {
+        // Listen for cancels first: one that arrives while the job is checked or loaded must still stop it.
+        CancellationToken cancellation = new CancellationToken();
+        current = cancellation;
+        Consumer<String> onCancel = jobId -> {
+            if (jobId.equals(job.jobId())) {
+                cancellation.cancel();
+            }
+        };
+        cancels.onCancel(onCancel);
+        try {
+            return run(job, delivery, work, cancellation);
+        } finally {
+            cancels.removeListener(onCancel);
+        }
+    }
+
+    private JobLease run(TrainingJob job, int delivery, Path work, CancellationToken cancellation) throws JobFailure, IOException {
         String adapterId = adapterId(job.tenantId(), job.jobId());
         if (cancels.isCancelled(job.jobId())) {
             events.event(new JobCancelled(eventId(), job.jobId(), job.tenantId(), Instant.now(), "cancelled before it started"));
@@ -204,17 +221,9 @@ public final class TrainingWorker {
 
         Path checkpoints = work.resolve("checkpoints");
         restoreCheckpoint(job, checkpoints);
-        CancellationToken cancellation = new CancellationToken();
-        current = cancellation;
-        if (shuttingDown) {
+        if (shuttingDown || cancels.isCancelled(job.jobId())) {
             cancellation.cancel();
         }
-        Consumer<String> onCancel = jobId -> {
-            if (jobId.equals(job.jobId())) {
-                cancellation.cancel();
-            }
-        };
-        cancels.onCancel(onCancel);
         try (Gemma3Model model = Gemma3Model.load(base.directory(), precision, device)) {
             GemmaCausalLm lm = new GemmaCausalLm(model);
             if (config.method() == TrainingMethod.QLORA) {
@@ -248,7 +257,8 @@ public final class TrainingWorker {
                             return JobLease.RELEASE;
                         }
                         events.event(new JobCancelled(eventId(), job.jobId(), job.tenantId(), Instant.now(),
-                                "cancelled at step " + result.steps() + " of " + trainer.totalSteps()));
+                                result.steps() == 0 ? "cancelled before it started training (0 of " + trainer.totalSteps() + " steps)"
+                                        : "cancelled at step " + result.steps() + " of " + trainer.totalSteps()));
                         deleteCheckpoint(job);
                         return JobLease.ACCEPT;
                     }
@@ -293,8 +303,6 @@ public final class TrainingWorker {
                 deleteCheckpoint(job);
                 return JobLease.ACCEPT;
             }
-        } finally {
-            cancels.removeListener(onCancel);
         }
     }
 
