@@ -46,7 +46,7 @@ class RandomSchemaPropertyTest {
             assertEquals(List.of(), decoding.check().toolCalls(message, tools, ToolChoice.REQUIRED, false), where);
         }
         System.out.printf("random schemas: %d of %d sampled calls finished within 1500 tokens%n", finished, SCHEMAS);
-        assertTrue(finished > SCHEMAS * 0.5, finished + " of " + SCHEMAS + " finished");
+        assertTrue(finished > SCHEMAS * 0.4, finished + " of " + SCHEMAS + " finished");
     }
 
     @Test
