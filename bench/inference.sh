@@ -20,7 +20,7 @@ MAX_TOKENS="${MAX_TOKENS:-16}"
 CLIENTS_TINY="${CLIENTS_TINY:-1,4,16}"
 CLIENTS_270M="${CLIENTS_270M:-1,4,16}"
 THREADS="${THREADS:-1}"
-out="bench/results/inference.md"
+out="${OUT:-bench/results/inference.md}"
 checkpoints="${TOOLTUNE_CACHE:-$HOME/.cache/tooltune}/bench-checkpoints"
 command_line="CONFIGS=\"$CONFIGS\" SECONDS_PER_CELL=$SECONDS_PER_CELL MAX_TOKENS=$MAX_TOKENS CLIENTS_TINY=$CLIENTS_TINY CLIENTS_270M=$CLIENTS_270M bench/inference.sh"
 
