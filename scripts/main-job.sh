@@ -63,9 +63,9 @@ awk 'index($0, "\"tool_calls\"") { print length($0) "\t" NR }' samples/tool-call
 train=$(api "$API/files" -F purpose=fine-tune -F "file=@$WORK/train.jsonl;filename=main-job-train.jsonl")
 TRAINING_FILE=$(json id <<<"$train")
 [[ "$(json status <<<"$train")" == processed ]] || fail "upload of the training file was refused: $train"
-echo "training file: $TRAINING_FILE ($EXAMPLES shortest tool-calling conversations of the sample)"
+echo "training file: $TRAINING_FILE (the $EXAMPLES shortest tool-calling conversation(s) of the sample)"
 
-say "4/6 fine-tune $BASE_MODEL: LoRA rank $RANK, $EXAMPLES examples x $EPOCHS epochs, lr $LR"
+say "4/6 fine-tune $BASE_MODEL: LoRA rank $RANK, $EXAMPLES example(s) x $EPOCHS epochs, lr $LR"
 job=$(api "$API/fine_tuning/jobs" -H 'Content-Type: application/json' -d @- <<EOF
 {"model": "$BASE_MODEL", "training_file": "$TRAINING_FILE", "suffix": "main-job", "seed": 1,
  "method": {"type": "supervised", "supervised": {"hyperparameters": {"n_epochs": $EPOCHS, "batch_size": 1}}},
@@ -116,7 +116,9 @@ ask() {
 }
 show() {  # the tool call of a chat answer, or its text
   local call; call=$(grep -o '"function":{\("name":"[^"]*","arguments":"\([^"\\]\|\\.\)*"\|"arguments":"\([^"\\]\|\\.\)*","name":"[^"]*"\)' <<<"$1" | head -1)
-  if [[ -n "$call" ]]; then echo "tool call ${call#\"function\":{}"; else echo "no tool call: $(json content <<<"$1") $(json message <<<"$1")"; fi
+  if [[ -n "$call" ]]; then echo "tool call ${call#\"function\":{}"
+  elif grep -q '"choices"' <<<"$1"; then echo "no tool call; text: \"$(json content <<<"$1")\""
+  else echo "error: $1"; fi
 }
 tuned=$(ask "$MODEL")
 base=$(ask "$BASE_MODEL")
