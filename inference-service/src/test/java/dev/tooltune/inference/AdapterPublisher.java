@@ -43,7 +43,7 @@ final class AdapterPublisher implements AutoCloseable {
     private final String topic;
 
     AdapterPublisher() {
-        this(BaseModels.TINY_RANDOM);
+        this(TestBaseModel.ID);
     }
 
     /** For adapters of {@code baseModelId} (the service's base model). */

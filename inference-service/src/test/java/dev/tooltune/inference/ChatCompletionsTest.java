@@ -28,7 +28,6 @@ import dev.tooltune.chat.schema.ToolSchemas;
 import dev.tooltune.contracts.BaseModel;
 import dev.tooltune.contracts.adapters.Adapter;
 import dev.tooltune.inference.serving.ConstraintFactory;
-import dev.tooltune.model.checkpoint.BaseModels;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -80,7 +79,7 @@ class ChatCompletionsTest {
 
     @Test
     void plainChatAnswersInOpenAisShape() {
-        ChatCompletion completion = client.chat().completions().create(greedy(BaseModels.TINY_RANDOM, "Hello!", 8)
+        ChatCompletion completion = client.chat().completions().create(greedy(TestBaseModel.ID, "Hello!", 8)
                 .addSystemMessage("You are terse.").build());
         assertEquals(1, completion.choices().size());
         ChatCompletion.Choice choice = completion.choices().get(0);
@@ -92,12 +91,12 @@ class ChatCompletionsTest {
         assertTrue(usage.promptTokens() > 10, "prompt tokens " + usage.promptTokens());
         assertTrue(usage.completionTokens() >= 1 && usage.completionTokens() <= 8);
         assertEquals(usage.promptTokens() + usage.completionTokens(), usage.totalTokens());
-        assertTrue(completion.systemFingerprint().orElseThrow().startsWith(BaseModels.TINY_RANDOM + "@"));
+        assertTrue(completion.systemFingerprint().orElseThrow().startsWith(TestBaseModel.ID + "@"));
     }
 
     @Test
     void streamingGivesTheSameGreedyAnswerAsOneResponseThenUsage() {
-        ChatCompletionCreateParams params = greedy(BaseModels.TINY_RANDOM, "Write a poem about the sea.", 24).build();
+        ChatCompletionCreateParams params = greedy(TestBaseModel.ID, "Write a poem about the sea.", 24).build();
         String whole = client.chat().completions().create(params).choices().get(0).message().content().orElse("");
 
         ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
@@ -158,7 +157,7 @@ class ChatCompletionsTest {
                         .function(ChatCompletionNamedToolChoice.Function.builder().name(first).build()).build()),
                 ChatCompletionToolChoiceOption.ofAuto(ChatCompletionToolChoiceOption.Auto.NONE));
         ChatCompletionCreateParams.Builder params = ChatCompletionCreateParams.builder()
-                .model(BaseModels.TINY_RANDOM)
+                .model(TestBaseModel.ID)
                 .addUserMessage("Please use the " + set + " tools for my request #" + mode)
                 .temperature(0.8).seed(mode * 2L + (stream ? 1 : 0)).maxCompletionTokens(48)
                 .toolChoice(choices.get(mode));
@@ -226,10 +225,10 @@ class ChatCompletionsTest {
     @Test
     void badRequestsGetOpenAiErrorsNamingTheParameter() throws Exception {
         assertError(400, "messages", ServiceClients.post(base, "/v1/chat/completions",
-                "{\"model\": \"" + BaseModels.TINY_RANDOM + "\"}", AUTH));
+                "{\"model\": \"" + TestBaseModel.ID + "\"}", AUTH));
         assertError(400, "n", ServiceClients.post(base, "/v1/chat/completions", body("\"n\": 2"), AUTH));
         assertError(400, "messages[0].role", ServiceClients.post(base, "/v1/chat/completions",
-                "{\"model\": \"" + BaseModels.TINY_RANDOM + "\", \"messages\": [{\"role\": \"robot\", \"content\": \"x\"}]}",
+                "{\"model\": \"" + TestBaseModel.ID + "\", \"messages\": [{\"role\": \"robot\", \"content\": \"x\"}]}",
                 AUTH));
         assertError(400, "tool_choice", ServiceClients.post(base, "/v1/chat/completions",
                 body("\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"a\"}}], "
@@ -263,7 +262,7 @@ class ChatCompletionsTest {
             String tenant = "acme-" + System.nanoTime();
             Adapter v1 = publisher.publish(tenant, "agent", 1, 11);
             Adapter otherBase = publisher.publish(tenant, "other-base", 1, 12,
-                    new BaseModel(BaseModels.TINY_RANDOM, "some-other-revision"));
+                    new BaseModel(TestBaseModel.ID, "some-other-revision"));
             ServiceClients.awaitModel(base, v1.adapterId(), true);
 
             HttpResponse<String> byName = ServiceClients.post(base, "/v1/chat/completions",
@@ -273,7 +272,7 @@ class ChatCompletionsTest {
             assertEquals(v1.adapterId(), byName.headers().firstValue("X-Tooltune-Adapter").orElseThrow());
 
             String adapterText = content(client.chat().completions().create(greedy(v1.adapterId(), "Say something.", 12).build()));
-            String baseText = content(client.chat().completions().create(greedy(BaseModels.TINY_RANDOM, "Say something.", 12).build()));
+            String baseText = content(client.chat().completions().create(greedy(TestBaseModel.ID, "Say something.", 12).build()));
             assertNotEquals(baseText, adapterText, "the adapter changes the greedy output");
 
             // Another tenant sees neither the adapter nor its name.
@@ -284,7 +283,7 @@ class ChatCompletionsTest {
                     () -> stranger.chat().completions().create(greedy(tenant + "/agent", "hi", 2).build()));
             List<String> strangerModels = stranger.models().list().data().stream().map(m -> m.id()).toList();
             assertFalse(strangerModels.contains(v1.adapterId()));
-            assertTrue(strangerModels.contains(BaseModels.TINY_RANDOM));
+            assertTrue(strangerModels.contains(TestBaseModel.ID));
             List<String> ownModels = ServiceClients.openAi(base, tenant).models().list().data().stream()
                     .map(m -> m.id()).toList();
             assertTrue(ownModels.contains(v1.adapterId()), ownModels.toString());
@@ -368,7 +367,7 @@ class ChatCompletionsTest {
     }
 
     private static String body(String extra) {
-        return "{\"model\": \"" + BaseModels.TINY_RANDOM + "\", \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}], "
+        return "{\"model\": \"" + TestBaseModel.ID + "\", \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}], "
                 + extra + "}";
     }
 

@@ -44,6 +44,7 @@ public class KafkaTopicResource implements QuarkusTestResourceLifecycleManager {
                 "tooltune.inference.adapters.artifacts-directory", artifacts.toString(),
                 "tooltune.inference.adapters.cache-directory", cache.toString(),
                 "tooltune.inference.adapters.device-cache-size", "2",
+                "tooltune.inference.model.id", TestBaseModel.ID,
                 "tooltune.inference.model.device", "cpu",
                 // Small for the 429 test; the benchmark's 16 clients must all fit.
                 "tooltune.inference.serving.max-queued", Boolean.getBoolean("tooltune.bench") ? "64" : "6",
