@@ -284,7 +284,22 @@ class TrainerWorkersIT {
                 "the job's record was not released: see " + workerLogs.get(holder));
 
         awaitEvent(e -> e instanceof JobSucceeded && e.jobId().equals(job.jobId()), 400);
-        List<Long> resumedSteps = events.subList(eventsBeforeStop, events.size()).stream()
+        // the next delivery went to another worker, which loaded the checkpoint written on shutdown ...
+        String resuming = "job " + job.jobId() + ": resuming from checkpoint-" + String.format("%08d", stoppedAt);
+        boolean resumedElsewhere = false;
+        for (int i = 0; i < workers.size(); i++) {
+            resumedElsewhere |= i != holder && Files.readString(workerLogs.get(i)).contains(resuming);
+        }
+        assertTrue(resumedElsewhere, "no other worker logged '" + resuming + "'; logs under " + WORK);
+        // ... and its progress starts right after it (the stopped worker's own last events come before its release)
+        int redelivered = -1;
+        for (int i = eventsBeforeStop; i < events.size() && redelivered < 0; i++) {
+            if (events.get(i) instanceof JobValidating v && v.jobId().equals(job.jobId())) {
+                redelivered = i;
+            }
+        }
+        assertTrue(redelivered >= 0, "no validating event of the second delivery: " + events);
+        List<Long> resumedSteps = events.subList(redelivered, events.size()).stream()
                 .filter(e -> e instanceof JobRunning r && r.jobId().equals(job.jobId())).map(e -> ((JobRunning) e).step()).toList();
         assertTrue(!resumedSteps.isEmpty(), "no progress after the stop");
         assertEquals(stoppedAt + 1, resumedSteps.get(0), "the other worker resumes right after the shutdown checkpoint: "
@@ -381,7 +396,9 @@ class TrainerWorkersIT {
     private static void startDatasetService() throws Exception {
         Path jar = MODULE.resolve("../dataset-service/target/quarkus-app/quarkus-run.jar").normalize();
         assertTrue(Files.isRegularFile(jar), jar + " is missing: build dataset-service first (mvn verify builds it before this module)");
-        String database = "tooltune_trainer_test";
+        // Overridable, so that a run beside another branch's dataset-service (other migrations) can use its own database.
+        String database = System.getProperty("tooltune.trainer.it.database", "tooltune_trainer_test");
+        assertTrue(database.matches("[a-z0-9_]+"), "tooltune.trainer.it.database must be lower-case letters, digits, '_'");
         try (var connection = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
              var statement = connection.createStatement()) {
             var exists = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'");
