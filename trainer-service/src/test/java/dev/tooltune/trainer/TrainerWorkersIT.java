@@ -241,11 +241,13 @@ class TrainerWorkersIT {
         JobFailed failed = (JobFailed) awaitEvent(e -> e instanceof JobFailed && e.jobId().equals(poison.jobId()), 300);
         assertEquals(FailureKind.INTERNAL_ERROR, failed.reason());
         assertTrue(failed.message().contains("delivery 3 of 3"), failed.message());
-        assertEquals(3, events.stream().filter(e -> e instanceof JobValidating && e.jobId().equals(poison.jobId())).count(),
-                "one validating event per delivery: " + events);
+        // A delivery can also be spent without a validating event: a worker busy with another job RELEASEs at once
+        // the records a lock-renewing poll hands it, and the broker counts that as a delivery.
+        long tries = events.stream().filter(e -> e instanceof JobValidating && e.jobId().equals(poison.jobId())).count();
+        assertTrue(tries >= 1 && tries <= 3, tries + " validating events for 3 deliveries: " + events);
         awaitEvent(e -> e instanceof JobSucceeded && e.jobId().equals(behind.jobId()), 300);
         Thread.sleep(5_000); // the failed job was acknowledged: it is not delivered again
-        assertEquals(3, events.stream().filter(e -> e instanceof JobValidating && e.jobId().equals(poison.jobId())).count());
+        assertEquals(tries, events.stream().filter(e -> e instanceof JobValidating && e.jobId().equals(poison.jobId())).count());
         assertEquals(1, events.stream().filter(e -> e instanceof JobFailed && e.jobId().equals(poison.jobId())).count());
     }
 
