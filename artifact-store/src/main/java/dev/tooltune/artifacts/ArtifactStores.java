@@ -14,20 +14,38 @@ public final class ArtifactStores {
     }
 
     /**
-     * A directory store for a path or a {@code file:} URI. {@code s3://} locations are refused with a clear error
-     * until an S3 store is part of this module.
+     * A directory store for a path or a {@code file:} URI; an {@link S3ArtifactStore} for {@code s3://bucket/prefix},
+     * reached with {@link S3Settings#fromEnvironment()} (endpoint, region, path style, credentials).
      *
      * @param setting the name of the setting the location came from, for the error message
      */
     public static ArtifactStore open(String location, String setting) {
+        return open(location, setting, S3Settings::fromEnvironment);
+    }
+
+    /** As {@link #open(String, String)}, with the S3 settings given (read only for {@code s3://} locations). */
+    public static ArtifactStore open(String location, String setting, java.util.function.Supplier<S3Settings> s3) {
         String value = location == null ? "" : location.strip();
         if (value.isEmpty()) {
             throw new IllegalArgumentException(setting + ": the artifact store location is empty; "
-                    + "give a directory (path or file:///dir)");
+                    + "give a directory (path or file:///dir) or s3://bucket/prefix");
         }
-        if (value.startsWith("s3://")) {
-            throw new IllegalArgumentException(setting + "=" + value + ": s3:// stores are not supported by this build yet; "
-                    + "use a directory (path or file:///dir) shared by trainer-service and inference-service");
+        if (value.startsWith("s3:")) {
+            URI uri;
+            try {
+                uri = URI.create(value);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(setting + "=" + value + " is not a valid s3://bucket/prefix URI: "
+                        + e.getMessage());
+            }
+            if (!value.startsWith("s3://") || uri.getHost() == null) {
+                throw new IllegalArgumentException(setting + "=" + value + " must look like s3://bucket/prefix");
+            }
+            try {
+                return S3ArtifactStore.open(uri, s3.get());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(setting + "=" + value + ": " + e.getMessage(), e);
+            }
         }
         Path root = value.startsWith("file:") ? Path.of(URI.create(value)) : Path.of(value);
         return new DirectoryArtifactStore(root);

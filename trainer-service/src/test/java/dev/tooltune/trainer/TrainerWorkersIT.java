@@ -14,6 +14,7 @@ import dev.tooltune.contracts.events.JobCancelled;
 import dev.tooltune.contracts.events.JobFailed;
 import dev.tooltune.contracts.events.JobRunning;
 import dev.tooltune.contracts.events.JobSucceeded;
+import dev.tooltune.contracts.events.JobValidating;
 import dev.tooltune.contracts.events.TrainingEvent;
 import dev.tooltune.contracts.jobs.CancelTrainingJob;
 import dev.tooltune.contracts.jobs.Hyperparameters;
@@ -223,6 +224,92 @@ class TrainerWorkersIT {
         assertEquals(1, adapters.stream().filter(a -> a.jobId().equals(job.jobId())).count());
     }
 
+    @Test
+    @Order(4)
+    void aJobThatKeepsFailingItsWorkerIsFailedAfterTheDeliveryLimitAndDoesNotBlockTheJobsBehindIt() throws Exception {
+        // A base model directory that resolves (config.json is there) but cannot be loaded: every delivery ends in an
+        // internal error, which releases the job for another try until the last delivery reports it as failed.
+        Path broken = Files.createDirectories(WORK.resolve("broken-model"));
+        Files.writeString(broken.resolve("config.json"), "{\"model_type\": \"gemma3_text\"}");
+        TrainingJob poison = new TrainingJob("job-crashing-" + RUN, TENANT, Instant.now(), new BaseModel(broken.toString(), null),
+                new DatasetRef(datasetId, 1), null, TrainingMethod.LORA, new Hyperparameters(1, 1e-3, 1, 1, 2048),
+                new LoraSettings(2, 4.0, 0.0, List.of("q_proj", "v_proj"), false), 11L, "bot-crashing-" + RUN, 0.34, 3L);
+        TrainingJob behind = job("behind-poison", 1, new DatasetRef(datasetId, 1));
+        submit(poison);
+        submit(behind);
+
+        JobFailed failed = (JobFailed) awaitEvent(e -> e instanceof JobFailed && e.jobId().equals(poison.jobId()), 300);
+        assertEquals(FailureKind.INTERNAL_ERROR, failed.reason());
+        assertTrue(failed.message().contains("delivery 3 of 3"), failed.message());
+        // A delivery can also be spent without a validating event: a worker busy with another job RELEASEs at once
+        // the records a lock-renewing poll hands it, and the broker counts that as a delivery.
+        long tries = events.stream().filter(e -> e instanceof JobValidating && e.jobId().equals(poison.jobId())).count();
+        assertTrue(tries >= 1 && tries <= 3, tries + " validating events for 3 deliveries: " + events);
+        awaitEvent(e -> e instanceof JobSucceeded && e.jobId().equals(behind.jobId()), 300);
+        Thread.sleep(5_000); // the failed job was acknowledged: it is not delivered again
+        assertEquals(tries, events.stream().filter(e -> e instanceof JobValidating && e.jobId().equals(poison.jobId())).count());
+        assertEquals(1, events.stream().filter(e -> e instanceof JobFailed && e.jobId().equals(poison.jobId())).count());
+    }
+
+    @Test
+    @Order(5)
+    void aWorkerStoppedWithSigtermCheckpointsAndReleasesItsJobAndAnotherResumesIt() throws Exception {
+        while (workers.stream().filter(Process::isAlive).count() < 2) {
+            startWorker();
+        }
+        TrainingJob job = job("sigterm", 6, new DatasetRef(datasetId, 1));
+        submit(job);
+        Pattern checkpoint = Pattern.compile("job " + Pattern.quote(job.jobId()) + ": checkpoint at step \\d+ stored");
+        int holder = -1;
+        long deadline = System.nanoTime() + Duration.ofSeconds(300).toNanos();
+        while (holder < 0 && System.nanoTime() < deadline) {
+            for (int i = 0; i < workers.size(); i++) {
+                if (workers.get(i).isAlive() && checkpoint.matcher(Files.readString(workerLogs.get(i))).find()) {
+                    holder = i;
+                }
+            }
+            Thread.sleep(200);
+        }
+        assertTrue(holder >= 0, "no worker stored a checkpoint of " + job.jobId());
+        int eventsBeforeStop = events.size();
+        Process stopped = workers.get(holder);
+        stopped.destroy(); // SIGTERM: Quarkus shutdown stops the job at its next step, checkpoints and releases it
+        assertTrue(stopped.waitFor(120, java.util.concurrent.TimeUnit.SECONDS), "the worker did not exit after SIGTERM");
+
+        String log = Files.readString(workerLogs.get(holder));
+        Matcher released = Pattern.compile("job " + Pattern.quote(job.jobId())
+                + " stopped at step (\\d+) for shutdown; checkpoint stored, releasing it").matcher(log);
+        assertTrue(released.find(), "no checkpoint-and-release on shutdown in " + workerLogs.get(holder));
+        int stoppedAt = Integer.parseInt(released.group(1));
+        assertTrue(Pattern.compile("job " + Pattern.quote(job.jobId()) + " \\([^)]*\\): RELEASE", Pattern.CASE_INSENSITIVE)
+                        .matcher(log).find(),
+                "the job's record was not released: see " + workerLogs.get(holder));
+
+        awaitEvent(e -> e instanceof JobSucceeded && e.jobId().equals(job.jobId()), 400);
+        // the next delivery went to another worker, which loaded the checkpoint written on shutdown ...
+        String resuming = "job " + job.jobId() + ": resuming from checkpoint-" + String.format("%08d", stoppedAt);
+        boolean resumedElsewhere = false;
+        for (int i = 0; i < workers.size(); i++) {
+            resumedElsewhere |= i != holder && Files.readString(workerLogs.get(i)).contains(resuming);
+        }
+        assertTrue(resumedElsewhere, "no other worker logged '" + resuming + "'; logs under " + WORK);
+        // ... and its progress starts right after it (the stopped worker's own last events come before its release)
+        int redelivered = -1;
+        for (int i = eventsBeforeStop; i < events.size() && redelivered < 0; i++) {
+            if (events.get(i) instanceof JobValidating v && v.jobId().equals(job.jobId())) {
+                redelivered = i;
+            }
+        }
+        assertTrue(redelivered >= 0, "no validating event of the second delivery: " + events);
+        List<Long> resumedSteps = events.subList(redelivered, events.size()).stream()
+                .filter(e -> e instanceof JobRunning r && r.jobId().equals(job.jobId())).map(e -> ((JobRunning) e).step()).toList();
+        assertTrue(!resumedSteps.isEmpty(), "no progress after the stop");
+        assertEquals(stoppedAt + 1, resumedSteps.get(0), "the other worker resumes right after the shutdown checkpoint: "
+                + resumedSteps);
+        assertEquals(1, events.stream().filter(e -> e instanceof JobSucceeded && e.jobId().equals(job.jobId())).count());
+        assertEquals(1, adapters.stream().filter(a -> a.jobId().equals(job.jobId())).count());
+    }
+
     // ---- helpers ----
 
     private static TrainingJob job(String name, int epochs, DatasetRef data) {
@@ -311,7 +398,9 @@ class TrainerWorkersIT {
     private static void startDatasetService() throws Exception {
         Path jar = MODULE.resolve("../dataset-service/target/quarkus-app/quarkus-run.jar").normalize();
         assertTrue(Files.isRegularFile(jar), jar + " is missing: build dataset-service first (mvn verify builds it before this module)");
-        String database = "tooltune_trainer_test";
+        // Overridable, so that a run beside another branch's dataset-service (other migrations) can use its own database.
+        String database = System.getProperty("tooltune.trainer.it.database", "tooltune_trainer_test");
+        assertTrue(database.matches("[a-z0-9_]+"), "tooltune.trainer.it.database must be lower-case letters, digits, '_'");
         try (var connection = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
              var statement = connection.createStatement()) {
             var exists = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'");
