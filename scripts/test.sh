@@ -4,7 +4,12 @@
 #      from QUARKUS_DATASOURCE_JDBC_URL when that is set, else PGHOST / PGPORT).
 #   2. Kafka: a broker from scripts/kafka.sh is started for the run and stopped (data deleted) on exit. A broker
 #      that was already running is used and left running; KAFKA_BOOTSTRAP_SERVERS set means "use that one".
-#   3. mvn -B verify (extra arguments are passed to Maven); the exit status is Maven's.
+#   3. Tools the tests call that a fresh machine may lack: docker-compose (deploy-checks runs `docker-compose config`)
+#      is installed from Debian's packages when missing and this runs as root; kubectl comes with the machine image.
+#   4. mvn -B verify (extra arguments are passed to Maven).
+#   5. scripts/interop-check.sh: what model-core writes loads in transformers + peft with the same logits (installs its
+#      Python packages into a venv under the cache once). Skipped when Maven failed or extra Maven arguments were given.
+#   The exit status is Maven's, or the interop check's when Maven passed.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -37,11 +42,27 @@ main() {
     export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_HOST:-localhost}:${KAFKA_PORT:-9092}"
   fi
 
+  if ! command -v "${DOCKER_COMPOSE:-docker-compose}" >/dev/null; then
+    if [[ $EUID -eq 0 ]] && command -v apt-get >/dev/null; then
+      echo "test.sh: installing docker-compose (Debian package; deploy-checks validates docker-compose.yml with it)"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq docker-compose >/dev/null
+    else
+      echo "test.sh: warning: docker-compose is not installed; deploy-checks' compose tests will fail" >&2
+    fi
+  fi
+
   set +e
   mvn -B verify "$@"
   status=$?
   set -e
   echo "test.sh: mvn -B verify $* exited with status $status"
+  if [[ $status -eq 0 && $# -eq 0 ]]; then
+    set +e
+    scripts/interop-check.sh
+    status=$?
+    set -e
+    echo "test.sh: scripts/interop-check.sh exited with status $status"
+  fi
   exit "$status"
 }
 
