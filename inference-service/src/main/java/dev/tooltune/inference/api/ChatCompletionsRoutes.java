@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tooltune.chat.ToolCall;
+import dev.tooltune.chat.ToolDefinition;
 import dev.tooltune.chat.schema.ToolSchemas;
 import dev.tooltune.chat.toolcall.InvalidToolCall;
 import dev.tooltune.inference.InferenceConfig;
@@ -244,6 +245,10 @@ public class ChatCompletionsRoutes {
         volatile boolean timedOut;
         volatile boolean gone;
         long timer = -1;
+        // streaming state, on the request's context only
+        final StringBuilder streamedContent = new StringBuilder();
+        final List<StreamedCall> streamedCalls = new java.util.ArrayList<>();
+        boolean deferCalls;
 
         Exchange(RoutingContext ctx, Context context, ChatCompletionRequest request, long received) {
             this.ctx = ctx;
@@ -316,14 +321,27 @@ public class ChatCompletionsRoutes {
                 }
             });
             ChatStreamListener listener = new ChatStreamListener() {
+                // Called on the engine's thread: everything is handed to the request's context, in order.
                 @Override
                 public void onContentDelta(String text) {
                     if (request.stream() && !text.isEmpty()) {
-                        ObjectNode delta = JsonNodeFactory.instance.objectNode().put("content", text);
-                        context.runOnContext(v -> event(chunk(delta, null)));
+                        context.runOnContext(v -> streamContent(text));
                     }
                 }
-                // Tool calls are streamed from the outcome, after the post-generation check (ToolCallChecker).
+
+                @Override
+                public void onToolCallStart(int index, String callId, String name) {
+                    if (request.stream()) {
+                        context.runOnContext(v -> streamCallStart(call, index, callId, name));
+                    }
+                }
+
+                @Override
+                public void onToolCallArgumentsDelta(int index, String fragment) {
+                    if (request.stream()) {
+                        context.runOnContext(v -> streamCallArguments(index, fragment));
+                    }
+                }
             };
             try {
                 handle = runtime.engine().submit(call, listener);
@@ -382,21 +400,7 @@ public class ChatCompletionsRoutes {
             }
             Answer answer = answer(outcome);
             if (request.stream()) {
-                for (int i = 0; i < answer.calls.size(); i++) {
-                    ToolCall call = answer.calls.get(i);
-                    ObjectNode start = JsonNodeFactory.instance.objectNode();
-                    ObjectNode item = start.putArray("tool_calls").addObject();
-                    item.put("index", i);
-                    item.put("id", call.id());
-                    item.put("type", "function");
-                    item.putObject("function").put("name", call.function().name()).put("arguments", "");
-                    event(chunk(start, null));
-                    ObjectNode args = JsonNodeFactory.instance.objectNode();
-                    ObjectNode argItem = args.putArray("tool_calls").addObject();
-                    argItem.put("index", i);
-                    argItem.putObject("function").put("arguments", call.function().arguments());
-                    event(chunk(args, null));
-                }
+                completeStream(outcome, answer);
                 ObjectNode last = chunk(JsonNodeFactory.instance.objectNode(), answer.finishReason);
                 last.set("tooltune", answer.extension());
                 event(last);
@@ -443,6 +447,98 @@ public class ChatCompletionsRoutes {
                 json(ctx, 200, body);
             }
             finish("ok");
+        }
+
+        /** Content as it is generated (never fence text: the engine's stream holds it back). */
+        private void streamContent(String text) {
+            streamedContent.append(text);
+            event(chunk(JsonNodeFactory.instance.objectNode().put("content", text), null));
+        }
+
+        /**
+         * A call's first chunk: index, id, type and name, arguments "". Only calls that cannot be refused after
+         * generation are streamed as they are generated: the request has a constraint and it enforces all of the
+         * tool's schema. From the first call that could be refused on, calls wait for the check and are sent at
+         * the end, whole.
+         */
+        private void streamCallStart(ChatCall call, int index, String callId, String name) {
+            if (deferCalls || call.constraint() == null || index != streamedCalls.size()) {
+                deferCalls = true;
+                return;
+            }
+            ToolDefinition tool = request.tools().stream().filter(t -> t.function().name().equals(name))
+                    .findFirst().orElse(null);
+            if (tool == null || !constraints.enforcesWholeSchema(tool)) {
+                deferCalls = true;
+                return;
+            }
+            streamedCalls.add(new StreamedCall(callId, name, new StringBuilder()));
+            event(callChunk(index, callId, name, ""));
+        }
+
+        private void streamCallArguments(int index, String fragment) {
+            if (index < streamedCalls.size()) {
+                streamedCalls.get(index).arguments().append(fragment);
+                event(callChunk(index, null, null, fragment));
+            }
+        }
+
+        /**
+         * The end of a stream: what was held back (the rest of the content, the rest of streamed calls' arguments),
+         * then the calls that waited for the check. A streamed call that the final parse does not confirm (cut by
+         * max_tokens, as OpenAI's would be) is listed in tooltune.invalid_tool_calls.
+         */
+        private void completeStream(ChatOutcome outcome, Answer answer) {
+            String content = answer.content == null ? "" : answer.content;
+            if (content.startsWith(streamedContent.toString())) {
+                if (content.length() > streamedContent.length()) {
+                    streamContent(content.substring(streamedContent.length()));
+                }
+            } else {
+                LOG.warnf("request %s: streamed content %s is not a prefix of the answer's %s", id,
+                        abbreviate(streamedContent.toString()), abbreviate(content));
+            }
+            java.util.Set<ToolCall> sent = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+            for (int i = 0; i < streamedCalls.size(); i++) {
+                StreamedCall streamed = streamedCalls.get(i);
+                ToolCall generated = i < outcome.toolCalls().size() ? outcome.toolCalls().get(i) : null;
+                String streamedArguments = streamed.arguments().toString();
+                if (generated == null || !generated.function().name().equals(streamed.name())
+                        || !answer.calls.stream().anyMatch(valid -> valid == generated)
+                        || !generated.function().arguments().startsWith(streamedArguments)) {
+                    continue;
+                }
+                sent.add(generated);
+                String rest = generated.function().arguments().substring(streamedArguments.length());
+                if (!rest.isEmpty()) {
+                    event(callChunk(i, null, null, rest));
+                }
+            }
+            int index = streamedCalls.size();
+            for (ToolCall call : answer.calls) {
+                if (!sent.contains(call)) {
+                    event(callChunk(index, call.id(), call.function().name(), ""));
+                    event(callChunk(index, null, null, call.function().arguments()));
+                    index++;
+                }
+            }
+        }
+
+        /** A tool_calls delta: the call's first chunk (id and name, arguments "") or one of its argument fragments. */
+        private ObjectNode callChunk(int index, String callId, String name, String arguments) {
+            ObjectNode delta = JsonNodeFactory.instance.objectNode();
+            ObjectNode item = delta.putArray("tool_calls").addObject();
+            item.put("index", index);
+            if (callId != null) {
+                item.put("id", callId);
+                item.put("type", "function");
+            }
+            ObjectNode function = item.putObject("function");
+            if (name != null) {
+                function.put("name", name);
+            }
+            function.put("arguments", arguments);
+            return chunk(delta, null);
         }
 
         /** The outcome after the post-generation check, in OpenAI's terms. */
@@ -545,6 +641,13 @@ public class ChatCompletionsRoutes {
             gate.exit();
             metrics.finished(outcome, System.nanoTime() - received);
         }
+    }
+
+    /** A call streamed as it was generated: its id and name went out first, then these argument fragments. */
+    private record StreamedCall(String id, String name, StringBuilder arguments) {}
+
+    private static String abbreviate(String text) {
+        return text.length() <= 200 ? '"' + text + '"' : '"' + text.substring(0, 200) + "...\"";
     }
 
     private record Answer(String content, List<ToolCall> calls, List<InvalidToolCall> problems, String finishReason,

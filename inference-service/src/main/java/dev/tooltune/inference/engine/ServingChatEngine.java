@@ -5,14 +5,15 @@ import dev.tooltune.chat.toolcall.ParsedAssistantMessage;
 import dev.tooltune.chat.toolcall.ToolCallParser;
 import dev.tooltune.model.gemma3.Gemma3Model;
 import dev.tooltune.model.serving.ChatEngine;
-import dev.tooltune.model.serving.ChatRequest;
-import dev.tooltune.model.serving.ChatResult;
+import dev.tooltune.model.serving.Completion;
+import dev.tooltune.model.serving.GenerationHandle;
+import dev.tooltune.model.serving.GenerationRequest;
 import dev.tooltune.model.serving.Sampling;
 import dev.tooltune.model.serving.ServingConfig;
 import dev.tooltune.model.serving.ServingEngine;
 import dev.tooltune.model.serving.ServingStats;
 import java.nio.file.Path;
-import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -24,37 +25,28 @@ public final class ServingChatEngine implements ChatEngineBackend {
     private final Gemma3Model model;
     private final ServingEngine engine;
     private final ChatEngine chat;
+    private final GemmaTokenizer tokenizer;
     private final ToolCallParser parser = new ToolCallParser();
 
     public ServingChatEngine(Gemma3Model model, GemmaTokenizer tokenizer, ServingConfig config) {
         this.model = model;
+        this.tokenizer = tokenizer;
         this.engine = ServingEngine.start(model, config);
         this.chat = new ChatEngine(engine, tokenizer);
     }
 
     @Override
     public ChatHandle submit(ChatCall call, ChatStreamListener listener) {
-        ChatRequest request = new ChatRequest(call.messages(), call.tools(), call.adapterId(),
-                new Sampling(call.sampling().temperature(), call.sampling().topP(), 0, call.sampling().seed()),
-                call.maxNewTokens(), call.stop(), call.constraint(), call.parallelToolCalls());
-        dev.tooltune.model.serving.ChatHandle handle = chat.submit(request,
-                new dev.tooltune.model.serving.ChatStreamListener() {
-                    @Override
-                    public void onContentDelta(String text) {
-                        listener.onContentDelta(text);
-                    }
-
-                    @Override
-                    public void onToolCallStart(int index, String callId, String functionName) {
-                        listener.onToolCallStart(index, callId, functionName);
-                    }
-
-                    @Override
-                    public void onToolCallArgumentsDelta(int index, String fragment) {
-                        listener.onToolCallArgumentsDelta(index, fragment);
-                    }
-                });
-        CompletableFuture<ChatOutcome> outcome = handle.result().thenApply(this::outcome);
+        // model-core's ChatEngine renders the prompt (tools block as the shareable prefix); the output goes through
+        // this service's own stream, which streams tool calls the way OpenAI does (name, then argument fragments).
+        ChatEngine.Prompt prompt = chat.prompt(call.messages(), call.tools(), call.parallelToolCalls());
+        String idSeed = UUID.randomUUID().toString();
+        ChatOutputStream stream = new ChatOutputStream(tokenizer, call.stop(), listener, idSeed);
+        GenerationHandle generation = engine.submit(new GenerationRequest(prompt.tokens(), prompt.sharedPrefixLength(),
+                call.adapterId(), new Sampling(call.sampling().temperature(), call.sampling().topP(), 0,
+                call.sampling().seed()), call.maxNewTokens(), call.constraint(), stream));
+        CompletableFuture<ChatOutcome> outcome = generation.result()
+                .thenApply(completion -> outcome(completion, stream.finish(), idSeed));
         return new ChatHandle() {
             @Override
             public CompletableFuture<ChatOutcome> result() {
@@ -63,23 +55,21 @@ public final class ServingChatEngine implements ChatEngineBackend {
 
             @Override
             public void cancel() {
-                handle.cancel();
+                generation.cancel();
             }
         };
     }
 
-    private ChatOutcome outcome(ChatResult result) {
-        // The engine returns the well-formed calls; the blocks that were not are read again from the raw text so
-        // that they can be reported.
-        ParsedAssistantMessage parsed = parser.parse(result.rawText() == null ? "" : result.rawText());
-        ChatOutcome.FinishReason reason = switch (result.finishReason()) {
-            case STOP -> ChatOutcome.FinishReason.STOP;
+    private ChatOutcome outcome(Completion completion, String text, String idSeed) {
+        ParsedAssistantMessage parsed = parser.parse(text, idSeed);
+        ChatOutcome.FinishReason reason = switch (completion.finishReason()) {
+            case STOP, TOOL_CALLS -> parsed.hasToolCalls() ? ChatOutcome.FinishReason.TOOL_CALLS
+                    : ChatOutcome.FinishReason.STOP;
             case LENGTH -> ChatOutcome.FinishReason.LENGTH;
-            case TOOL_CALLS -> ChatOutcome.FinishReason.TOOL_CALLS;
             case CANCELLED -> ChatOutcome.FinishReason.CANCELLED;
         };
-        return new ChatOutcome(result.content(), result.toolCalls(), parsed.invalidToolCalls(), reason,
-                result.promptTokens(), result.completionTokens(), result.timeToFirstTokenNanos());
+        return new ChatOutcome(parsed.content(), parsed.toolCalls(), parsed.invalidToolCalls(), reason,
+                completion.promptTokens(), completion.tokens().length, completion.timeToFirstTokenNanos());
     }
 
     @Override

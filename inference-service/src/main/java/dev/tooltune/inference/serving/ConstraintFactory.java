@@ -23,6 +23,13 @@ public interface ConstraintFactory {
     TokenConstraint forTools(List<ToolDefinition> tools, ToolChoice choice, boolean parallelToolCalls,
             GemmaTokenizer tokenizer);
 
+    /**
+     * Whether the constraint enforces all of {@code tool}'s schema token by token, so that a call to it that is
+     * generated to its end is valid and can be streamed before the post-generation check ({@link ToolCallChecker}).
+     * False when some keyword ({@code pattern}, {@code format}, ...) is only checked afterwards.
+     */
+    boolean enforcesWholeSchema(ToolDefinition tool);
+
     /** The constraint for a JSON response_format, or null for none. */
     TokenConstraint forResponseFormat(ResponseFormat format, GemmaTokenizer tokenizer);
 
@@ -36,6 +43,11 @@ public interface ConstraintFactory {
         public TokenConstraint forTools(List<ToolDefinition> tools, ToolChoice choice, boolean parallel,
                 GemmaTokenizer tokenizer) {
             return null;
+        }
+
+        @Override
+        public boolean enforcesWholeSchema(ToolDefinition tool) {
+            return false;
         }
 
         @Override

@@ -1,16 +1,21 @@
 package dev.tooltune.inference.serving;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tooltune.chat.ChatJson;
 import dev.tooltune.chat.ToolDefinition;
 import dev.tooltune.chat.constraint.TokenConstraint;
+import dev.tooltune.chat.toolcall.CanonicalJson;
 import dev.tooltune.chat.tokenizer.GemmaTokenizer;
 import dev.tooltune.grammar.ConstrainedDecoding;
+import dev.tooltune.grammar.schema.SchemaCompiler;
 import dev.tooltune.grammar.schema.SchemaException;
 import dev.tooltune.inference.api.ApiException;
 import dev.tooltune.inference.api.ResponseFormat;
 import dev.tooltune.inference.api.ToolChoice;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@link ConstraintFactory} on module tool-grammar: one {@link ConstrainedDecoding} per tokenizer (built on first use,
@@ -20,6 +25,13 @@ import java.util.List;
 public final class ToolGrammarConstraints implements ConstraintFactory {
     private volatile ConstrainedDecoding decoding;
     private volatile GemmaTokenizer tokenizerOfDecoding;
+    /** Per tool schema (canonical JSON): whether the grammar enforces all of it. Bounded, least recently used out. */
+    private final Map<String, Boolean> wholeSchemaEnforced = new LinkedHashMap<>(64, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 256;
+        }
+    };
 
     @Override
     public boolean available() {
@@ -40,6 +52,31 @@ public final class ToolGrammarConstraints implements ConstraintFactory {
         } catch (SchemaException e) {
             throw ApiException.invalid("tools", "A tool's parameters cannot be enforced: " + e.getMessage());
         }
+    }
+
+    @Override
+    public boolean enforcesWholeSchema(ToolDefinition tool) {
+        JsonNode parameters = tool.function().parameters();
+        if (parameters == null) {
+            return true;
+        }
+        String key = CanonicalJson.write(parameters);
+        synchronized (wholeSchemaEnforced) {
+            Boolean known = wholeSchemaEnforced.get(key);
+            if (known != null) {
+                return known;
+            }
+        }
+        boolean whole;
+        try {
+            whole = SchemaCompiler.compile(parameters).postChecked().isEmpty();
+        } catch (RuntimeException e) {
+            whole = false;   // not compilable: forTools refuses the request anyway
+        }
+        synchronized (wholeSchemaEnforced) {
+            wholeSchemaEnforced.put(key, whole);
+        }
+        return whole;
     }
 
     @Override
