@@ -92,6 +92,14 @@ public interface InferenceConfig {
         /** Adapters kept loaded in device memory (least recently used ones are unloaded beyond it). */
         @WithDefault("8")
         int deviceCacheSize();
+
+        /** Bytes of adapter weights kept loaded in device memory (least recently used ones are unloaded beyond it). */
+        @WithDefault("2147483648")
+        long deviceCacheBytes();
+
+        /** Bytes of verified adapter files kept in the cache directory (least recently used ones are deleted beyond it). */
+        @WithDefault("4294967296")
+        long hostCacheBytes();
     }
 
     interface Kafka {

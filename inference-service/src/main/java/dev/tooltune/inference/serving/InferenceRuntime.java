@@ -85,7 +85,9 @@ public class InferenceRuntime {
             ChatEngineBackend backend = new ServingChatEngine(model, tokenizer, serving);
             cache = new AdapterCache(ArtifactStores.open(config.adapters().artifactsDirectory(),
                     "tooltune.inference.adapters.artifacts-directory (tooltune.artifacts.uri)"),
-                    Path.of(config.adapters().cacheDirectory()), backend, config.adapters().deviceCacheSize(), metrics);
+                    Path.of(config.adapters().cacheDirectory()), backend,
+                    new AdapterCache.Limits(config.adapters().deviceCacheSize(), config.adapters().deviceCacheBytes(),
+                            config.adapters().hostCacheBytes()), metrics);
             registry.onRemoved(cache::removed);
             registry.onAdded(cache::added);
             engine = backend;
