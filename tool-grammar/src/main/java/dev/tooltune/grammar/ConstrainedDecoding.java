@@ -9,6 +9,7 @@ import dev.tooltune.chat.tokenizer.GemmaTokenizer;
 import dev.tooltune.chat.toolcall.CanonicalJson;
 import dev.tooltune.grammar.automaton.ByteTrie;
 import dev.tooltune.grammar.automaton.OutputSpec;
+import dev.tooltune.grammar.automaton.Shortest;
 import dev.tooltune.grammar.automaton.StringFrame;
 import dev.tooltune.grammar.automaton.TextFrame;
 import dev.tooltune.grammar.check.OutputCheck;
@@ -217,6 +218,10 @@ public final class ConstrainedDecoding {
     }
 
     private Grammar grammar(OutputSpec spec, List<String> postChecked) {
+        spec.arguments().forEach(Shortest::prepare);
+        if (spec.json() != null) {
+            Shortest.prepare(spec.json());
+        }
         MaskCache masks = new MaskCache(vocabulary, options.localMasksPerGrammar(), options.statesPerGrammar());
         return new Grammar(spec, vocabulary, masks, List.copyOf(postChecked));
     }

@@ -2,6 +2,8 @@ package dev.tooltune.grammar;
 
 import dev.tooltune.chat.constraint.TokenConstraint;
 import dev.tooltune.grammar.automaton.OutputFrame;
+import dev.tooltune.grammar.automaton.Shortest;
+import dev.tooltune.grammar.mask.MaskCache;
 import dev.tooltune.grammar.automaton.State;
 import java.util.Arrays;
 
@@ -32,6 +34,39 @@ public final class GrammarConstraint implements TokenConstraint {
                 mask[stop >>> 6] |= 1L << stop;
             }
         }
+    }
+
+    /**
+     * Keeps the output completable within {@code tokensLeft}: a token is allowed only if the shortest completion after
+     * it (in bytes, each a token at worst; see {@link Shortest}) fits in the tokens left after it, less one for the
+     * end-of-turn token.
+     */
+    @Override
+    public void allowedTokens(long[] mask, int tokensLeft) {
+        allowedTokens(mask);
+        if (stopped) {
+            return;
+        }
+        int now = Shortest.completion(state);
+        int allowance = tokensLeft - 2;
+        MaskCache.Mask allowed = grammar.masks().mask(state);
+        if (now >= Shortest.UNREACHABLE || now > allowance + 1 || !allowed.mayExceed(now, allowance)) {
+            return; // nothing to enforce, or too late for any completion (the output ends by length)
+        }
+        long[] unbudgeted = mask.clone();
+        allowed.forbidBeyond(mask, now, allowance);
+        for (long word : mask) {
+            if (word != 0) {
+                return;
+            }
+        }
+        // Too few tokens left for any completion: keep the grammar's mask, the output ends by length.
+        System.arraycopy(unbudgeted, 0, mask, 0, mask.length);
+    }
+
+    /** The shortest completion of the output so far, in bytes (an upper bound on the tokens it needs). */
+    public int shortestCompletion() {
+        return stopped ? 0 : Shortest.completion(state);
     }
 
     @Override

@@ -31,11 +31,20 @@ final class Fixtures {
     record Sample(int[] tokens, String text, boolean finished) {}
 
     /**
-     * Samples up to {@code maxTokens} tokens under {@code constraint} with random logits: each step draws among the
-     * allowed tokens, three times in four among the structural ones, and ends where it may one time in three, (bytes of JSON syntax) so that values close in
-     * reasonable time. Fails (throws) when the mask is empty where the output cannot end: a dead end.
+     * Samples up to {@code maxTokens} tokens under {@code constraint} with random logits and that token budget: each
+     * step draws among the allowed tokens, three times in four among the structural ones (bytes of JSON syntax, so
+     * that outputs have nesting and several properties), and ends where it may one time in three. Fails (throws) when
+     * the mask is empty where the output cannot end: a dead end.
      */
     static Sample sample(TokenConstraint constraint, Random random, int maxTokens) {
+        return sample(constraint, random, maxTokens, false);
+    }
+
+    /**
+     * Like {@link #sample(TokenConstraint, Random, int)}; with {@code uniform}, every allowed token is equally likely
+     * (random logits, no preference for syntax), so only the token budget makes strings and arrays close.
+     */
+    static Sample sample(TokenConstraint constraint, Random random, int maxTokens, boolean uniform) {
         GemmaTokenizer tokenizer = tokenizer();
         long[] structural = structuralTokens(false);
         long[] closing = structuralTokens(true);
@@ -48,7 +57,7 @@ final class Fixtures {
                 out[n++] = GemmaTokenizer.END_OF_TURN_ID;
                 break;
             }
-            constraint.allowedTokens(mask);
+            constraint.allowedTokens(mask, maxTokens - n);
             // After a while, prefer tokens that close something, so that unbounded arrays and objects end.
             long[] preferred = n > 150 ? closing : structural;
             int count = 0;
@@ -60,7 +69,7 @@ final class Fixtures {
             if (count == 0) {
                 throw new AssertionError("dead end after " + n + " tokens: " + tokenizer.decode(java.util.Arrays.copyOf(out, n)));
             }
-            boolean pickStructural = structuralCount > 0 && random.nextInt(4) != 0;
+            boolean pickStructural = !uniform && structuralCount > 0 && random.nextInt(4) != 0;
             int k = random.nextInt(pickStructural ? structuralCount : count);
             int token = -1;
             for (int w = 0; w < mask.length && token < 0; w++) {

@@ -18,15 +18,18 @@ import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random logits, no model: whatever is sampled under the mask, for every tool set of the sample data and every mode,
+ * Random logits, no model: whatever is sampled under the mask and a token budget, for every tool set of the sample
+ * data and every mode, is a complete answer (every generation finishes: calls close before the budget ends) that
  * parses into calls of declared tools whose arguments satisfy the schema's enforced keywords; the post-check reports
- * only the keywords left to it.
+ * only the keywords left to it. Half the samples draw uniformly among the allowed tokens (only the budget closes
+ * their strings), the other half prefer JSON syntax (deeper, fuller arguments).
  */
 class SampleToolsPropertyTest {
     /** Keywords of the sample schemas that the grammar does not enforce while generating. */
     private static final Set<String> POST_CHECKED = Set.of("pattern", "format", "uniqueItems");
     private static final int SAMPLES_PER_MODE = 5;
-    private static final int MAX_TOKENS = 1500;
+    /** A realistic {@code max_tokens} for a tool call. */
+    private static final int MAX_TOKENS = 256;
 
     private final ToolCallParser parser = new ToolCallParser();
 
@@ -45,15 +48,11 @@ class SampleToolsPropertyTest {
                 for (boolean parallel : new boolean[] {true, false}) {
                     for (int i = 0; i < SAMPLES_PER_MODE; i++) {
                         Fixtures.Sample sample = Fixtures.sample(
-                                decoding.forTools(tools, choice, parallel).orElseThrow(), random, MAX_TOKENS);
+                                decoding.forTools(tools, choice, parallel).orElseThrow(), random, MAX_TOKENS, i % 2 == 0);
                         total++;
-                        if (!sample.finished()) {
-                            if (Boolean.getBoolean("grammar.debug")) {
-                                String t = sample.text();
-                                System.out.println("UNFINISHED " + choice + ": " + t.substring(Math.max(0, t.length() - 200)));
-                            }
-                            continue;
-                        }
+                        String unfinished = set.getKey() + " " + choice + " parallel=" + parallel + ": " + sample.text();
+                        assertTrue(sample.finished() || choice == ToolChoice.AUTO && !sample.text().contains("```"),
+                                () -> "did not finish within " + MAX_TOKENS + " tokens: " + unfinished);
                         finished++;
                         ParsedAssistantMessage message = parser.parse(sample.text());
                         String where = set.getKey() + " " + choice + " parallel=" + parallel + ": " + sample.text();
@@ -91,6 +90,35 @@ class SampleToolsPropertyTest {
         }
         System.out.printf("sample tools: %d of %d generations finished within %d tokens, %d answered in text%n",
                 finished, total, MAX_TOKENS, textAnswers);
-        assertTrue(finished > total * 0.75, "only " + finished + " of " + total + " generations finished");
+    }
+
+    /**
+     * The tightest budget that can hold a call (its shortest completion, plus the end-of-turn token): uniform random
+     * tokens still always produce a complete, valid call, for every tool set and tool.
+     */
+    @Test
+    void callsFinishWithinTheTightestBudget() {
+        ConstrainedDecoding decoding = Fixtures.decoding();
+        Random random = new Random(28);
+        int calls = 0;
+        for (Map.Entry<String, List<ToolDefinition>> set : SampleTools.TOOL_SETS.entrySet()) {
+            List<ToolDefinition> tools = set.getValue();
+            List<ToolChoice> choices = new ArrayList<>(List.of(ToolChoice.REQUIRED));
+            tools.forEach(t -> choices.add(ToolChoice.named(t.function().name())));
+            for (ToolChoice choice : choices) {
+                for (int i = 0; i < 3; i++) {
+                    GrammarConstraint constraint = (GrammarConstraint) decoding.forTools(tools, choice, true).orElseThrow();
+                    int budget = constraint.shortestCompletion() + 1 + random.nextInt(3);
+                    Fixtures.Sample sample = Fixtures.sample(constraint, random, budget, true);
+                    String where = set.getKey() + " " + choice + " budget " + budget + ": " + sample.text();
+                    assertTrue(sample.finished(), () -> "unfinished: " + where);
+                    ParsedAssistantMessage message = parser.parse(sample.text());
+                    assertFalse(message.toolCalls().isEmpty(), () -> "no call: " + where);
+                    assertTrue(message.invalidToolCalls().isEmpty(), () -> "invalid block: " + where);
+                    calls++;
+                }
+            }
+        }
+        System.out.printf("tightest budgets: %d calls, all complete%n", calls);
     }
 }

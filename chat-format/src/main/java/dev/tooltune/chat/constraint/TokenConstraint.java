@@ -17,6 +17,17 @@ public interface TokenConstraint {
      */
     void allowedTokens(long[] mask);
 
+    /**
+     * Like {@link #allowedTokens(long[])}, for a decoder that will sample at most {@code tokensLeft} more tokens, this
+     * one and the end-of-turn token included ({@code max_tokens} minus what it generated). A constraint that can
+     * then leaves out the tokens after which what it requires (a tool call's closing) could no longer be written in
+     * time, so a generation that has room for its output always completes it. Where the budget is too small for
+     * even the shortest completion, nothing more is removed (generation ends by length).
+     */
+    default void allowedTokens(long[] mask, int tokensLeft) {
+        allowedTokens(mask);
+    }
+
     /** Advances past {@code token}, which must have been allowed; throws {@link IllegalStateException} otherwise. */
     void accept(int token);
 

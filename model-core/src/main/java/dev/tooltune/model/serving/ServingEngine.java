@@ -407,7 +407,11 @@ public final class ServingEngine implements AutoCloseable {
     private void acceptSampled(Sequence s, NDArray logits) {
         TokenConstraint constraint = s.request.constraint();
         if (constraint != null) {
-            logits = constrain(logits, constraint);
+            int tokensLeft = s.request.maxNewTokens() - s.length;
+            if (s.cache != null) {
+                tokensLeft = Math.min(tokensLeft, s.cache.capacity() - s.cache.length());
+            }
+            logits = constrain(logits, constraint, tokensLeft);
         }
         int token = (int) s.sampler.next(logits)[0];
         if (s.firstTokenNanos == 0) {
@@ -430,11 +434,14 @@ public final class ServingEngine implements AutoCloseable {
         }
     }
 
-    /** Logits with every token the constraint forbids at -inf; stop tokens allowed exactly where it may stop. */
-    private NDArray constrain(NDArray logits, TokenConstraint constraint) {
+    /**
+     * Logits with every token the constraint forbids at -inf (given the {@code tokensLeft} this sequence may still
+     * generate, so that what it opened can close in time); stop tokens allowed exactly where it may stop.
+     */
+    private NDArray constrain(NDArray logits, TokenConstraint constraint, int tokensLeft) {
         int vocab = Math.toIntExact(logits.getShape().get(1));
         long[] words = new long[(vocab + 63) >>> 6];
-        constraint.allowedTokens(words);
+        constraint.allowedTokens(words, tokensLeft);
         boolean canStop = constraint.canStop();
         for (int stop : config.stopTokenIds()) {
             if (stop < vocab) {

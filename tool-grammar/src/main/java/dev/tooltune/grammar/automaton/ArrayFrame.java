@@ -44,6 +44,20 @@ public record ArrayFrame(SchemaNode node, int phase, int count) implements Frame
         }
     }
 
+    @Override
+    public int shortestFinish() {
+        int item = Shortest.value(node.items, SchemaNode.ANY_TYPE);
+        return switch (phase) {
+            case OPEN -> node.minItems == 0 ? 1 : Shortest.sum(Shortest.times(node.minItems, item), node.minItems);
+            case AFTER_COMMA, AFTER_COMMA_SPACE -> {
+                int needed = Math.max(1, node.minItems - count);
+                yield Shortest.sum(Shortest.times(needed, item), needed); // items, the commas between them, ]
+            }
+            case AFTER_VALUE -> Shortest.sum(Shortest.times(Math.max(0, node.minItems - count), Shortest.sum(item, 1)), 1);
+            default -> throw new IllegalStateException("phase " + phase);
+        };
+    }
+
     private State item(State self, int b) {
         int cap = Math.max(node.minItems, node.maxItems);
         int written = Math.min(count + 1, cap);

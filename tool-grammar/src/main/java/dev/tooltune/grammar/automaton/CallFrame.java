@@ -55,6 +55,38 @@ public record CallFrame(OutputSpec spec, int phase, int position, int tool) impl
     }
 
     @Override
+    public int shortestFinish() {
+        return switch (phase) {
+            case PREFIX -> Shortest.sum(PREFIX_BYTES.length - position, nameAndRest(0));
+            case NAME -> nameAndRest(position);
+            case MIDDLE -> Shortest.sum(MIDDLE_BYTES.length - position, argumentsAndSuffix(tool));
+            case SUFFIX -> SUFFIX_BYTES.length - position;
+            default -> throw new IllegalStateException("phase " + phase);
+        };
+    }
+
+    /** The whole call block from its opening brace. */
+    static int shortestCall(OutputSpec spec) {
+        return new CallFrame(spec, PREFIX, 0, -1).shortestFinish();
+    }
+
+    /** From {@code node} of the tool-name trie: the rest of the cheapest tool's name, its quote, and what follows. */
+    private int nameAndRest(int node) {
+        int best = Shortest.UNREACHABLE;
+        for (int i = 0; i < spec.toolNames().entries(); i++) {
+            int remaining = spec.toolNames().remaining(i, node);
+            if (remaining >= 0) {
+                best = Math.min(best, Shortest.sum(remaining + 1 + MIDDLE_BYTES.length, argumentsAndSuffix(i)));
+            }
+        }
+        return best;
+    }
+
+    private int argumentsAndSuffix(int tool) {
+        return Shortest.sum(Shortest.value(spec.arguments().get(tool), SchemaNode.OBJECT), SUFFIX_BYTES.length);
+    }
+
+    @Override
     public String toString() {
         return "Call[" + phase + " " + position + " tool=" + tool + "]";
     }

@@ -14,6 +14,12 @@ public interface Frame {
     /** The state after {@code b} (0..255) when this frame is the top of {@code self}, or null when {@code b} is not allowed. */
     State feed(State self, int b);
 
+    /**
+     * The fewest bytes that finish this frame (pop it, or bring it where its parent's next byte ends it), with the
+     * frames above it finished; {@link Shortest#UNREACHABLE} when it cannot finish. See {@link Shortest}.
+     */
+    int shortestFinish();
+
     /** Whether the output may end with this frame on top (only where nothing more is needed). */
     default boolean canEnd(State self) {
         return false;

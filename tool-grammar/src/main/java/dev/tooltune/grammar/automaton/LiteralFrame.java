@@ -26,6 +26,15 @@ public record LiteralFrame(ByteTrie values, int node) implements Frame {
     }
 
     @Override
+    public int shortestFinish() {
+        if (values.terminal(node) >= 0) {
+            return 0;
+        }
+        int rest = values.shortestBelow(node);
+        return rest == Integer.MAX_VALUE ? Shortest.UNREACHABLE : rest;
+    }
+
+    @Override
     public boolean canEnd(State self) {
         return values.terminal(node) >= 0 && self.canEndBelow();
     }

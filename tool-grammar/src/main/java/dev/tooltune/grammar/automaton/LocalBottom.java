@@ -13,4 +13,9 @@ public final class LocalBottom implements Frame {
     public State feed(State self, int b) {
         return State.REFEED;
     }
+
+    @Override
+    public int shortestFinish() {
+        return 0;
+    }
 }

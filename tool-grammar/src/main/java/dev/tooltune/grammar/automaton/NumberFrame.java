@@ -71,6 +71,53 @@ public record NumberFrame(SchemaNode node, boolean integer, int phase, String te
         return reachable(extended, next) ? self.replaceTop(new NumberFrame(node, integer, next, extended)) : null;
     }
 
+    /** Nothing where the number may end; else one byte (a digit), or for bounded numbers a search over digits. */
+    @Override
+    public int shortestFinish() {
+        if (accepting() && finalValueAllowed()) {
+            return 0;
+        }
+        if (!bounded()) {
+            return 1;
+        }
+        return SEARCHED.computeIfAbsent(this, NumberFrame::searchFinish);
+    }
+
+    private static final int SEARCH_LIMIT = 4096;
+    private static final java.util.Map<NumberFrame, Integer> SEARCHED = new java.util.concurrent.ConcurrentHashMap<>() {
+        @Override
+        public Integer computeIfAbsent(NumberFrame key, java.util.function.Function<? super NumberFrame, ? extends Integer> f) {
+            if (size() > 10_000) {
+                clear();
+            }
+            return super.computeIfAbsent(key, f);
+        }
+    };
+
+    /** Breadth-first over the bytes a bounded number can continue with, to the nearest value within the bounds. */
+    private static int searchFinish(NumberFrame start) {
+        byte[] alphabet = "0123456789.-".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        java.util.List<NumberFrame> level = java.util.List.of(start);
+        java.util.Set<NumberFrame> seen = new java.util.HashSet<>(level);
+        for (int depth = 1; !level.isEmpty() && seen.size() < SEARCH_LIMIT; depth++) {
+            java.util.List<NumberFrame> next = new java.util.ArrayList<>();
+            for (NumberFrame frame : level) {
+                for (byte b : alphabet) {
+                    State after = frame.feed(LocalBottom.STATE.push(frame), b);
+                    if (after == null || !(after.top() instanceof NumberFrame number) || !seen.add(number)) {
+                        continue;
+                    }
+                    if (number.accepting() && number.finalValueAllowed()) {
+                        return depth;
+                    }
+                    next.add(number);
+                }
+            }
+            level = next;
+        }
+        return Shortest.UNREACHABLE;
+    }
+
     @Override
     public boolean canEnd(State self) {
         return accepting() && finalValueAllowed() && self.canEndBelow();

@@ -69,6 +69,90 @@ public record ObjectFrame(SchemaNode node, int phase, long seen, int key, int ke
         }
     }
 
+    @Override
+    public int shortestFinish() {
+        return switch (phase) {
+            case OPEN -> missingRequired(seen) == 0 ? 1 : withoutFirstComma(afterValue(seen));
+            case AFTER_COMMA, AFTER_COMMA_SPACE -> missingRequired(seen) != 0 ? withoutFirstComma(afterValue(seen)) : oneMoreKey();
+            case IN_KEY -> restOfKey();
+            case AFTER_KEY -> Shortest.sum(1, valueAndRest());
+            case AFTER_COLON, AFTER_COLON_SPACE -> valueAndRest();
+            case AFTER_VALUE -> afterValue(seen);
+            default -> throw new IllegalStateException("phase " + phase);
+        };
+    }
+
+    private static int withoutFirstComma(int length) {
+        return length >= Shortest.UNREACHABLE ? length : length - 1;
+    }
+
+    private long missingRequired(long written) {
+        return node.required & ~written;
+    }
+
+    /** {@code "key":value} of declared property {@code i}. */
+    private int entry(int i) {
+        return Shortest.sum(node.propertyKeys.entryLength(i) + 3, Shortest.value(node.propertySchemas.get(i), SchemaNode.ANY_TYPE));
+    }
+
+    /** From after a value: {@code ,"key":value} for each missing required property, then the closing brace. */
+    private int afterValue(long written) {
+        int total = 1;
+        long missing = missingRequired(written);
+        for (int i = 0; i < node.propertySchemas.size(); i++) {
+            if ((missing & (1L << i)) != 0) {
+                total = Shortest.sum(total, Shortest.sum(1, entry(i)));
+            }
+        }
+        return total;
+    }
+
+    /** After a comma with nothing required left: the cheapest property that may still be added, and the brace. */
+    private int oneMoreKey() {
+        int best = Shortest.UNREACHABLE;
+        long addable = node.addable(seen);
+        for (int i = 0; i < node.propertySchemas.size(); i++) {
+            if ((addable & (1L << i)) != 0) {
+                best = Math.min(best, Shortest.sum(entry(i), 1));
+            }
+        }
+        if (node.additional != null) {
+            int emptyName = node.propertyKeys.terminal(0) >= 0 ? 1 : 0; // "" would be that declared property
+            best = Math.min(best, Shortest.sum(3 + emptyName + 1, Shortest.value(node.additional, SchemaNode.ANY_TYPE)));
+        }
+        return best;
+    }
+
+    /** Inside a key: finish a declared name that may still be written, or (where allowed) an additional one. */
+    private int restOfKey() {
+        int best = Shortest.UNREACHABLE;
+        if (keyNode >= 0) {
+            long addable = node.addable(seen);
+            for (int i = 0; i < node.propertySchemas.size(); i++) {
+                int remaining = (addable & (1L << i)) != 0 ? node.propertyKeys.remaining(i, keyNode) : -1;
+                if (remaining >= 0) {
+                    int value = Shortest.value(node.propertySchemas.get(i), SchemaNode.ANY_TYPE);
+                    best = Math.min(best, Shortest.sum(remaining + 2, Shortest.sum(value, afterValue(seen | 1L << i))));
+                }
+            }
+        }
+        if (node.additional != null && keyUtf8 != AFTER_BACKSLASH) {
+            int pending = keyUtf8 == 0 ? 0 : keyUtf8 >>> 16;
+            // A spelling that is a declared name needs one more character to become an additional key.
+            int declared = keyNode >= 0 && keyUtf8 == 0 && node.propertyKeys.terminal(keyNode) >= 0 ? 1 : 0;
+            int value = Shortest.value(node.additional, SchemaNode.ANY_TYPE);
+            best = Math.min(best, Shortest.sum(pending + declared + 2, Shortest.sum(value, afterValue(seen))));
+        }
+        return best;
+    }
+
+    /** The value of the key just written (from its first byte), and what the object needs after it. */
+    private int valueAndRest() {
+        SchemaNode schema = key >= 0 ? node.propertySchemas.get(key) : node.additional;
+        long written = key >= 0 ? seen | 1L << key : seen;
+        return Shortest.sum(Shortest.value(schema, SchemaNode.ANY_TYPE), afterValue(written));
+    }
+
     private State close(State self) {
         return (seen & node.required) == node.required ? self.rest() : null;
     }

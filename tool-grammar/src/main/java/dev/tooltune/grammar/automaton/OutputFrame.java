@@ -1,6 +1,7 @@
 package dev.tooltune.grammar.automaton;
 
 import dev.tooltune.chat.toolcall.ToolCallSyntax;
+import dev.tooltune.grammar.schema.SchemaNode;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -56,6 +57,17 @@ public record OutputFrame(OutputSpec spec, int phase, int fence, boolean wroteTe
             default:
                 throw new IllegalStateException("phase " + phase);
         }
+    }
+
+    @Override
+    public int shortestFinish() {
+        return switch (phase) {
+            case FENCE -> Shortest.sum(CALL_FENCE.length - fence + 1, CallFrame.shortestCall(spec));
+            case CALL_NEWLINE -> Shortest.sum(1, CallFrame.shortestCall(spec));
+            case JSON_START -> Shortest.value(spec.json(), SchemaNode.ANY_TYPE);
+            case AFTER_CALL, JSON_DONE -> 0;
+            default -> throw new IllegalStateException("phase " + phase);
+        };
     }
 
     private boolean moreCallsAllowed() {

@@ -69,6 +69,10 @@ public record StringFrame(int minRemaining, int maxRemaining, int utf8, int esca
                 }
                 int value = hex << 4 | digit;
                 if (escape < 5) {
+                    int left = 5 - escape;
+                    if (value << 4 * left >= 0xDC00 && (value << 4 * left | (1 << 4 * left) - 1) <= 0xDFFF) {
+                        return null; // every completion is a low surrogate without its high one
+                    }
                     return self.replaceTop(new StringFrame(minRemaining, maxRemaining, 0, escape + 1, value));
                 }
                 if (escape == 5) {
@@ -87,6 +91,35 @@ public record StringFrame(int minRemaining, int maxRemaining, int utf8, int esca
                         ? self.replaceTop(new StringFrame(minRemaining, maxRemaining, 0, escape + 1, value))
                         : self.replaceTop(counted(0, 0, 0));
         }
+    }
+
+    /** The rest of the character being written (if any), the characters still needed, the closing quote. */
+    @Override
+    public int shortestFinish() {
+        int pending = pendingBytes();
+        if (pending >= Shortest.UNREACHABLE) {
+            return pending;
+        }
+        return pending == 0 ? minRemaining + 1 : pending + Math.max(0, minRemaining - 1) + 1;
+    }
+
+    /** Bytes that finish the character in progress: a UTF-8 sequence or an escape (with a low surrogate's). */
+    private int pendingBytes() {
+        if (utf8 != 0) {
+            return utf8 >>> 16;
+        }
+        return switch (escape) {
+            case 0 -> 0;
+            case 1 -> 1;
+            case 2, 3, 4, 5 -> {
+                int left = 6 - escape;
+                int low = hex << 4 * left;
+                int high = low | (1 << 4 * left) - 1;
+                yield low >= 0xD800 && high <= 0xDBFF ? left + 6 : left; // a high surrogate needs its low one
+            }
+            case 6, 7 -> 12 - escape;
+            default -> 12 - escape; // 8..11: the low surrogate's hex digits
+        };
     }
 
     /** This frame after one more complete character. */

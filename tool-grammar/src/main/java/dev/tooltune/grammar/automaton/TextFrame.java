@@ -29,6 +29,12 @@ public record TextFrame(int fence, boolean wroteText) implements Frame {
         return wroteText;
     }
 
+    /** To end the answer as text: nothing once it has a visible character, else one. */
+    @Override
+    public int shortestFinish() {
+        return wroteText ? 0 : 1;
+    }
+
     @Override
     public Frame localKey() {
         return wroteText ? new TextFrame(fence, false) : this;

@@ -19,6 +19,9 @@ public final class SchemaNode {
     public static final int NULL = 64;
     public static final int ANY_TYPE = 127;
 
+    /** The length of what cannot be written (an unsatisfiable schema); sums saturate at it. */
+    public static final int UNREACHABLE = 1 << 28;
+
     /** Any JSON value (an absent or {@code true} schema). */
     public static final SchemaNode ANY = any();
 
@@ -56,6 +59,11 @@ public final class SchemaNode {
     public BigDecimal maximum;
     public boolean maximumExclusive;
 
+    /** Bytes of the shortest value this node allows (set once by {@code Shortest.prepare}). */
+    public int shortest = UNREACHABLE;
+    /** Bytes of the shortest object this node allows (a tool's arguments). */
+    public int shortestObject = UNREACHABLE;
+
     public SchemaNode(String path) {
         this.path = path;
     }
@@ -66,6 +74,8 @@ public final class SchemaNode {
         node.additional = node;
         node.items = node;
         node.propertyKeys = new ByteTrie(List.of());
+        node.shortest = 1; // 0
+        node.shortestObject = 2; // {}
         return node;
     }
 
