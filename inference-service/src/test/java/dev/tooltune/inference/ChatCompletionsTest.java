@@ -203,8 +203,14 @@ class ChatCompletionsTest {
         if ((mode == 1 || mode == 2) && constraints.available() && !outOfTokens && !refusedAfterGeneration) {
             assertFalse(toolCalls.isEmpty(), "required / named must call: " + where);
         }
-        if (!toolCalls.isEmpty()) {
-            assertEquals(ChatCompletion.Choice.FinishReason.TOOL_CALLS, choice.finishReason(), where);
+        if (!toolCalls.isEmpty() && !outOfTokens) {
+            assertEquals(ChatCompletion.Choice.FinishReason.TOOL_CALLS, choice.finishReason(), where + ": "
+                    + toolCalls + " " + extension);
+        }
+        if (stream && outOfTokens && !toolCalls.isEmpty()) {
+            // As OpenAI's: a call streamed while it was generated and then cut by max_tokens stays in the stream,
+            // incomplete; finish_reason length says so (and tooltune.invalid_tool_calls lists it).
+            toolCalls = toolCalls.subList(0, toolCalls.size() - 1);
         }
         for (ChatCompletionMessageToolCall call : toolCalls) {
             ChatCompletionMessageFunctionToolCall function = call.asFunction();

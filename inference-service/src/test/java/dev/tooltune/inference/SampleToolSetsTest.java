@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.openai.client.OpenAIClient;
 import com.openai.core.http.StreamResponse;
+import com.openai.errors.RateLimitException;
 import com.openai.helpers.ChatCompletionAccumulator;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
@@ -145,15 +146,26 @@ class SampleToolSetsTest {
                                 .function(ChatCompletionNamedToolChoice.Function.builder().name(named).build())
                                 .build()));
         set.tools().forEach(t -> params.addTool(ServiceClients.tool(t)));
-        ChatCompletion completion;
-        if (stream) {
-            ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
-            try (StreamResponse<ChatCompletionChunk> chunks = client.chat().completions().createStreaming(params.build())) {
-                chunks.stream().forEach(accumulator::accumulate);
+        ChatCompletion completion = null;
+        for (int attempt = 0; completion == null; attempt++) {
+            try {
+                if (stream) {
+                    ChatCompletionAccumulator accumulator = ChatCompletionAccumulator.create();
+                    try (StreamResponse<ChatCompletionChunk> chunks =
+                            client.chat().completions().createStreaming(params.build())) {
+                        chunks.stream().forEach(accumulator::accumulate);
+                    }
+                    completion = accumulator.chatCompletion();
+                } else {
+                    completion = client.chat().completions().create(params.build());
+                }
+            } catch (RateLimitException e) {
+                // The test queue is small (6); another test's requests may still be finishing.
+                if (attempt >= 30) {
+                    throw e;
+                }
+                sleep(1000);
             }
-            completion = accumulator.chatCompletion();
-        } else {
-            completion = client.chat().completions().create(params.build());
         }
         ChatCompletion.Choice choice = completion.choices().get(0);
         List<ChatCompletionMessageToolCall> calls = choice.message().toolCalls().orElse(List.of());
@@ -184,5 +196,14 @@ class SampleToolSetsTest {
             }
         }
         return null;
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }

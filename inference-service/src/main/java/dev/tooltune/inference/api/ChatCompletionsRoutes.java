@@ -565,8 +565,11 @@ public class ChatCompletionsRoutes {
                 content = null;
             }
             String formatProblem = calls.isEmpty() ? checker.responseFormatProblem(request.responseFormat(), content) : null;
-            String finish = outcome.finishReason() == ChatOutcome.FinishReason.LENGTH ? "length"
-                    : calls.isEmpty() ? "stop" : "tool_calls";
+            // A call that ends exactly at max_tokens (constrained decoding budgets the call, not the <end_of_turn>
+            // after it) is complete: the answer is its calls. "length" means something was cut.
+            boolean cut = outcome.finishReason() == ChatOutcome.FinishReason.LENGTH
+                    && (calls.isEmpty() || !problems.isEmpty());
+            String finish = cut ? "length" : calls.isEmpty() ? "stop" : "tool_calls";
             return new Answer(content, calls, problems, finish, formatProblem, servedBy);
         }
 

@@ -10,10 +10,18 @@ import dev.tooltune.chat.toolcall.ParsedAssistantMessage;
 import dev.tooltune.chat.toolcall.ToolCallParser;
 import java.util.ArrayList;
 import java.util.List;
+import dev.tooltune.inference.KafkaTopicResource;
+import io.quarkus.test.common.QuarkusTestResource;
+import io.quarkus.test.junit.QuarkusTest;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** The output stream on real tokens of the Gemma 3 tokenizer: what it streams adds up to what the parser returns. */
+/**
+ * The output stream on real tokens of the Gemma 3 tokenizer: what it streams adds up to what the parser returns.
+ * A Quarkus test only so that the tokenizer's native library loads in the same class loader as the service's.
+ */
+@QuarkusTest
+@QuarkusTestResource(value = KafkaTopicResource.class, restrictToAnnotatedClass = false)
 class ChatOutputStreamTest {
     private static GemmaTokenizer tokenizer;
 
