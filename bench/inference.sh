@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # inference-service through HTTP on CPU: requests/s, completion tokens/s and time to first token (p50/p95) at 1, 4
-# and 16 concurrent streaming clients, with one adapter and with 4 (round robin), without and with tools (and the
-# constraint when one is available), then the latency clients see while an adapter name is swapped. Prints the
+# and 16 concurrent streaming clients, with one adapter and with 4 (round robin), without tools, with tools and no
+# constraint (tool_choice none) and with tools and the tool-grammar constraint (tool_choice required), then the
+# latency clients see while an adapter name is swapped. Prints the
 # table and writes it, with the machine, the load and the command, to bench/results/inference.md.
 #
 #   bench/inference.sh                                   # tiny and 270m, defaults below
@@ -16,7 +17,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 CONFIGS="${CONFIGS:-tiny 270m}"
 SECONDS_PER_CELL="${SECONDS_PER_CELL:-10}"
-MAX_TOKENS="${MAX_TOKENS:-16}"
+MAX_TOKENS="${MAX_TOKENS:-32}"
 CLIENTS_TINY="${CLIENTS_TINY:-1,4,16}"
 CLIENTS_270M="${CLIENTS_270M:-1,4,16}"
 THREADS="${THREADS:-1}"
@@ -47,12 +48,14 @@ cat > "$out" <<MD
 $table
 
 - Each cell: streaming requests (stream_options.include_usage) for ${SECONDS_PER_CELL} s from N concurrent clients,
-  greedy, max_tokens $MAX_TOKENS; the prompt is one user turn, with the 6 tools of the sample data's travel set
-  (tool_choice auto) in the "6 tools" rows. "adapters 4" sends round robin over 4 adapters (per-row LoRA in one
-  batch). TTFT is measured by the client: from sending the request to the first chunk with content or a tool call.
-  Tokens/s counts completion tokens of all clients over the cell's wall time.
-- Constraints: the "6 tools" rows run without a token constraint: module tool-grammar (branch constrained-decoding)
-  was not merged when this was measured, so the service checked tool calls after generation only.
+  greedy, max_tokens $MAX_TOKENS; the prompt is one user turn, with the 6 tools of the sample data's travel set in
+  the "6 tools" rows. "adapters 4" sends round robin over 4 adapters (per-row LoRA in one batch). TTFT is measured
+  by the client: from sending the request to the first chunk with content or a tool call (with tools, the call's
+  first chunk: id and name; its arguments follow in fragments as generated). Tokens/s counts completion tokens of
+  all clients over the cell's wall time.
+- Constraints: "constraint off" rows declare the tools with tool_choice none (the same prompt, free decoding);
+  "constraint on" rows use tool_choice required: module tool-grammar masks every step (budget-aware: the call is
+  completed within max_tokens), and the answer is a tool call.
 - Swap rows: 4 clients on one adapter name while version 2 is published, then version 3 is published and version 2
   deleted; "during a swap" are the requests that overlapped a swap (from publishing until the service listed the new
   version). Failed = any non-200 or an SSE stream without [DONE].

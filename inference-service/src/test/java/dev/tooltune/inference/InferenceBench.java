@@ -73,14 +73,20 @@ class InferenceBench {
             List<ToolDefinition> tools = SampleTools.TOOL_SETS.get("travel");
             // Warm-up: load every adapter, compile the tool schemas.
             for (String adapter : adapters) {
-                run(base, List.of(adapter), tools, 1, 0, maxTokens, 1);
+                run(base, List.of(adapter), tools, "required", 1, 0, maxTokens, 1);
             }
-            for (boolean withTools : new boolean[] {false, true}) {
+            // Without tools; with the 6 tools and tool_choice none (the prompt has them, no constraint); with the 6
+            // tools and tool_choice required (every step masked by the tool grammar, the answer is a call).
+            record Mode(String label, List<ToolDefinition> tools, String toolChoice) {}
+            List<Mode> modes = List.of(new Mode("none", List.of(), null),
+                    new Mode("6 tools, none (constraint off)", tools, "none"),
+                    new Mode("6 tools, required (constraint on)", tools, "required"));
+            for (Mode mode : modes) {
                 for (int adapterCount : new int[] {1, 4}) {
                     for (int clients : concurrency) {
-                        List<Sample> samples = run(base, adapters.subList(0, adapterCount),
-                                withTools ? tools : List.of(), clients, seconds, maxTokens, 0);
-                        rows.add(row(label, withTools ? "6 tools, auto" : "none", adapterCount, clients, seconds, samples));
+                        List<Sample> samples = run(base, adapters.subList(0, adapterCount), mode.tools(),
+                                mode.toolChoice(), clients, seconds, maxTokens, 0);
+                        rows.add(row(label, mode.label(), adapterCount, clients, seconds, samples));
                         System.out.println(rows.get(rows.size() - 1));
                     }
                 }
@@ -97,7 +103,7 @@ class InferenceBench {
             for (int c = 0; c < 4; c++) {
                 loops.add(pool.submit(() -> {
                     while (System.nanoTime() < until) {
-                        samples.add(request(base, tenant + "/swap", List.of(), maxTokens));
+                        samples.add(request(base, tenant + "/swap", List.of(), null, maxTokens));
                     }
                     return null;
                 }));
@@ -141,8 +147,8 @@ class InferenceBench {
                 + ms(latency.isEmpty() ? 0 : latency.get(latency.size() - 1)) + " |";
     }
 
-    private static List<Sample> run(String base, List<String> models, List<ToolDefinition> tools, int clients,
-            int seconds, int maxTokens, int fixedRequests) throws Exception {
+    private static List<Sample> run(String base, List<String> models, List<ToolDefinition> tools, String toolChoice,
+            int clients, int seconds, int maxTokens, int fixedRequests) throws Exception {
         ConcurrentLinkedQueue<Sample> samples = new ConcurrentLinkedQueue<>();
         AtomicInteger next = new AtomicInteger();
         ExecutorService pool = Executors.newFixedThreadPool(clients);
@@ -152,7 +158,7 @@ class InferenceBench {
             loops.add(pool.submit(() -> {
                 while (fixedRequests > 0 ? next.get() < fixedRequests : System.nanoTime() < until) {
                     String model = models.get(Math.floorMod(next.getAndIncrement(), models.size()));
-                    samples.add(request(base, model, tools, maxTokens));
+                    samples.add(request(base, model, tools, toolChoice, maxTokens));
                 }
                 return null;
             }));
@@ -165,7 +171,8 @@ class InferenceBench {
     }
 
     /** One streaming request; time to first token is the first chunk that carries content or a tool call. */
-    private static Sample request(String base, String model, List<ToolDefinition> tools, int maxTokens) {
+    private static Sample request(String base, String model, List<ToolDefinition> tools, String toolChoice,
+            int maxTokens) {
         long start = System.nanoTime();
         try {
             ObjectNode body = ChatJson.MAPPER.createObjectNode();
@@ -179,6 +186,7 @@ class InferenceBench {
             if (!tools.isEmpty()) {
                 ArrayNode array = body.putArray("tools");
                 tools.forEach(t -> array.add(ChatJson.MAPPER.valueToTree(t)));
+                body.put("tool_choice", toolChoice);
             }
             HttpRequest request = HttpRequest.newBuilder(URI.create(base + "v1/chat/completions"))
                     .header("Content-Type", "application/json")
