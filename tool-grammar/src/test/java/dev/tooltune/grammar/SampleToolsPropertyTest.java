@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 class SampleToolsPropertyTest {
     /** Keywords of the sample schemas that the grammar does not enforce while generating. */
-    private static final Set<String> POST_CHECKED = Set.of("pattern", "format", "uniqueItems");
+    private static final Set<String> POST_CHECKED = Set.of("uniqueItems");
     private static final int SAMPLES_PER_MODE = 5;
     /** A realistic {@code max_tokens} for a tool call. */
     private static final int MAX_TOKENS = 256;
@@ -79,9 +79,7 @@ class SampleToolsPropertyTest {
                         }
                         List<String> reported = decoding.check().toolCalls(message, tools, choice, parallel);
                         for (String problem : reported) {
-                            assertTrue(problem.contains("pattern") || problem.contains("does not match")
-                                            || problem.contains("format") || problem.contains("unique")
-                                            || problem.contains("date") || problem.contains("email"),
+                            assertTrue(problem.contains("unique"),
                                     () -> "post-check found more than the unenforced keywords: " + problem + " in " + where);
                         }
                     }

@@ -40,7 +40,10 @@ public final class Values {
             case '[':
                 return (types & SchemaNode.ARRAY) != 0 ? below.push(ArrayFrame.open(node)) : null;
             case '"':
-                return (types & SchemaNode.STRING) != 0 ? below.push(StringFrame.open(node)) : null;
+                if ((types & SchemaNode.STRING) == 0) {
+                    return null;
+                }
+                return below.push(node.pattern != null ? PatternFrame.open(node.pattern) : StringFrame.open(node));
             case 't':
             case 'f':
                 return (types & SchemaNode.BOOLEAN) != 0

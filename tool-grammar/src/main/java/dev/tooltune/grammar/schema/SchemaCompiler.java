@@ -3,6 +3,9 @@ package dev.tooltune.grammar.schema;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.tooltune.chat.toolcall.CanonicalJson;
 import dev.tooltune.grammar.automaton.ByteTrie;
+import dev.tooltune.grammar.regex.Formats;
+import dev.tooltune.grammar.regex.PatternMachine;
+import dev.tooltune.grammar.regex.UnsupportedPatternException;
 import java.math.BigDecimal;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -117,6 +120,7 @@ public final class SchemaCompiler {
         to.maxItems = from.maxItems;
         to.minLength = from.minLength;
         to.maxLength = from.maxLength;
+        to.pattern = from.pattern;
         to.minimum = from.minimum;
         to.minimumExclusive = from.minimumExclusive;
         to.maximum = from.maximum;
@@ -249,6 +253,21 @@ public final class SchemaCompiler {
         node.maxLength = nonNegative(schema, "maxLength", path, handled, -1);
         if (node.maxLength >= 0 && node.minLength > node.maxLength) {
             throw new SchemaException(path + ": minLength " + node.minLength + " > maxLength " + node.maxLength);
+        }
+        // A pattern, else a format the grammar knows, is enforced while generating; with length bounds too (rare)
+        // it is left to the post-check, as is anything the pattern automaton cannot do.
+        JsonNode pattern = schema.get("pattern");
+        JsonNode format = schema.get("format");
+        String keyword = pattern != null && pattern.isTextual() ? "pattern" : "format";
+        String regex = keyword.equals("pattern") ? pattern.asText()
+                : format != null && format.isTextual() ? Formats.pattern(format.asText()) : null;
+        if (regex != null && node.minLength == 0 && node.maxLength < 0) {
+            try {
+                node.pattern = PatternMachine.ofPattern(regex);
+                handled.add(keyword);
+            } catch (UnsupportedPatternException e) {
+                // stays a post-checked keyword
+            }
         }
     }
 

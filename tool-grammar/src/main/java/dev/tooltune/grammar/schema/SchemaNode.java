@@ -53,6 +53,9 @@ public final class SchemaNode {
     public int minLength;
     public int maxLength = -1;
 
+    /** {@code pattern} (or a {@code format} written as one) enforced while generating; null = none. */
+    public dev.tooltune.grammar.regex.PatternMachine pattern;
+
     // number: null bound = unbounded
     public BigDecimal minimum;
     public boolean minimumExclusive;

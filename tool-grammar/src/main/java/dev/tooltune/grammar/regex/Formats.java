@@ -1,0 +1,51 @@
+package dev.tooltune.grammar.regex;
+
+import com.networknt.org.apache.commons.validator.routines.DomainValidator;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * JSON Schema {@code format}s written as patterns, so the grammar enforces them while generating. Each pattern is a
+ * subset of what the post-check's validator (networknt) accepts, never more: a generated value always passes it
+ * (dates stop at day 28 of February; e-mail addresses use a plain dot-atom local part and a top-level domain from
+ * the validator's own list). Formats not listed here are checked after generation only.
+ */
+public final class Formats {
+    private static final String DATE = "[12]\\d{3}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])"
+            + "|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))";
+    private static final String TIME = "(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d{1,6})?(?:Z|[+-](?:[01]\\d|2[0-3]):[0-5]\\d)";
+    private static final String OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
+    private static final String HEX = "[0-9a-fA-F]";
+
+    private static final Map<String, String> PATTERNS = Map.of(
+            "date", "^" + DATE + "$",
+            "time", "^" + TIME + "$",
+            "date-time", "^" + DATE + "T" + TIME + "$",
+            "uuid", "^" + HEX + "{8}-" + HEX + "{4}-" + HEX + "{4}-" + HEX + "{4}-" + HEX + "{12}$",
+            "ipv4", "^" + OCTET + "(?:\\." + OCTET + "){3}$");
+
+    private static volatile String email;
+
+    private Formats() {}
+
+    /** The pattern that enforces {@code format}, or null when it is left to the post-check. */
+    public static String pattern(String format) {
+        return "email".equals(format) ? email() : PATTERNS.get(format);
+    }
+
+    private static String email() {
+        if (email == null) {
+            String topLevel = Stream.of(DomainValidator.ArrayType.GENERIC_RO, DomainValidator.ArrayType.COUNTRY_CODE_RO)
+                    .flatMap(type -> Arrays.stream(DomainValidator.getTLDEntries(type)))
+                    .filter(tld -> tld.matches("[a-z0-9-]+"))
+                    .sorted()
+                    .collect(Collectors.joining("|"));
+            String atom = "[A-Za-z0-9_+-]{1,32}";
+            String label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?";
+            email = "^" + atom + "(?:\\." + atom + "){0,3}@(?:" + label + "\\.){1,3}(?:" + topLevel + ")$";
+        }
+        return email;
+    }
+}
