@@ -55,9 +55,9 @@ $table
   all clients over the cell's wall time.
 - Constraints: "constraint off" rows declare the tools with tool_choice none (the same prompt, free decoding);
   "constraint on" rows use tool_choice required: module tool-grammar masks every step (budget-aware: the call is
-  completed within max_tokens), and the answer is a tool call. A call is streamed while it is generated only when
-  the grammar enforces all of its tool's schema; 4 of the 6 travel tools have a \`pattern\` or \`format\` (checked
-  after generation), so their calls are sent after the check and TTFT there is close to the whole latency.
+  completed within max_tokens, \`pattern\` and \`format\` included), and the answer is a tool call, streamed while it
+  is generated (a tool whose schema has a keyword checked only after generation would have its call sent after the
+  check, TTFT then close to the whole latency; none of the travel tools has one).
 - Swap rows: 4 clients on one adapter name while version 2 is published, then version 3 is published and version 2
   deleted; "during a swap" are the requests that overlapped a swap (from publishing until the service listed the new
   version). Failed = any non-200 or an SSE stream without [DONE].
