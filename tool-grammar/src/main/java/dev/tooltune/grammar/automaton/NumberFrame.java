@@ -71,7 +71,11 @@ public record NumberFrame(SchemaNode node, boolean integer, int phase, String te
         return reachable(extended, next) ? self.replaceTop(new NumberFrame(node, integer, next, extended)) : null;
     }
 
-    /** Nothing where the number may end; else one byte (a digit), or for bounded numbers a search over digits. */
+    /**
+     * Nothing where the number may end; else one byte (a digit) when it is unbounded; else the fewest digits (and
+     * point) that bring it within its bounds: for k more integer digits (and then f fraction digits), whether some
+     * value of that shape lies in range, shortest first.
+     */
     @Override
     public int shortestFinish() {
         if (accepting() && finalValueAllowed()) {
@@ -80,42 +84,87 @@ public record NumberFrame(SchemaNode node, boolean integer, int phase, String te
         if (!bounded()) {
             return 1;
         }
-        return SEARCHED.computeIfAbsent(this, NumberFrame::searchFinish);
-    }
-
-    private static final int SEARCH_LIMIT = 4096;
-    private static final java.util.Map<NumberFrame, Integer> SEARCHED = new java.util.concurrent.ConcurrentHashMap<>() {
-        @Override
-        public Integer computeIfAbsent(NumberFrame key, java.util.function.Function<? super NumberFrame, ? extends Integer> f) {
-            if (size() > 10_000) {
-                clear();
-            }
-            return super.computeIfAbsent(key, f);
-        }
-    };
-
-    /** Breadth-first over the bytes a bounded number can continue with, to the nearest value within the bounds. */
-    private static int searchFinish(NumberFrame start) {
-        byte[] alphabet = "0123456789.-".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        java.util.List<NumberFrame> level = java.util.List.of(start);
-        java.util.Set<NumberFrame> seen = new java.util.HashSet<>(level);
-        for (int depth = 1; !level.isEmpty() && seen.size() < SEARCH_LIMIT; depth++) {
-            java.util.List<NumberFrame> next = new java.util.ArrayList<>();
-            for (NumberFrame frame : level) {
-                for (byte b : alphabet) {
-                    State after = frame.feed(LocalBottom.STATE.push(frame), b);
-                    if (after == null || !(after.top() instanceof NumberFrame number) || !seen.add(number)) {
-                        continue;
-                    }
-                    if (number.accepting() && number.finalValueAllowed()) {
-                        return depth;
-                    }
-                    next.add(number);
+        boolean negative = text.startsWith("-");
+        String body = negative ? text.substring(1) : text;
+        int best = Shortest.UNREACHABLE;
+        if (phase == POINT || phase == FRACTION) {
+            int point = body.indexOf('.');
+            int written = body.length() - point - 1;
+            BigDecimal value = new BigDecimal(phase == POINT ? body.substring(0, point) : body);
+            for (int more = phase == POINT ? 1 : 0; more <= MAX_DIGITS; more++) {
+                if (gridMeetsBounds(value, value.add(BigDecimal.ONE.movePointLeft(written)), written + more, negative)) {
+                    return more;
                 }
             }
-            level = next;
+            return best;
         }
-        return Shortest.UNREACHABLE;
+        // MINUS, ZERO or DIGITS: the integer part so far is p (0 after a lone minus sign)
+        BigDecimal p = phase == MINUS ? BigDecimal.ZERO : new BigDecimal(body);
+        int fewestDigits = phase == MINUS ? 1 : 0;
+        int mostDigits = phase == ZERO ? 0 : MAX_DIGITS;
+        for (int k = fewestDigits; k <= mostDigits && k < best; k++) {
+            // the magnitudes reachable with k more integer digits (after a lone minus: no leading zero past one digit)
+            BigDecimal low = phase == MINUS ? (k == 1 ? BigDecimal.ZERO : BigDecimal.TEN.pow(k - 1)) : p.multiply(BigDecimal.TEN.pow(k));
+            BigDecimal high = phase == MINUS ? BigDecimal.TEN.pow(k) : p.add(BigDecimal.ONE).multiply(BigDecimal.TEN.pow(k));
+            if (gridMeetsBounds(low, high, 0, negative)) {
+                best = Math.min(best, k);
+                break;
+            }
+            if (!integer) {
+                for (int f = 1; k + 1 + f < best && f <= MAX_DIGITS; f++) {
+                    if (gridMeetsBounds(low, high, f, negative)) {
+                        best = k + 1 + f;
+                    }
+                }
+            }
+        }
+        return best;
+    }
+
+    private static final int MAX_DIGITS = 40;
+
+    /**
+     * Whether some multiple of 10^-{@code places} in [{@code low}, {@code high}) (a magnitude; negated when
+     * {@code negative}) lies within the bounds.
+     */
+    private boolean gridMeetsBounds(BigDecimal low, BigDecimal high, int places, boolean negative) {
+        BigDecimal step = BigDecimal.ONE.movePointLeft(places);
+        // the magnitudes the bounds allow: [lo, hi] with exclusivity
+        BigDecimal lo = negative ? negate(node.maximum) : node.minimum;
+        boolean loOpen = negative ? node.maximumExclusive : node.minimumExclusive;
+        BigDecimal hi = negative ? negate(node.minimum) : node.maximum;
+        boolean hiOpen = negative ? node.minimumExclusive : node.maximumExclusive;
+        if (integer) {
+            // integer bounds, closed
+            BigDecimal il = negative ? negate(NumberBounds.integerHigh(node)) : NumberBounds.integerLow(node);
+            BigDecimal ih = negative ? negate(NumberBounds.integerLow(node)) : NumberBounds.integerHigh(node);
+            lo = il;
+            hi = ih;
+            loOpen = false;
+            hiOpen = false;
+        }
+        BigDecimal from = low;
+        boolean fromOpen = false;
+        if (lo != null && lo.compareTo(from) >= 0) {
+            fromOpen = loOpen;
+            from = lo;
+        }
+        BigDecimal candidate = from.divide(step).setScale(0, java.math.RoundingMode.CEILING).multiply(step);
+        if (fromOpen && candidate.compareTo(from) == 0) {
+            candidate = candidate.add(step);
+        }
+        if (candidate.compareTo(high) >= 0) {
+            return false;
+        }
+        if (hi == null) {
+            return true;
+        }
+        int order = candidate.compareTo(hi);
+        return order < 0 || order == 0 && !hiOpen;
+    }
+
+    private static BigDecimal negate(BigDecimal value) {
+        return value == null ? null : value.negate();
     }
 
     @Override

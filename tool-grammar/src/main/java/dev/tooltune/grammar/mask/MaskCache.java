@@ -25,30 +25,60 @@ public final class MaskCache {
     private final int memoLimit;
     private final Map<Frame, LocalMask> localMasks = new ConcurrentHashMap<>();
     private final Map<MemoKey, Mask> memo = new ConcurrentHashMap<>();
+    private final Map<Frame, LocalRises> localRises = new ConcurrentHashMap<>();
 
     /**
-     * A state's mask: the base (shared, never modified) plus extra token ids; with what each token does to the
-     * shortest completion, so that a budget can drop the tokens that would not leave room to finish.
-     *
-     * @param local the frame-local mask the base comes from (its rising tokens)
-     * @param extrasAfter for each extra token, the shortest completion of the state after it
+     * A state's mask: the base (shared, never modified) plus extra token ids; and, computed when a token budget first
+     * asks, what each token does to the shortest completion, so that the budget can drop the tokens that would not
+     * leave room to finish.
      */
-    public record Mask(long[] base, int[] extras, LocalMask local, int[] extrasAfter, int maxExtraAfter) {
+    public final class Mask {
+        private final long[] base;
+        private final int[] extras;
+        private final Frame localKey;
+        private final State below;
+        private volatile Budget budget;
+
+        Mask(long[] base, int[] extras, Frame localKey, State below) {
+            this.base = base;
+            this.extras = extras;
+            this.localKey = localKey;
+            this.below = below;
+        }
+
+        public long[] base() {
+            return base;
+        }
+
+        public int[] extras() {
+            return extras;
+        }
+
+        private Budget budget() {
+            Budget known = budget;
+            if (known == null) {
+                known = budgetOf(localKey, below);
+                budget = known;
+            }
+            return known;
+        }
+
+        /** Whether some token could leave a completion longer than {@code allowance} (so filtering is needed). */
+        public boolean mayExceed(int now, int allowance) {
+            Budget b = budget();
+            return b.local().maxRise() > allowance - now || b.maxExtraAfter() > allowance;
+        }
 
         /**
          * Clears from {@code out} every token after which the shortest completion would exceed {@code allowance},
          * given the current state's shortest completion {@code now}.
          */
-        /** Whether some token could leave a completion longer than {@code allowance} (so filtering is needed). */
-        public boolean mayExceed(int now, int allowance) {
-            return local.maxRise() > allowance - now || maxExtraAfter > allowance;
-        }
-
         public void forbidBeyond(long[] out, int now, int allowance) {
+            Budget b = budget();
             int slack = allowance - now;
-            int[] exceptions = local.exceptions();
-            int[] rises = local.exceptionRises();
-            if (local.defaultRise() > slack) {
+            int[] exceptions = b.local().exceptions();
+            int[] rises = b.local().exceptionRises();
+            if (b.local().defaultRise() > slack) {
                 // Tight: of the frame's own tokens, keep only the listed ones that shorten the completion enough.
                 for (int w = 0; w < base.length; w++) {
                     out[w] &= ~base[w];
@@ -58,17 +88,17 @@ public final class MaskCache {
                         out[exceptions[i] >>> 6] |= 1L << exceptions[i];
                     }
                 }
-            } else if (local.maxRise() > slack) {
+            } else if (b.local().maxRise() > slack) {
                 for (int i = 0; i < exceptions.length; i++) {
                     if (rises[i] > slack) {
                         out[exceptions[i] >>> 6] &= ~(1L << exceptions[i]);
                     }
                 }
             }
-            if (maxExtraAfter > allowance) {
-                for (int i = 0; i < extras.length; i++) {
-                    if (extrasAfter[i] > allowance) {
-                        out[extras[i] >>> 6] &= ~(1L << extras[i]);
+            if (b.maxExtraAfter() > allowance) {
+                for (int i = 0; i < b.extras().length; i++) {
+                    if (b.extrasAfter()[i] > allowance) {
+                        out[b.extras()[i] >>> 6] &= ~(1L << b.extras()[i]);
                     }
                 }
             }
@@ -108,6 +138,9 @@ public final class MaskCache {
 
     private record MemoKey(Frame local, State below) {}
 
+    /** A mask's budget data: its frame's rises, and the shortest completion after each extra token. */
+    private record Budget(LocalRises local, int[] extras, int[] extrasAfter, int maxExtraAfter) {}
+
     public MaskCache(GrammarVocabulary vocabulary, int localLimit, int memoLimit) {
         this.vocabulary = vocabulary;
         this.trie = vocabulary.trie();
@@ -123,26 +156,9 @@ public final class MaskCache {
         if (mask != null) {
             return mask;
         }
-        LocalMask localMask = localMask(local);
         IntList extras = new IntList();
-        IntList extrasAfter = new IntList();
-        State below = state.rest();
-        for (int i = 0; i < localMask.exitNodes().length; i++) {
-            if (below == null) {
-                break;
-            }
-            int node = localMask.exitNodes()[i];
-            State after = localMask.exitConsumed()[i] ? below : below.step(trie.byteOf(node));
-            if (after != null) {
-                addTokens(node, after, extras, extrasAfter);
-                walk(node, after, extras, extrasAfter);
-            }
-        }
-        int maxAfter = 0;
-        for (int i = 0; i < extrasAfter.size(); i++) {
-            maxAfter = Math.max(maxAfter, extrasAfter.get(i));
-        }
-        mask = new Mask(localMask.accepted(), extras.toArray(), localMask, extrasAfter.toArray(), maxAfter);
+        walkExits(local, state.rest(), extras, null);
+        mask = new Mask(localMask(local).accepted(), extras.toArray(), local, state.rest());
         if (memo.size() >= memoLimit) {
             memo.clear();
         }
@@ -150,9 +166,10 @@ public final class MaskCache {
         return mask;
     }
 
-    /** Computes (and caches) the local mask of {@code frame} now, so that no request pays for it later. */
+    /** Computes (and caches) the local mask of {@code frame}, and its token rises, now, so that no request pays for it later. */
     public void prepare(Frame frame) {
         localMask(frame.localKey());
+        budgetOf(frame.localKey(), null);
     }
 
     public int memoSize() {
@@ -172,18 +189,78 @@ public final class MaskCache {
         return mask;
     }
 
+    /** The tokens of the exits of {@code local}'s mask over {@code below} (with the completion after each, if asked). */
+    private void walkExits(Frame local, State below, IntList extras, IntList after) {
+        LocalMask localMask = localMask(local);
+        for (int i = 0; i < localMask.exitNodes().length && below != null; i++) {
+            int node = localMask.exitNodes()[i];
+            State next = localMask.exitConsumed()[i] ? below : below.step(trie.byteOf(node));
+            if (next != null) {
+                addTokens(node, next, extras, after);
+                walk(node, next, extras, after);
+            }
+        }
+    }
+
+    private Budget budgetOf(Frame local, State below) {
+        IntList extras = new IntList();
+        IntList after = new IntList();
+        walkExits(local, below, extras, after);
+        int maxAfter = 0;
+        for (int i = 0; i < after.size(); i++) {
+            maxAfter = Math.max(maxAfter, after.get(i));
+        }
+        Map<Frame, LocalRises> cache = local.sharedLocal() ? vocabulary.sharedLocalRises() : localRises;
+        LocalRises rises = cache.get(local);
+        if (rises == null) {
+            rises = computeRises(local);
+            if (cache == localRises && localRises.size() >= localLimit) {
+                localRises.clear();
+            }
+            cache.put(local, rises);
+        }
+        return new Budget(rises, extras.toArray(), after.toArray(), maxAfter);
+    }
+
     private LocalMask computeLocal(Frame frame) {
         long[] accepted = new long[trie.maskWords()];
         IntList exitNodes = new IntList();
         IntList exitConsumed = new IntList();
-        IntList tokens = new IntList();
-        IntList rises = new IntList();
-        State start = LocalBottom.STATE.push(frame);
-        LocalWalk walk = new LocalWalk(accepted, exitNodes, exitConsumed, tokens, rises, Shortest.completion(start));
-        localWalk(0, start, walk);
+        localWalk(0, LocalBottom.STATE.push(frame), accepted, exitNodes, exitConsumed);
         boolean[] consumed = new boolean[exitConsumed.size()];
         for (int i = 0; i < consumed.length; i++) {
             consumed[i] = exitConsumed.get(i) != 0;
+        }
+        return new LocalMask(accepted, exitNodes.toArray(), consumed);
+    }
+
+    private void localWalk(int node, State state, long[] accepted, IntList exitNodes, IntList exitConsumed) {
+        for (int child = trie.firstChild(node); child >= 0; child = trie.nextSibling(child)) {
+            State next = state.top().feed(state, trie.byteOf(child));
+            if (next == null) {
+                continue;
+            }
+            if (next == State.REFEED || next == LocalBottom.STATE) {
+                exitNodes.add(child);
+                exitConsumed.add(next == LocalBottom.STATE ? 1 : 0);
+                continue;
+            }
+            for (int i = trie.tokenStart(child); i < trie.tokenEnd(child); i++) {
+                int token = trie.token(i);
+                accepted[token >>> 6] |= 1L << token;
+            }
+            localWalk(child, next, accepted, exitNodes, exitConsumed);
+        }
+    }
+
+    /** The same walk as {@link #computeLocal}, recording each token's rise. */
+    private LocalRises computeRises(Frame frame) {
+        IntList tokens = new IntList();
+        IntList rises = new IntList();
+        State start = LocalBottom.STATE.push(frame);
+        int base = Shortest.completion(start);
+        if (base < Shortest.UNREACHABLE) {
+            riseWalk(0, start, base, tokens, rises);
         }
         int falling = 0;
         int flat = 0;
@@ -203,36 +280,25 @@ public final class MaskCache {
                 exceptionRises.add(rises.get(i));
             }
         }
-        return new LocalMask(accepted, exitNodes.toArray(), consumed, defaultRise, exceptions.toArray(),
-                exceptionRises.toArray(), Math.max(maxRise, defaultRise));
+        return new LocalRises(defaultRise, exceptions.toArray(), exceptionRises.toArray(), Math.max(maxRise, defaultRise));
     }
 
-    /** What a local walk collects: each accepted token with its rise; {@code base}: the frame's own completion. */
-    private record LocalWalk(long[] accepted, IntList exitNodes, IntList exitConsumed, IntList tokens, IntList rises,
-                             int base) {}
-
-    private void localWalk(int node, State state, LocalWalk out) {
-        long[] accepted = out.accepted();
+    private void riseWalk(int node, State state, int base, IntList tokens, IntList rises) {
         for (int child = trie.firstChild(node); child >= 0; child = trie.nextSibling(child)) {
             State next = state.top().feed(state, trie.byteOf(child));
-            if (next == null) {
-                continue;
-            }
-            if (next == State.REFEED || next == LocalBottom.STATE) {
-                out.exitNodes().add(child);
-                out.exitConsumed().add(next == LocalBottom.STATE ? 1 : 0);
+            if (next == null || next == State.REFEED || next == LocalBottom.STATE) {
                 continue;
             }
             int start = trie.tokenStart(child);
             int end = trie.tokenEnd(child);
-            int rise = start < end && out.base() < Shortest.UNREACHABLE ? riseAfter(next, out.base()) : 0;
-            for (int i = start; i < end; i++) {
-                int token = trie.token(i);
-                accepted[token >>> 6] |= 1L << token;
-                out.tokens().add(token);
-                out.rises().add(rise);
+            if (start < end) {
+                int rise = riseAfter(next, base);
+                for (int i = start; i < end; i++) {
+                    tokens.add(trie.token(i));
+                    rises.add(rise);
+                }
             }
-            localWalk(child, next, out);
+            riseWalk(child, next, base, tokens, rises);
         }
     }
 
@@ -258,10 +324,12 @@ public final class MaskCache {
         if (start == end) {
             return;
         }
-        int shortest = Shortest.completion(state);
+        int shortest = after == null ? 0 : Shortest.completion(state);
         for (int i = start; i < end; i++) {
             out.add(trie.token(i));
-            after.add(shortest);
+            if (after != null) {
+                after.add(shortest);
+            }
         }
     }
 

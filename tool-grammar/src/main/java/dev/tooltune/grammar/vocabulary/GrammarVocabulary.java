@@ -4,6 +4,7 @@ import dev.tooltune.chat.tokenizer.GemmaTokenizer;
 import dev.tooltune.grammar.automaton.Frame;
 import dev.tooltune.grammar.automaton.StringFrame;
 import dev.tooltune.grammar.mask.LocalMask;
+import dev.tooltune.grammar.mask.LocalRises;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -18,6 +19,7 @@ public final class GrammarVocabulary {
     private final TokenTrie trie;
     private final int[] stopTokens;
     private final Map<Frame, LocalMask> sharedLocalMasks = new ConcurrentHashMap<>();
+    private final Map<Frame, LocalRises> sharedLocalRises = new ConcurrentHashMap<>();
 
     /**
      * @param tokenBytes each token's bytes by id; null for control tokens, which are never generated as text
@@ -75,5 +77,13 @@ public final class GrammarVocabulary {
             sharedLocalMasks.clear();
         }
         return sharedLocalMasks;
+    }
+
+    /** Token rises of those shared frames, for budgets (bounded likewise). */
+    public Map<Frame, LocalRises> sharedLocalRises() {
+        if (sharedLocalRises.size() > SHARED_LIMIT) {
+            sharedLocalRises.clear();
+        }
+        return sharedLocalRises;
     }
 }
