@@ -14,6 +14,8 @@ import dev.tooltune.grammar.automaton.StringFrame;
 import dev.tooltune.grammar.automaton.TextFrame;
 import dev.tooltune.grammar.check.OutputCheck;
 import dev.tooltune.grammar.mask.MaskCache;
+import dev.tooltune.grammar.regex.Formats;
+import dev.tooltune.grammar.regex.PatternMachine;
 import dev.tooltune.grammar.schema.SchemaCompiler;
 import dev.tooltune.grammar.schema.SchemaException;
 import dev.tooltune.grammar.schema.SchemaNode;
@@ -88,6 +90,9 @@ public final class ConstrainedDecoding {
         masks.prepare(new TextFrame(0, false));
         masks.prepare(new StringFrame(0, -1, 0, 0, 0));
         masks.prepare(new StringFrame(1, -1, 0, 0, 0));
+        for (String format : Formats.ENFORCED) {
+            PatternMachine.ofPattern(Formats.pattern(format)); // compiled once, shared by every schema
+        }
     }
 
     public GrammarVocabulary vocabulary() {

@@ -74,6 +74,12 @@ public record PatternFrame(PatternMachine machine, int state, int utf8, int bits
         return after < 0 ? Shortest.UNREACHABLE : Shortest.sum((utf8 >>> 16) + after, 1);
     }
 
+    /** A pattern's automaton is shared by every schema that uses it (cached by pattern), so its masks are too. */
+    @Override
+    public boolean sharedLocal() {
+        return true;
+    }
+
     @Override
     public String toString() {
         return "Pattern[" + state + (utf8 != 0 ? " utf8" : "") + "]";

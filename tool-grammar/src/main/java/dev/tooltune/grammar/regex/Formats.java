@@ -9,8 +9,8 @@ import java.util.stream.Stream;
 /**
  * JSON Schema {@code format}s written as patterns, so the grammar enforces them while generating. Each pattern is a
  * subset of what the post-check's validator (networknt) accepts, never more: a generated value always passes it
- * (dates stop at day 28 of February; e-mail addresses use a plain dot-atom local part and a top-level domain from
- * the validator's own list). Formats not listed here are checked after generation only.
+ * (dates stop at day 28 of February; e-mail addresses use a plain dot-atom local part of up to three atoms, one
+ * or two domain labels, and a common or country-code top-level domain the validator knows). Formats not listed here are checked after generation only.
  */
 public final class Formats {
     private static final String DATE = "[12]\\d{3}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])"
@@ -26,6 +26,9 @@ public final class Formats {
             "uuid", "^" + HEX + "{8}-" + HEX + "{4}-" + HEX + "{4}-" + HEX + "{4}-" + HEX + "{12}$",
             "ipv4", "^" + OCTET + "(?:\\." + OCTET + "){3}$");
 
+    /** The formats enforced while generating. */
+    public static final java.util.List<String> ENFORCED = java.util.List.of("date", "time", "date-time", "email", "uuid", "ipv4");
+
     private static volatile String email;
 
     private Formats() {}
@@ -35,16 +38,27 @@ public final class Formats {
         return "email".equals(format) ? email() : PATTERNS.get(format);
     }
 
+    /**
+     * Top-level domains offered in e-mail addresses: the common generic ones and every country code the validator
+     * knows. Not the validator's full list of ~1,500: its names overlap domain labels, and the automaton's states
+     * (each with its own mask) would multiply.
+     */
+    private static final java.util.List<String> GENERIC_DOMAINS = java.util.List.of("com", "org", "net", "edu", "gov",
+            "mil", "int", "info", "biz", "io", "ai", "app", "dev", "xyz", "online", "site", "tech", "store", "cloud",
+            "email", "shop", "pro", "name", "mobi", "travel", "jobs", "museum", "aero", "coop", "company", "group");
+
     private static String email() {
         if (email == null) {
-            String topLevel = Stream.of(DomainValidator.ArrayType.GENERIC_RO, DomainValidator.ArrayType.COUNTRY_CODE_RO)
-                    .flatMap(type -> Arrays.stream(DomainValidator.getTLDEntries(type)))
-                    .filter(tld -> tld.matches("[a-z0-9-]+"))
+            java.util.Set<String> known = new java.util.HashSet<>(Arrays.asList(
+                    DomainValidator.getTLDEntries(DomainValidator.ArrayType.GENERIC_RO)));
+            String topLevel = Stream.concat(GENERIC_DOMAINS.stream().filter(known::contains),
+                            Arrays.stream(DomainValidator.getTLDEntries(DomainValidator.ArrayType.COUNTRY_CODE_RO)))
+                    .filter(tld -> tld.matches("[a-z]{2,}"))
                     .sorted()
                     .collect(Collectors.joining("|"));
-            String atom = "[A-Za-z0-9_+-]{1,32}";
-            String label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?";
-            email = "^" + atom + "(?:\\." + atom + "){0,3}@(?:" + label + "\\.){1,3}(?:" + topLevel + ")$";
+            String atom = "[A-Za-z0-9_+-]{1,16}";
+            String label = "[A-Za-z0-9](?:[A-Za-z0-9-]{0,14}[A-Za-z0-9])?";
+            email = "^" + atom + "(?:\\." + atom + "){0,2}@(?:" + label + "\\.){1,2}(?:" + topLevel + ")$";
         }
         return email;
     }

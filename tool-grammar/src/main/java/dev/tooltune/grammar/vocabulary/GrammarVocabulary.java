@@ -13,7 +13,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * masks that every grammar shares (the inside of a string). Built once per tokenizer (about a second for Gemma 3).
  */
 public final class GrammarVocabulary {
-    private static final int SHARED_LIMIT = 512;
+    private static final int SHARED_LIMIT = 1024;
 
     private final byte[][] tokenBytes;
     private final TokenTrie trie;
