@@ -17,7 +17,9 @@ public final class LineJson {
     public static final ObjectMapper MAPPER = new ObjectMapper(JsonFactory.builder()
             .disable(StreamReadFeature.INCLUDE_SOURCE_IN_LOCATION)
             .build())
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false)
+            // a line (or an arguments string) is one JSON value: "{...}," or "{...} {...}" is not
+            .configure(DeserializationFeature.FAIL_ON_TRAILING_TOKENS, true);
 
     /** Jackson's embedded locations, e.g. "(start marker at [Source: REDACTED (...); line: 1, column: 2])". */
     private static final Pattern LOCATION = Pattern.compile("\\s*\\[Source:[^\\]]*?column: (\\d+)\\]");
@@ -45,7 +47,10 @@ public final class LineJson {
             }
             return "exceeds a size limit of the JSON reader";
         }
-        message = LOCATION.matcher(message).replaceAll(" at column $1");
+        if (message.startsWith("Trailing token")) {
+            return "more than one JSON value (something follows the first value)";
+        }
+        message = LOCATION.matcher(message).replaceAll(" column $1");
         message = STRAY_LOCATION.matcher(message).replaceAll("");
         message = CODE.matcher(message).replaceAll("");
         int newline = message.indexOf('\n');

@@ -134,6 +134,7 @@ class LinePreparationTest {
                 "{\"n\":" + "9".repeat(1500) + "}",                               // a number too long
                 "{\"messages\":\"\u0000\"}",                                      // a raw control character
                 "{\"n\":1e999}",                                                  // a number too large for a double
+                "{\"messages\":[]},",                                              // a line of a pretty-printed array
         };
         for (String line : broken) {
             PreparedExample example = prepare(line, WARN);
@@ -147,6 +148,8 @@ class LinePreparationTest {
         assertTrue(reasons(prepare(broken[2], WARN).problems()).contains("nested more than 1000 levels deep"), reasons(prepare(broken[2], WARN).problems()));
         assertTrue(reasons(prepare(broken[3], WARN).problems()).contains("holds a number longer than 1000 characters"), reasons(prepare(broken[3], WARN).problems()));
         assertTrue(reasons(prepare(broken[5], WARN).problems()).contains("$.n: holds a number too large"), reasons(prepare(broken[5], WARN).problems()));
+        assertTrue(reasons(prepare(broken[6], WARN).problems()).contains("not valid JSON: Unexpected character (','"), reasons(prepare(broken[6], WARN).problems()));
+        assertTrue(reasons(prepare("{} {}", WARN).problems()).contains("more than one JSON value"), reasons(prepare("{} {}", WARN).problems()));
         String arguments = reasons(prepare(line("{\"city\":", CITY, ""), WARN).problems());
         assertTrue(arguments.contains("arguments are not valid JSON: Unexpected end-of-input") && !arguments.contains("Source:"), arguments);
     }
