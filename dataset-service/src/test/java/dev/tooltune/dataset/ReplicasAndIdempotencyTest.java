@@ -7,7 +7,7 @@ import static org.hamcrest.Matchers.hasSize;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.tooltune.dataset.importing.ImportJob;
-import dev.tooltune.dataset.importing.ImportRunner;
+import dev.tooltune.dataset.importing.ImportLeases;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.test.common.WithTestResource;
 import io.quarkus.test.junit.QuarkusTest;
@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class ReplicasAndIdempotencyTest {
 
     @Inject
-    ImportRunner runner;
+    ImportLeases leases;
 
     @BeforeEach
     void actAsGateway() {
@@ -36,7 +36,7 @@ class ReplicasAndIdempotencyTest {
             job.datasetId = dataset;
             job.state = ImportJob.State.RUNNING;
             job.mode = ImportJob.Mode.STRICT;
-            job.format = "OPENAI";
+            job.format = dev.tooltune.chat.importing.ImportFormat.OPENAI;
             job.problems = "[]";
             job.createdAt = Instant.now();
             job.owner = owner;
@@ -56,7 +56,7 @@ class ReplicasAndIdempotencyTest {
         long dataset = createDataset();
         long live = jobOf(dataset, "replica-alive", Instant.now().plus(Duration.ofMinutes(5)));
         long dead = jobOf(dataset, "replica-gone", Instant.now().minus(Duration.ofSeconds(1)));
-        runner.failAbandoned();
+        leases.failAbandoned();
         assertEquals("RUNNING", stateOf(live));
         assertEquals("FAILED", stateOf(dead));
         QuarkusTransaction.requiringNew().run(() -> ImportJob.deleteById(live));

@@ -38,6 +38,10 @@ public interface DatasetConfig {
         /** Longest {@code arguments} string of one tool call, in bytes. */
         @WithDefault("65536")
         int maxArgumentsBytes();
+
+        /** Largest metadata of one example (its top-level keys other than the chat fields), in bytes of JSON. */
+        @WithDefault("65536")
+        int maxMetadataBytes();
     }
 
     interface Importing {

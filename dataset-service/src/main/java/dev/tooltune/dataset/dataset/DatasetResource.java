@@ -3,7 +3,6 @@ package dev.tooltune.dataset.dataset;
 import dev.tooltune.dataset.api.ApiException;
 import dev.tooltune.dataset.tenant.CallerTenant;
 import jakarta.inject.Inject;
-import dev.tooltune.dataset.version.DatasetVersion;
 import jakarta.transaction.Transactional;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotBlank;
@@ -44,10 +43,9 @@ public class DatasetResource {
                               int versionCount, Integer latestVersion, Integer latestFrozenVersion) {
 
         static DatasetView of(Dataset dataset) {
-            List<DatasetVersion> versions = DatasetVersion.listFor(dataset.id);
-            Integer latest = versions.isEmpty() ? null : versions.get(versions.size() - 1).number;
-            Integer latestFrozen = versions.stream().filter(DatasetVersion::frozen).map(v -> v.number).reduce((a, b) -> b).orElse(null);
-            return new DatasetView(dataset.id, dataset.name, dataset.description, dataset.createdAt, versions.size(), latest, latestFrozen);
+            Datasets.VersionSummary versions = Datasets.versions(dataset.id);
+            return new DatasetView(dataset.id, dataset.name, dataset.description, dataset.createdAt, versions.count(),
+                    versions.latest(), versions.latestFrozen());
         }
     }
 
@@ -88,7 +86,7 @@ public class DatasetResource {
             description = "Refused (409) while a version is frozen, since training jobs may refer to it, unless force=true.")
     public Response delete(@RestPath long datasetId, @RestQuery @DefaultValue("false") boolean force) {
         Dataset dataset = Datasets.require(tenant.id(), datasetId);
-        long frozen = DatasetVersion.count("datasetId = ?1 and frozenAt is not null", datasetId);
+        long frozen = Datasets.frozenVersions(datasetId);
         if (frozen > 0 && !force) {
             throw ApiException.conflict("dataset " + datasetId + " has " + frozen + " frozen version(s) that training may use; delete with force=true to remove it anyway");
         }

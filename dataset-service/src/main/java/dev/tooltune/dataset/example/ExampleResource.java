@@ -5,9 +5,9 @@ import dev.tooltune.chat.ChatJson;
 import dev.tooltune.chat.importing.ImportFormat;
 import dev.tooltune.dataset.api.ApiException;
 import dev.tooltune.dataset.validation.ExampleValidator;
+import dev.tooltune.dataset.validation.LineRules;
 import dev.tooltune.dataset.validation.PreparedExample;
 import dev.tooltune.dataset.version.DatasetVersion;
-import dev.tooltune.dataset.version.VersionEditor;
 import dev.tooltune.dataset.version.VersionView;
 import dev.tooltune.dataset.version.Versions;
 import io.quarkus.hibernate.orm.panache.Panache;
@@ -111,7 +111,7 @@ public class ExampleResource {
                             String body) {
         String tenantId = tenant.id();
         ImportFormat parsedFormat = ImportFormat.parse(format);
-        PreparedExample replacement = PreparedExample.fromJsonText(body == null ? "" : body, parsedFormat, validator);
+        PreparedExample replacement = PreparedExample.fromJsonText(body == null ? "" : body, LineRules.of(parsedFormat), validator);
         if (!replacement.valid() && (!keepInvalid || !replacement.storable())) {
             throw new ApiException(422, "the replacement example is not valid", replacement.problems());
         }
@@ -127,7 +127,7 @@ public class ExampleResource {
             return editor.replace(base, exampleId, old.position(), old.valid(), replacement, problemsJson);
         });
         EditResult result = QuarkusTransaction.requiringNew().call(() -> {
-            DatasetVersion created = DatasetVersion.findById(edit.version().id);
+            DatasetVersion created = DatasetVersion.findById(edit.versionId());
             return new EditResult(VersionView.of(created), find(created, edit.exampleId()));
         });
         return Response.status(Response.Status.CREATED).entity(result).build();
@@ -144,7 +144,7 @@ public class ExampleResource {
             return editor.remove(base, exampleId, old.position(), old.valid());
         });
         return QuarkusTransaction.requiringNew().call(() ->
-                new EditResult(VersionView.of(DatasetVersion.findById(edit.version().id)), null));
+                new EditResult(VersionView.of(DatasetVersion.findById(edit.versionId())), null));
     }
 
     private static ExampleView find(DatasetVersion version, long exampleId) {

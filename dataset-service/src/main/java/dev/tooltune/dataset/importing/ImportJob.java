@@ -1,5 +1,7 @@
 package dev.tooltune.dataset.importing;
 
+import dev.tooltune.chat.importing.ImportFormat;
+import dev.tooltune.dataset.validation.UndeclaredArguments;
 import io.quarkus.hibernate.orm.panache.PanacheEntityBase;
 import jakarta.persistence.Column;
 import jakarta.persistence.Entity;
@@ -54,7 +56,8 @@ public class ImportJob extends PanacheEntityBase {
     @Enumerated(EnumType.STRING)
     public Mode mode;
 
-    public String format;
+    @Enumerated(EnumType.STRING)
+    public ImportFormat format;
 
     @Column(name = "keep_invalid")
     public boolean keepInvalid;
@@ -63,6 +66,13 @@ public class ImportJob extends PanacheEntityBase {
     public boolean dropDuplicates;
 
     public boolean append;
+
+    @Enumerated(EnumType.STRING)
+    @Column(name = "undeclared_arguments")
+    public UndeclaredArguments undeclaredArguments = UndeclaredArguments.WARN;
+
+    @Column(name = "normalize_schema_types")
+    public boolean normalizeSchemaTypes;
 
     @Column(name = "bytes_total")
     public long bytesTotal;
@@ -116,4 +126,18 @@ public class ImportJob extends PanacheEntityBase {
 
     @Column(name = "finished_at")
     public Instant finishedAt;
+
+    public ImportOptions options() {
+        return new ImportOptions(mode, format, keepInvalid, dropDuplicates, append, undeclaredArguments, normalizeSchemaTypes);
+    }
+
+    void setOptions(ImportOptions options) {
+        mode = options.mode();
+        format = options.format();
+        keepInvalid = options.keepInvalid();
+        dropDuplicates = options.dropDuplicates();
+        append = options.append();
+        undeclaredArguments = options.undeclaredArguments();
+        normalizeSchemaTypes = options.normalizeSchemaTypes();
+    }
 }

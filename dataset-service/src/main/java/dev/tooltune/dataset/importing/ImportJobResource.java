@@ -22,6 +22,6 @@ public class ImportJobResource {
     @Path("{importId}")
     @Operation(summary = "An import job: progress while it runs, the report with problems by line when done")
     public ImportJobView get(@RestPath long importId) {
-        return ImportResource.view(tenant.id(), importId);
+        return ImportJobs.require(tenant.id(), importId);
     }
 }

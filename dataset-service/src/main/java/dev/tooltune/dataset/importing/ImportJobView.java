@@ -15,6 +15,8 @@ public record ImportJobView(
         boolean keepInvalid,
         boolean dropDuplicates,
         boolean append,
+        String undeclaredArguments,
+        boolean normalizeSchemaTypes,
         Progress progress,
         Integer versionNumber,
         long examplesStored,
@@ -41,9 +43,9 @@ public record ImportJobView(
         } catch (Exception e) {
             problems = List.of();
         }
-        int percent = job.state == ImportJob.State.SUCCEEDED ? 100 : ImportRunner.percent(job.bytesRead, job.bytesTotal);
-        return new ImportJobView(job.id, job.datasetId, job.state, job.mode, job.format.toLowerCase(), job.keepInvalid,
-                job.dropDuplicates, job.append, new Progress(job.bytesRead, job.bytesTotal, percent, job.linesRead),
+        int percent = job.state == ImportJob.State.SUCCEEDED ? 100 : ImportProgress.percent(job.bytesRead, job.bytesTotal);
+        return new ImportJobView(job.id, job.datasetId, job.state, job.mode, job.format.name().toLowerCase(), job.keepInvalid,
+                job.dropDuplicates, job.append, job.undeclaredArguments.name().toLowerCase(), job.normalizeSchemaTypes, new Progress(job.bytesRead, job.bytesTotal, percent, job.linesRead),
                 job.versionNumber, job.examplesStored, job.invalidLines, job.duplicateLines, job.blankLines,
                 job.problemCount, job.problemCount > problems.size(), problems, job.message,
                 job.createdAt, job.startedAt, job.finishedAt);

@@ -1,6 +1,5 @@
 package dev.tooltune.dataset.importing;
 
-import dev.tooltune.chat.importing.ImportFormat;
 import dev.tooltune.dataset.api.ApiException;
 import dev.tooltune.dataset.dataset.Dataset;
 import dev.tooltune.dataset.dataset.Datasets;
@@ -8,7 +7,6 @@ import dev.tooltune.dataset.tenant.CallerTenant;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
-import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
@@ -21,7 +19,6 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.List;
-import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import org.eclipse.microprofile.openapi.annotations.Operation;
@@ -42,6 +39,9 @@ public class ImportResource {
     ImportRunner runner;
 
     @Inject
+    ImportLeases leases;
+
+    @Inject
     CallerTenant tenant;
 
     @POST
@@ -54,27 +54,29 @@ public class ImportResource {
     @RequestBody(description = "JSON Lines, one example per line (UTF-8; BOM, CRLF and blank lines are fine)")
     public Response importFile(
             @RestPath long datasetId,
-            @Parameter(description = "strict: any invalid line rejects the file. lenient: valid lines are stored, the rest reported")
-            @RestQuery @DefaultValue("strict") String mode,
+            @Parameter(description = "strict (default): any invalid line rejects the file. lenient: valid lines are stored, the rest reported")
+            @RestQuery String mode,
             @Parameter(description = "openai (default), sharegpt (hermes), xlam (apigen) or auto (decided per line)")
-            @RestQuery @DefaultValue("openai") String format,
-            @Parameter(description = "lenient only: also store examples that parse but fail validation, flagged invalid")
-            @RestQuery @DefaultValue("false") boolean keepInvalid,
-            @Parameter(description = "leave exact duplicates out (they are always reported)")
-            @RestQuery @DefaultValue("false") boolean dropDuplicates,
-            @Parameter(description = "start from the latest version's examples and add the file's")
-            @RestQuery @DefaultValue("false") boolean append,
-            @Parameter(description = "answer only when the import has finished")
-            @RestQuery @DefaultValue("false") boolean wait,
+            @RestQuery String format,
+            @Parameter(description = "true: (lenient only) also store examples that parse but fail validation, flagged invalid")
+            @RestQuery String keepInvalid,
+            @Parameter(description = "true: leave exact duplicates out (they are always reported)")
+            @RestQuery String dropDuplicates,
+            @Parameter(description = "true: start from the latest version's examples and add the file's")
+            @RestQuery String append,
+            @Parameter(description = "a call argument the tool's schema does not declare: warn (default) or reject (a line error)")
+            @RestQuery String undeclaredArguments,
+            @Parameter(description = "true: rewrite non-standard schema types (dict, float, tuple, any, int, bool, str, list) "
+                    + "to JSON Schema, with a warning per rewrite; false (default): they are line errors")
+            @RestQuery String normalizeSchemaTypes,
+            @Parameter(description = "true: answer only when the import has finished")
+            @RestQuery String wait,
             @Parameter(description = "a client-chosen key (up to 200 characters): a retry with the same key returns the first import "
                     + "instead of importing again")
             @org.jboss.resteasy.reactive.RestHeader("Idempotency-Key") String idempotencyKey,
             InputStream body) throws IOException, InterruptedException {
-        ImportJob.Mode parsedMode = parseMode(mode);
-        ImportFormat parsedFormat = ImportFormat.parse(format);
-        if (keepInvalid && parsedMode == ImportJob.Mode.STRICT) {
-            throw ApiException.badRequest("keepInvalid=true needs mode=lenient: a strict import stores nothing when a line is invalid");
-        }
+        ImportOptions options = ImportOptions.parse(mode, format, keepInvalid, dropDuplicates, append, undeclaredArguments, normalizeSchemaTypes);
+        boolean waitForResult = ImportOptions.flag("wait", wait);
         String tenantId = tenant.id();
         if (QuarkusTransaction.requiringNew().call(() -> Dataset.findOwned(tenantId, datasetId)) == null) {
             throw ApiException.notFound("dataset " + datasetId + " does not exist");
@@ -82,8 +84,7 @@ public class ImportResource {
         if (idempotencyKey != null && idempotencyKey.length() > 200) {
             throw ApiException.badRequest("Idempotency-Key is longer than 200 characters");
         }
-        ImportJob earlier = idempotencyKey == null ? null : QuarkusTransaction.requiringNew().call(() ->
-                ImportJob.<ImportJob>find("datasetId = ?1 and idempotencyKey = ?2", datasetId, idempotencyKey).firstResult());
+        ImportJob earlier = ImportJobs.withIdempotencyKey(datasetId, idempotencyKey);
         if (earlier != null) {
             body.transferTo(java.io.OutputStream.nullOutputStream());
             return Response.ok(ImportJobView.of(earlier)).location(URI.create("/imports/" + earlier.id)).build();
@@ -102,16 +103,12 @@ public class ImportResource {
             ImportJob created = new ImportJob();
             created.datasetId = datasetId;
             created.state = ImportJob.State.QUEUED;
-            created.mode = parsedMode;
-            created.format = parsedFormat.name();
-            created.keepInvalid = keepInvalid;
-            created.dropDuplicates = dropDuplicates;
-            created.append = append;
+            created.setOptions(options);
             created.bytesTotal = bytes;
             created.problems = "[]";
             created.createdAt = Instant.now();
-            created.owner = runner.replicaId();
-            created.leaseUntil = runner.leaseUntil();
+            created.owner = leases.replicaId();
+            created.leaseUntil = leases.leaseUntil();
             created.idempotencyKey = idempotencyKey;
             created.persist();
             return created;
@@ -119,8 +116,7 @@ public class ImportResource {
         } catch (RuntimeException e) {
             // a concurrent request with the same Idempotency-Key won the unique index: answer with its job
             Files.deleteIfExists(spooled);
-            ImportJob winner = idempotencyKey == null ? null : QuarkusTransaction.requiringNew().call(() ->
-                    ImportJob.<ImportJob>find("datasetId = ?1 and idempotencyKey = ?2", datasetId, idempotencyKey).firstResult());
+            ImportJob winner = ImportJobs.withIdempotencyKey(datasetId, idempotencyKey);
             if (winner == null) {
                 throw e;
             }
@@ -129,7 +125,7 @@ public class ImportResource {
         LOG.infof("import %d into dataset %d: received %d bytes", job.id, datasetId, bytes);
         CompletableFuture<Void> done = runner.submit(job.id, spooled);
         URI location = URI.create("/imports/" + job.id);
-        if (!wait) {
+        if (!waitForResult) {
             return Response.accepted(ImportJobView.of(job)).location(location).build();
         }
         try {
@@ -137,7 +133,7 @@ public class ImportResource {
         } catch (ExecutionException e) {
             LOG.errorf(e, "import %d", job.id);
         }
-        ImportJobView finished = view(tenantId, job.id);
+        ImportJobView finished = ImportJobs.require(tenantId, job.id);
         int status = switch (finished.state()) {
             case SUCCEEDED -> 201;
             case REJECTED -> 422;
@@ -154,25 +150,5 @@ public class ImportResource {
             Datasets.require(tenantId, datasetId);
             return ImportJob.<ImportJob>list("datasetId = ?1 order by id desc", datasetId).stream().map(ImportJobView::of).toList();
         });
-    }
-
-    /** The import job, when it imports into one of the tenant's datasets. */
-    static ImportJobView view(String tenantId, long importId) {
-        ImportJob job = QuarkusTransaction.requiringNew().call(() -> {
-            ImportJob found = ImportJob.findById(importId);
-            return found == null || Dataset.findOwned(tenantId, found.datasetId) == null ? null : found;
-        });
-        if (job == null) {
-            throw ApiException.notFound("import " + importId + " does not exist");
-        }
-        return ImportJobView.of(job);
-    }
-
-    private static ImportJob.Mode parseMode(String mode) {
-        try {
-            return ImportJob.Mode.valueOf(mode.strip().toUpperCase(Locale.ROOT));
-        } catch (IllegalArgumentException e) {
-            throw ApiException.badRequest("unknown mode \"" + mode + "\"; use strict or lenient");
-        }
     }
 }

@@ -3,14 +3,15 @@ package dev.tooltune.dataset.validation;
 import dev.tooltune.chat.schema.ToolSchemas;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.networknt.schema.ValidationMessage;
-import dev.tooltune.chat.ChatJson;
 import dev.tooltune.chat.ChatMessage;
 import dev.tooltune.chat.importing.ImportProblem;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +29,9 @@ import java.util.regex.Pattern;
  *       tool's schema; every tool message answers an earlier, not yet answered call id;</li>
  *   <li>size limits.</li>
  * </ul>
- * Thread-safe; meant to be shared.
+ * Warnings (the example stays valid) name call arguments the tool's schema does not declare, and the schema type
+ * names rewritten under {@link LineRules#normalizeSchemaTypes()}; {@link LineRules} can make the first errors. With
+ * type normalisation on, the tool schemas of the example are rewritten in place. Thread-safe; meant to be shared.
  */
 public final class ExampleValidator {
     public static final Pattern TOOL_NAME = Pattern.compile("^[a-zA-Z0-9_-]{1,64}$");
@@ -46,12 +49,24 @@ public final class ExampleValidator {
         return limits;
     }
 
-    /** Empty when the example is valid. */
+    /** What validation found: errors (none when the example is valid) and warnings. */
+    public record Findings(List<ImportProblem> errors, List<ImportProblem> warnings) {}
+
+    /** The errors of the example under the default rules; empty when it is valid. */
     public List<ImportProblem> validate(JsonNode example) {
-        Run run = new Run();
+        return check(example, LineRules.DEFAULTS).errors();
+    }
+
+    public Findings check(JsonNode example, LineRules rules) {
+        Run run = new Run(rules);
+        validate(example, run);
+        return new Findings(run.problems, run.warnings);
+    }
+
+    private void validate(JsonNode example, Run run) {
         if (!example.isObject()) {
             run.problem("$", "an example must be a JSON object");
-            return run.problems;
+            return;
         }
         Map<String, Tool> tools = checkTools(example.get("tools"), run);
         JsonNode parallel = example.get("parallel_tool_calls");
@@ -60,18 +75,27 @@ public final class ExampleValidator {
         }
         boolean singleCallOnly = parallel != null && parallel.isBoolean() && !parallel.booleanValue();
         checkMessages(example.get("messages"), tools, singleCallOnly, run);
-        return run.problems;
     }
 
-    private record Tool(String path, ToolSchemas.Compiled schema) {}
+    private record Tool(String path, JsonNode parameters, ToolSchemas.Compiled schema) {}
 
     private record PendingCall(String id, String name, String path) {}
 
     private static final class Run {
+        final LineRules rules;
         final List<ImportProblem> problems = new ArrayList<>();
+        final List<ImportProblem> warnings = new ArrayList<>();
+
+        Run(LineRules rules) {
+            this.rules = rules;
+        }
 
         void problem(String path, String reason) {
             problems.add(new ImportProblem(path, reason));
+        }
+
+        void warning(String path, String reason) {
+            warnings.add(new ImportProblem(path, reason));
         }
     }
 
@@ -116,6 +140,9 @@ public final class ExampleValidator {
             }
             ToolSchemas.Compiled schema = null;
             JsonNode parameters = function.get("parameters");
+            if (parameters != null && parameters.isObject() && !standardTypes((ObjectNode) parameters, path + ".function.parameters", run)) {
+                parameters = null; // its types are reported; compiling it would only repeat them in the library's words
+            }
             if (parameters != null && !parameters.isNull()) {
                 if (!parameters.isObject()) {
                     run.problem(path + ".function.parameters", "parameters must be a JSON Schema object");
@@ -128,12 +155,36 @@ public final class ExampleValidator {
                     }
                 }
             }
-            Tool previous = declared.putIfAbsent(name.asText(), new Tool(path, schema));
+            Tool previous = declared.putIfAbsent(name.asText(), new Tool(path, parameters, schema));
             if (previous != null) {
                 run.problem(path + ".function.name", "tool \"" + name.asText() + "\" is declared twice (also at " + previous.path() + ")");
             }
         }
         return declared;
+    }
+
+    /**
+     * Finds type names that are not JSON Schema's. With normalisation on, rewrites the mappable ones in place and
+     * warns; every other one is an error naming the type and where it is. False when an error was reported.
+     */
+    private static boolean standardTypes(ObjectNode parameters, String path, Run run) {
+        boolean usable = true;
+        for (SchemaTypes.Finding finding : SchemaTypes.nonStandard(parameters, path)) {
+            if (run.rules.normalizeSchemaTypes() && finding.rewritable()) {
+                run.warning(finding.path(), finding.rewrite() + " (normalizeSchemaTypes=true)");
+                continue;
+            }
+            usable = false;
+            for (String name : finding.nonStandardNames()) {
+                String standard = SchemaTypes.REWRITES.containsKey(name) ? SchemaTypes.REWRITES.get(name) : null;
+                String advice = !SchemaTypes.REWRITES.containsKey(name)
+                        ? "JSON Schema's types are object, array, string, number, integer, boolean and null"
+                        : (standard == null ? "leave \"type\" out to allow any value" : "use \"" + standard + "\"")
+                                + ", or import with normalizeSchemaTypes=true";
+                run.problem(finding.path(), "\"" + abbreviate(name) + "\" is not a JSON Schema type; " + advice);
+            }
+        }
+        return usable;
     }
 
     private void checkMessages(JsonNode messages, Map<String, Tool> tools, boolean singleCallOnly, Run run) {
@@ -320,9 +371,9 @@ public final class ExampleValidator {
         }
         JsonNode parsed;
         try {
-            parsed = ChatJson.MAPPER.readTree(text);
+            parsed = LineJson.MAPPER.readTree(text);
         } catch (JsonProcessingException e) {
-            run.problem(path, "arguments are not valid JSON: " + e.getOriginalMessage()
+            run.problem(path, "arguments are not valid JSON: " + LineJson.describe(e)
                     + (e.getLocation() == null ? "" : " (at character " + (e.getLocation().getCharOffset() + 1) + ")"));
             return;
         }
@@ -333,12 +384,55 @@ public final class ExampleValidator {
         if (tool == null || tool.schema() == null || tool.schema().schema() == null) {
             return;
         }
+        checkDeclared((ObjectNode) parsed, path, toolName, tool.parameters(), run);
         List<ValidationMessage> messages = tool.schema().schema().validate(parsed).stream()
                 .sorted(Comparator.comparing(ValidationMessage::getMessage))
                 .toList();
         for (ValidationMessage message : messages) {
             run.problem(path, "arguments do not match the parameters of \"" + toolName + "\": " + message.getMessage() + offending(message));
         }
+    }
+
+    /**
+     * Arguments the schema does not declare: names outside {@code properties} (and not matched by
+     * {@code patternProperties}) while the schema says nothing about {@code additionalProperties}. When it allows
+     * them ({@code true} or a schema) they are declared; when it forbids them ({@code false}) validation reports them.
+     */
+    private static void checkDeclared(ObjectNode arguments, String path, String toolName, JsonNode parameters, Run run) {
+        JsonNode properties = parameters.get("properties");
+        if (properties == null || !properties.isObject() || parameters.has("additionalProperties")) {
+            return;
+        }
+        JsonNode patterns = parameters.get("patternProperties");
+        for (Iterator<String> names = arguments.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (properties.has(name) || matchesAny(patterns, name)) {
+                continue;
+            }
+            String reason = "argument \"" + abbreviate(name) + "\" is not declared in the parameters of \"" + toolName
+                    + "\" (declared: " + abbreviate(String.join(", ", (Iterable<String>) properties::fieldNames)) + ")";
+            if (run.rules.undeclaredArguments() == UndeclaredArguments.REJECT) {
+                run.problem(path + SchemaTypes.member(name), reason + "; rejected under undeclaredArguments=reject");
+            } else {
+                run.warning(path + SchemaTypes.member(name), reason + "; a fine-tune learns to invent it");
+            }
+        }
+    }
+
+    private static boolean matchesAny(JsonNode patterns, String name) {
+        if (patterns == null || !patterns.isObject()) {
+            return false;
+        }
+        for (Iterator<String> it = patterns.fieldNames(); it.hasNext(); ) {
+            try {
+                if (Pattern.compile(it.next()).matcher(name).find()) {
+                    return true;
+                }
+            } catch (RuntimeException e) {
+                // an invalid pattern is the schema's problem, reported when it is compiled
+            }
+        }
+        return false;
     }
 
     /** The library's enum and const messages list what is allowed, not what was found: say that too. */

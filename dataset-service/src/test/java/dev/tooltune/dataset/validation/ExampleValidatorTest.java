@@ -11,7 +11,7 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class ExampleValidatorTest {
-    private final ExampleValidator validator = new ExampleValidator(new ValidationLimits(1 << 20, 6, 2, 2, 100), new ToolSchemas());
+    private final ExampleValidator validator = new ExampleValidator(new ValidationLimits(1 << 20, 6, 2, 2, 100, 200), new ToolSchemas());
 
     private static final String TOOL = """
             {"type":"function","function":{"name":"book_meeting","parameters":{"type":"object",\
@@ -65,7 +65,7 @@ class ExampleValidatorTest {
         assertOnly(problems(user, "[" + TOOL + "," + TOOL + "]", ""), "$.tools[1].function.name", "declared twice");
         assertOnly(problems(user, "[" + TOOL + "," + TOOL.replace("book_meeting", "b") + "," + TOOL.replace("book_meeting", "c") + "]", ""), "$.tools", "the limit is 2");
         assertOnly(problems(user, "[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"object\",\"properties\":{\"x\":{\"type\":\"strin\"}}}}}]", ""),
-                "$.tools[0].function.parameters", "not a valid JSON Schema");
+                "$.tools[0].function.parameters.properties.x.type", "\"strin\" is not a JSON Schema type");
         assertOnly(problems(user, "[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"array\"}}}]", ""),
                 "$.tools[0].function.parameters.type", "must describe an object");
         assertOnly(problems(user, "[{\"type\":\"function\",\"function\":{\"name\":\"f\",\"parameters\":{\"type\":\"object\",\"properties\":{\"x\":{\"$ref\":\"https://example.com/schema.json\"}}}}}]", ""),

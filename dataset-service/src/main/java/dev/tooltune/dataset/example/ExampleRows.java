@@ -1,4 +1,4 @@
-package dev.tooltune.dataset.importing;
+package dev.tooltune.dataset.example;
 
 import dev.tooltune.dataset.storage.JsonbText;
 import dev.tooltune.dataset.validation.PreparedExample;
@@ -9,11 +9,12 @@ import java.sql.SQLException;
 import java.sql.Types;
 
 /**
- * Writes examples and their version membership in JDBC batches on one connection, inside the caller's
- * transaction. Example ids come from the table's sequence in blocks, so membership rows can be batched
- * alongside without a round trip per example.
+ * The one place example rows are written: examples and their version membership, in JDBC batches on one
+ * connection, inside the caller's transaction (imports write thousands, an edit writes one). Example ids come from
+ * the table's sequence in blocks, so membership rows can be batched alongside without a round trip per example.
+ * Nothing is sent before {@link #flush()} or a full batch.
  */
-final class ExampleBatchWriter implements AutoCloseable {
+public final class ExampleRows implements AutoCloseable {
     private final Connection connection;
     private final long datasetId;
     private final long versionId;
@@ -25,15 +26,15 @@ final class ExampleBatchWriter implements AutoCloseable {
     private int idsUsed;
     private int pending;
 
-    ExampleBatchWriter(Connection connection, long datasetId, long versionId, int batchSize) throws SQLException {
+    public ExampleRows(Connection connection, long datasetId, long versionId, int batchSize) throws SQLException {
         this.connection = connection;
         this.datasetId = datasetId;
         this.versionId = versionId;
         this.batchSize = batchSize;
         this.insertExample = connection.prepareStatement("""
                 insert into example (id, dataset_id, body, content_hash, called_tools, message_count, call_count,
-                                     valid, problems, source_line)
-                values (?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?::jsonb, ?)""");
+                                     valid, problems, source_line, metadata)
+                values (?, ?, ?, ?, ?::jsonb, ?, ?, ?, ?::jsonb, ?, ?::jsonb)""");
         this.insertMember = connection.prepareStatement(
                 "insert into version_example (version_id, position, example_id) values (?, ?, ?)");
         this.nextIds = connection.prepareStatement(
@@ -42,8 +43,11 @@ final class ExampleBatchWriter implements AutoCloseable {
         this.idsUsed = batchSize;
     }
 
-    /** Queues one example at {@code position} of the version; {@code problemsJson} is null for a valid one. */
-    void add(PreparedExample example, String problemsJson, long sourceLine, int position) throws SQLException {
+    /**
+     * Queues one example at {@code position} of the version and returns its id; {@code problemsJson} is null for a
+     * valid one, {@code sourceLine} null for an example that came from no file.
+     */
+    public long add(PreparedExample example, String problemsJson, Long sourceLine, int position) throws SQLException {
         long id = nextId();
         insertExample.setLong(1, id);
         insertExample.setLong(2, datasetId);
@@ -58,7 +62,16 @@ final class ExampleBatchWriter implements AutoCloseable {
         } else {
             insertExample.setString(9, JsonbText.safe(problemsJson));
         }
-        insertExample.setLong(10, sourceLine);
+        if (sourceLine == null) {
+            insertExample.setNull(10, Types.BIGINT);
+        } else {
+            insertExample.setLong(10, sourceLine);
+        }
+        if (example.metadata() == null) {
+            insertExample.setNull(11, Types.VARCHAR);
+        } else {
+            insertExample.setString(11, JsonbText.safe(example.metadata()));
+        }
         insertExample.addBatch();
         insertMember.setLong(1, versionId);
         insertMember.setInt(2, position);
@@ -67,9 +80,10 @@ final class ExampleBatchWriter implements AutoCloseable {
         if (++pending >= batchSize) {
             flush();
         }
+        return id;
     }
 
-    void flush() throws SQLException {
+    public void flush() throws SQLException {
         if (pending == 0) {
             return;
         }
@@ -97,9 +111,5 @@ final class ExampleBatchWriter implements AutoCloseable {
         insertExample.close();
         insertMember.close();
         nextIds.close();
-    }
-
-    Connection connection() {
-        return connection;
     }
 }
