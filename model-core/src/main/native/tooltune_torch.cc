@@ -14,6 +14,8 @@
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
 #endif
+#include <torch/csrc/autograd/custom_function.h>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -42,9 +44,307 @@ void rethrow(JNIEnv* env, const char* what, const std::exception& e) {
 #define GUARD(name, fallback, ...) \
   try { __VA_ARGS__ } catch (const std::exception& e) { rethrow(env, name, e); return fallback; }
 
+
+// ---------------------------------------------------------------- NF4 (QLoRA base weights)
+
+// bitsandbytes' NF4 code book and signed dynamic 8-bit code, as dev.tooltune.model.quant.Nf4 / DynamicCode hold them.
+// The tables are passed in from Java once per layer (nf4 tables), so the values live in one place.
+
+// The dense [out, in] weight of an NF4 layer in `type`: code[nibble] * absmax[block], absmax itself
+// double-quantised (dynamic[absmax_code] * scale[absmax_code / 256] + offset). Computed in fp32 like
+// Nf4Linear.dequantize, cast at the end.
+torch::Tensor nf4_dequantize(const torch::Tensor& packed, const torch::Tensor& absmax_codes,
+                             const torch::Tensor& absmax_scales, double offset, const torch::Tensor& nibble_pairs,
+                             const torch::Tensor& dynamic_code, int64_t rows, int64_t columns, at::ScalarType type) {
+  torch::NoGradGuard no_grad;  // a pure function of frozen buffers: nothing to record
+  c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+  int64_t n = rows * columns;
+  int64_t blocks = absmax_codes.numel();
+  int64_t second = absmax_scales.numel();
+  torch::Tensor normalised = dynamic_code.index_select(0, absmax_codes.to(torch::kInt));        // [blocks]
+  if (second * 256 > blocks) normalised = at::constant_pad_nd(normalised, {0, second * 256 - blocks});
+  torch::Tensor absmax = (normalised.view({second, 256}) * absmax_scales.view({second, 1}))
+                             .view({-1}).narrow(0, 0, blocks).add_(offset);                   // [blocks]
+  torch::Tensor values = nibble_pairs.index_select(0, packed.to(torch::kInt)).view({-1});      // [2 ceil(n/2)]
+  int64_t padded = blocks * 64;
+  if (values.numel() < padded) values = at::constant_pad_nd(values, {0, padded - values.numel()});
+  else if (values.numel() > padded) values = values.narrow(0, 0, padded);
+  torch::Tensor weight = values.view({blocks, 64}).mul_(absmax.view({blocks, 1})).view({-1});
+  if (padded != n) weight = weight.narrow(0, 0, n);
+  return weight.view({rows, columns}).to(type);
+}
+
+// The type NF4 products run in: bf16 under autocast on x's device, else x's own type.
+at::ScalarType nf4_compute_type(const torch::Tensor& x) {
+  auto device = x.device().type();
+  if (at::autocast::is_autocast_enabled(device)) return at::autocast::get_autocast_dtype(device);
+  return x.scalar_type();
+}
+
+// y = x W^T with W dequantised just in time, in the forward and again in the backward: autograd saves nothing
+// of W (only x's shape/type), so no dense copy of any layer outlives its own product. W is frozen: only x gets a
+// gradient.
+struct Nf4LinearFunction : public torch::autograd::Function<Nf4LinearFunction> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor x, torch::Tensor packed,
+                               torch::Tensor absmax_codes, torch::Tensor absmax_scales, torch::Tensor nibble_pairs,
+                               torch::Tensor dynamic_code, double offset, int64_t rows, int64_t columns) {
+    at::ScalarType type = nf4_compute_type(x);
+    torch::Tensor weight = nf4_dequantize(packed, absmax_codes, absmax_scales, offset, nibble_pairs, dynamic_code,
+                                          rows, columns, type);
+    ctx->save_for_backward({packed, absmax_codes, absmax_scales, nibble_pairs, dynamic_code});
+    ctx->saved_data["offset"] = offset;
+    ctx->saved_data["rows"] = rows;
+    ctx->saved_data["columns"] = columns;
+    ctx->saved_data["type"] = static_cast<int64_t>(type);
+    ctx->saved_data["x_type"] = static_cast<int64_t>(x.scalar_type());
+    c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+    return at::linear(x.to(type), weight);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    auto type = static_cast<at::ScalarType>(ctx->saved_data["type"].toInt());
+    auto x_type = static_cast<at::ScalarType>(ctx->saved_data["x_type"].toInt());
+    torch::Tensor weight = nf4_dequantize(saved[0], saved[1], saved[2], ctx->saved_data["offset"].toDouble(), saved[3],
+                                          saved[4], ctx->saved_data["rows"].toInt(),
+                                          ctx->saved_data["columns"].toInt(), type);
+    c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+    torch::Tensor grad_x = at::matmul(grads[0].to(type), weight).to(x_type);
+    return {grad_x, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(),
+            torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
+// ---------------------------------------------------------------- activation checkpointing
+
+JavaVM* java_vm = nullptr;
+
+JNIEnv* current_env() {
+  JNIEnv* env = nullptr;
+  if (java_vm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_8) == JNI_EDETACHED) {
+    // autograd's device threads run the backward of CUDA graphs: attach them once (they live as long as the process)
+    java_vm->AttachCurrentThreadAsDaemon(reinterpret_cast<void**>(&env), nullptr);
+  }
+  return env;
+}
+
+// A global reference to the Java body (dev.tooltune.model.kernels.Kernels$Checkpointed), released with the node.
+struct JavaBody : public torch::CustomClassHolder {
+  jobject body;
+  explicit JavaBody(jobject global) : body(global) {}
+  ~JavaBody() override {
+    if (java_vm != nullptr) current_env()->DeleteGlobalRef(body);
+  }
+};
+
+// Runs body.run(long[] handles) -> long handle (a torch::Tensor* the body made for us with `share`).
+torch::Tensor call_body(jobject body, const std::vector<torch::Tensor>& inputs) {
+  JNIEnv* env = current_env();
+  jclass type = env->GetObjectClass(body);
+  jmethodID run = env->GetMethodID(type, "run", "([J)J");
+  env->DeleteLocalRef(type);
+  if (run == nullptr) {
+    env->ExceptionClear();
+    throw std::runtime_error("checkpointed body has no long run(long[])");
+  }
+  jlongArray handles = env->NewLongArray(static_cast<jsize>(inputs.size()));
+  std::vector<jlong> raw;
+  for (const auto& t : inputs) raw.push_back(t.defined() ? adopt(t) : 0);  // Java owns (and frees) these
+  env->SetLongArrayRegion(handles, 0, static_cast<jsize>(raw.size()), raw.data());
+  jlong out = env->CallLongMethod(body, run, handles);
+  env->DeleteLocalRef(handles);
+  if (env->ExceptionCheck()) {
+    jthrowable thrown = env->ExceptionOccurred();
+    env->ExceptionClear();
+    jclass object = env->FindClass("java/lang/Object");
+    jmethodID to_string = env->GetMethodID(object, "toString", "()Ljava/lang/String;");
+    auto text = static_cast<jstring>(env->CallObjectMethod(thrown, to_string));
+    std::string message = "checkpointed layer failed";
+    if (text != nullptr) {
+      const char* chars = env->GetStringUTFChars(text, nullptr);
+      message += std::string(": ") + chars;
+      env->ReleaseStringUTFChars(text, chars);
+    }
+    env->ExceptionClear();
+    throw std::runtime_error(message);
+  }
+  torch::Tensor* result = reinterpret_cast<torch::Tensor*>(out);
+  torch::Tensor value = *result;
+  delete result;
+  return value;
+}
+
+// Random-number state of the CPU generator and of x's CUDA generator, so a recomputation draws the same dropout.
+std::vector<torch::Tensor> rng_state(const torch::Tensor& x) {
+  std::vector<torch::Tensor> states;
+  auto cpu = at::detail::getDefaultCPUGenerator();
+  {
+    std::lock_guard<std::mutex> lock(cpu.mutex());
+    states.push_back(cpu.get_state());
+  }
+  if (x.is_cuda()) {
+    auto gen = at::globalContext().defaultGenerator(x.device());
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    states.push_back(gen.get_state());
+  }
+  return states;
+}
+
+void set_rng_state(const torch::Tensor& x, const std::vector<torch::Tensor>& states) {
+  auto cpu = at::detail::getDefaultCPUGenerator();
+  {
+    std::lock_guard<std::mutex> lock(cpu.mutex());
+    cpu.set_state(states[0]);
+  }
+  if (x.is_cuda() && states.size() > 1) {
+    auto gen = at::globalContext().defaultGenerator(x.device());
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(states[1]);
+  }
+}
+
+// torch.utils.checkpoint (reentrant): the forward runs the Java body without recording a graph and keeps only
+// its inputs; the backward runs it again with the graph on (same autocast and random state), back-propagates
+// the incoming gradient through it (trainable leaves such as LoRA A/B accumulate their .grad there) and returns
+// the gradient of x. `anchor` is any tensor that requires a gradient, so the node is recorded even when x
+// (the embedding output of the first layer) does not.
+struct CheckpointFunction : public torch::autograd::Function<CheckpointFunction> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor x, torch::Tensor anchor,
+                               torch::Tensor a, torch::Tensor b, torch::Tensor c, int64_t body) {
+    auto holder = c10::make_intrusive<JavaBody>(reinterpret_cast<jobject>(body));
+    auto device = x.device().type();
+    ctx->saved_data["body"] = c10::IValue::make_capsule(holder);
+    ctx->saved_data["autocast"] = at::autocast::is_autocast_enabled(device);
+    ctx->saved_data["autocast_type"] = static_cast<int64_t>(at::autocast::get_autocast_dtype(device));
+    ctx->saved_data["rng"] = rng_state(x);
+    ctx->save_for_backward({x, a, b, c});
+    return call_body(holder->body, {x, a, b, c});
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    torch::Tensor x = saved[0].detach().requires_grad_(true);
+    auto holder = c10::static_intrusive_pointer_cast<JavaBody>(ctx->saved_data["body"].toCapsule());
+    auto device = x.device().type();
+    bool autocast = ctx->saved_data["autocast"].toBool();
+    auto autocast_type = static_cast<at::ScalarType>(ctx->saved_data["autocast_type"].toInt());
+    bool autocast_before = at::autocast::is_autocast_enabled(device);
+    auto autocast_type_before = at::autocast::get_autocast_dtype(device);
+    auto rng_before = rng_state(x);
+    set_rng_state(x, ctx->saved_data["rng"].toTensorVector());
+    torch::Tensor out;
+    {
+      at::AutoGradMode grad_on(true);
+      // autocast state is per thread, and CUDA backward runs on autograd's device thread
+      at::autocast::set_autocast_dtype(device, autocast_type);
+      at::autocast::set_autocast_enabled(device, autocast);
+      try {
+        out = call_body(holder->body, {x, saved[1], saved[2], saved[3]});
+      } catch (...) {
+        at::autocast::set_autocast_enabled(device, autocast_before);
+        at::autocast::set_autocast_dtype(device, autocast_type_before);
+        set_rng_state(x, rng_before);
+        throw;
+      }
+      at::autocast::set_autocast_enabled(device, autocast_before);
+      at::autocast::set_autocast_dtype(device, autocast_type_before);
+      set_rng_state(x, rng_before);
+      if (out.requires_grad()) torch::autograd::backward({out}, {grads[0].to(out.scalar_type())});
+      // autocast caches bf16 casts of fp32 leaves (LoRA A/B) per thread with no version check: drop them, or the
+      // next step's recomputation on this thread would use this step's weights
+      if (autocast) at::autocast::clear_cache();
+    }
+    torch::Tensor grad_x = x.grad();
+    return {grad_x, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
 }  // namespace
 
 extern "C" {
+
+JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void*) {
+  java_vm = vm;
+  return JNI_VERSION_1_8;
+}
+
+// NF4 linear: x [..., in] -> [..., out] with the weight dequantised just in time (see Nf4LinearFunction).
+JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_nf4Linear(
+    JNIEnv* env, jclass, jlong x, jlong packed, jlong absmax_codes, jlong absmax_scales, jdouble offset,
+    jlong nibble_pairs, jlong dynamic_code, jlong rows, jlong columns) {
+  GUARD("nf4Linear", 0, {
+    return adopt(Nf4LinearFunction::apply(tensor(x), tensor(packed), tensor(absmax_codes), tensor(absmax_scales),
+                                          tensor(nibble_pairs), tensor(dynamic_code), (double) offset,
+                                          (int64_t) rows, (int64_t) columns));
+  })
+}
+
+// The dense weight of an NF4 layer in fp32 (tests, merged export).
+JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_nf4Dequantize(
+    JNIEnv* env, jclass, jlong packed, jlong absmax_codes, jlong absmax_scales, jdouble offset, jlong nibble_pairs,
+    jlong dynamic_code, jlong rows, jlong columns) {
+  GUARD("nf4Dequantize", 0, {
+    return adopt(nf4_dequantize(tensor(packed), tensor(absmax_codes), tensor(absmax_scales), offset,
+                                tensor(nibble_pairs), tensor(dynamic_code), rows, columns, torch::kFloat32));
+  })
+}
+
+// First level of NF4 quantisation on the weight's device, bit for bit as Nf4.quantize does it on the host:
+// per 64-block absmax (fp32), values * (1 / absmax) clamped to [-1, 1], the nearest code (ties to the lower
+// index: argmin keeps the first), an all-zero block as code 7, two codes a byte (first in the high nibble).
+// Returns {packed uint8 [ceil(n/2)], absmax fp32 [blocks]} as two handles.
+JNIEXPORT jlongArray JNICALL Java_dev_tooltune_model_kernels_NativeTorch_nf4Quantize(
+    JNIEnv* env, jclass, jlong weight, jlong code) {
+  GUARD("nf4Quantize", nullptr, {
+    torch::NoGradGuard no_grad;
+    c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+    torch::Tensor w = tensor(weight).detach().reshape({-1}).to(torch::kFloat32);
+    torch::Tensor codebook = tensor(code).to(w.device(), torch::kFloat32);
+    int64_t n = w.numel();
+    int64_t blocks = (n + 63) / 64;
+    if (blocks * 64 != n) w = at::constant_pad_nd(w, {0, blocks * 64 - n});
+    torch::Tensor grouped = w.view({blocks, 64});
+    torch::Tensor absmax = grouped.abs().amax(1);                                              // [blocks]
+    torch::Tensor inverse = at::reciprocal(absmax).view({blocks, 1});
+    torch::Tensor codes = torch::empty({blocks, 64}, w.options().dtype(torch::kUInt8));
+    const int64_t chunk = 1 << 14;  // blocks per pass: [chunk, 64, 16] fp32 distances = 64 MiB
+    for (int64_t start = 0; start < blocks; start += chunk) {
+      int64_t len = std::min(chunk, blocks - start);
+      torch::Tensor scaled = (grouped.narrow(0, start, len) * inverse.narrow(0, start, len)).clamp_(-1.0, 1.0);
+      torch::Tensor nearest = (scaled.unsqueeze(-1) - codebook).abs_().argmin(-1);
+      codes.narrow(0, start, len).copy_(nearest);
+    }
+    codes.masked_fill_((absmax == 0).view({blocks, 1}), 7);
+    torch::Tensor flat = codes.view({-1});
+    int64_t bytes = (n + 1) / 2;
+    flat = flat.narrow(0, 0, 2 * bytes);
+    if (n % 2 == 1) flat.select(0, 2 * bytes - 1).fill_(7);  // bitsandbytes pads an odd tensor with a 0.0 (code 7)
+    torch::Tensor pairs = flat.view({bytes, 2});
+    torch::Tensor packed = pairs.select(1, 0).bitwise_left_shift(4).bitwise_or_(pairs.select(1, 1));
+    jlong out[2] = {adopt(packed.contiguous()), adopt(absmax)};
+    jlongArray result = env->NewLongArray(2);
+    env->SetLongArrayRegion(result, 0, 2, out);
+    return result;
+  })
+}
+
+// Runs body (Kernels$Checkpointed) on (x, a, b, c) under activation checkpointing (see CheckpointFunction).
+JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_checkpoint(
+    JNIEnv* env, jclass, jobject body, jlong x, jlong anchor, jlong a, jlong b, jlong c) {
+  GUARD("checkpoint", 0, {
+    jobject global = env->NewGlobalRef(body);
+    auto opt = [](jlong h) { return h == 0 ? torch::Tensor() : tensor(h); };
+    return adopt(CheckpointFunction::apply(tensor(x), tensor(anchor), opt(a), opt(b), opt(c),
+                                           reinterpret_cast<int64_t>(global)));
+  })
+}
+
+// A second owning handle of x (for handing a tensor to native code that outlives the Java array).
+JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_share(JNIEnv* env, jclass, jlong x) {
+  return adopt(tensor(x));
+}
 
 // Gemma's RMSNorm in fp32, returned in x's type: x / sqrt(mean(x^2) + eps) * scale, scale = 1 + weight (fp32).
 JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_rmsNorm(
@@ -152,6 +452,12 @@ JNIEXPORT void JNICALL Java_dev_tooltune_model_kernels_NativeTorch_setAutocast(J
     at::autocast::set_autocast_enabled(at::kCPU, on);
     if (!on) at::autocast::clear_cache();
   })
+}
+
+// Drops autocast's cached bf16 casts of fp32 leaves on this thread. They carry no version: after an optimizer
+// step they would still hold the old weights, so the trainer clears them once per step.
+JNIEXPORT void JNICALL Java_dev_tooltune_model_kernels_NativeTorch_clearAutocastCache(JNIEnv* env, jclass) {
+  GUARD("clearAutocastCache", , { at::autocast::clear_cache(); })
 }
 
 JNIEXPORT jboolean JNICALL Java_dev_tooltune_model_kernels_NativeTorch_autocast(JNIEnv* env, jclass) {

@@ -11,9 +11,11 @@ import dev.tooltune.model.checkpoint.Checkpoint;
 import dev.tooltune.model.checkpoint.SafetensorsWriter;
 import dev.tooltune.model.checkpoint.StoredType;
 import dev.tooltune.model.config.Gemma3Config;
+import dev.tooltune.model.kernels.Kernels;
 import dev.tooltune.model.layers.DenseLinear;
 import dev.tooltune.model.layers.Linear;
 import dev.tooltune.model.layers.Projection;
+import dev.tooltune.model.layers.ProjectionDelta;
 import dev.tooltune.model.runtime.ModelRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +55,9 @@ public final class Gemma3Model implements AutoCloseable {
     private final Map<String, Projection> projections;
     private final Map<String, RmsNorm> norms;
     private final float embedScale;
+    /** Recompute each layer in the backward pass instead of keeping its activations (native library only). */
+    private volatile boolean activationCheckpointing;
+    private NDArray checkpointAnchor;         // a scalar that requires a gradient: records checkpoint nodes
 
     private Gemma3Model(Gemma3Config config, NDManager manager, DataType computeType, Map<String, NDArray> weights) {
         this.config = config;
@@ -269,13 +274,24 @@ public final class Gemma3Model implements AutoCloseable {
             slidingMask = AttentionMask.build(index, index, keyValid, segments, segments, config.slidingWindow());
         }
 
+        boolean checkpointed = training && activationCheckpointing && Kernels.available() && cache == null
+                && rowCaches == null;
         try {
             for (DecoderLayer layer : layers) {
                 try (NDManager layerScope = scope.newSubManager()) {
                     x.attach(layerScope);
-                    NDArray out = layer.forward(x, layer.sliding ? localAngles : globalAngles,
-                            layer.sliding ? slidingMask : fullMask, cache, rowCaches,
-                            layer.sliding ? rowSliding : rowFull, input.delta(), training);
+                    NDList angles = layer.sliding ? localAngles : globalAngles;
+                    NDArray mask = layer.sliding ? slidingMask : fullMask;
+                    NDArray out;
+                    if (checkpointed) {
+                        // only x is kept per layer; the layer runs again in the backward pass
+                        ProjectionDelta delta = input.delta();
+                        out = Kernels.checkpoint((in, cos, sin, m) -> layer.forward(in, new NDList(cos, sin), m, null,
+                                null, null, delta, true), manager, x, checkpointAnchor(), angles.get(0), angles.get(1), mask);
+                    } else {
+                        out = layer.forward(x, angles, mask, cache, rowCaches, layer.sliding ? rowSliding : rowFull,
+                                input.delta(), training);
+                    }
                     out.attach(scope);
                     x = out;
                 }
@@ -313,6 +329,27 @@ public final class Gemma3Model implements AutoCloseable {
         localAngles.close();
         globalAngles.close();
         return hidden;
+    }
+
+    /**
+     * Activation checkpointing for training forwards: each decoder layer keeps only its input and runs again in
+     * the backward pass (one layer's activations at a time instead of all of them: QLoRA's memory). Needs the
+     * native library ({@link Kernels}); without it the setting has no effect.
+     */
+    public void setActivationCheckpointing(boolean enabled) {
+        this.activationCheckpointing = enabled;
+    }
+
+    public boolean activationCheckpointing() {
+        return activationCheckpointing;
+    }
+
+    private synchronized NDArray checkpointAnchor() {
+        if (checkpointAnchor == null) {
+            checkpointAnchor = manager.zeros(new ai.djl.ndarray.types.Shape(1));
+            checkpointAnchor.setRequiresGradient(true);
+        }
+        return checkpointAnchor;
     }
 
     /** hidden [..., H] -> logits [..., V] through the (tied) lm_head, with final softcapping when configured. */
