@@ -347,6 +347,8 @@ public final class Gemma3Model implements AutoCloseable {
     private synchronized NDArray checkpointAnchor() {
         if (checkpointAnchor == null) {
             checkpointAnchor = manager.zeros(new ai.djl.ndarray.types.Shape(1));
+            // made inside a caller's NDScope (the trainer's step): it must outlive that step
+            ai.djl.ndarray.NDScope.unregister(checkpointAnchor);
             checkpointAnchor.setRequiresGradient(true);
         }
         return checkpointAnchor;
