@@ -261,6 +261,116 @@ struct CheckpointFunction : public torch::autograd::Function<CheckpointFunction>
   }
 };
 
+// ---------------------------------------------------------------- decode: the whole stack, one token, one call
+
+// Gemma3Model's forward for one new token per row over a KvCache, as one native call instead of hundreds of
+// DJL/JNI operations: the same libtorch operations in the same order (embedding * sqrt(H), RMSNorms in fp32,
+// q/k norms, RoPE in the model's compute type, cache writes, fused attention over the cached keys, gated GELU
+// MLP, final norm, tied head) under the calling thread's autocast, so it computes what the DJL path computes.
+// Weights and cache buffers are held by reference (they stay owned by Java). Dense projections only.
+struct DecoderStack {
+  int64_t layers = 0, heads = 0, kv_heads = 0, head_dim = 0, hidden = 0;
+  double eps = 1e-6, scaling = 1.0, final_softcap = 0.0;
+  at::ScalarType rope_type = at::kFloat;
+  std::vector<bool> sliding;
+  torch::Tensor embedding, head, final_scale, inv_freq_local, inv_freq_global, embed_scale, full_valid, ring_valid;
+  std::vector<std::vector<torch::Tensor>> weights;  // per layer: q k v o gate up down
+  std::vector<std::vector<torch::Tensor>> norms;    // per layer: q_norm k_norm input post_attn pre_ff post_ff (1 + w, fp32)
+  std::vector<torch::Tensor> keys, values;          // per layer [B, K, slots, D]
+};
+
+torch::Tensor rms(const torch::Tensor& x, const torch::Tensor& scale, double eps) {
+  c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+  return at::rms_norm(x.to(torch::kFloat32), {x.size(-1)}, scale, eps).to(x.scalar_type());
+}
+
+torch::Tensor rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+  auto halves = x.chunk(2, 3);
+  torch::Tensor rotated = at::cat({halves[1].neg(), halves[0]}, 3);
+  return x.mul(cos).add(rotated.mul(sin));
+}
+
+torch::Tensor decode_step(DecoderStack& m, const torch::Tensor& ids, const torch::Tensor& positions,
+                          const torch::Tensor& key_mask, int64_t length, int64_t slot) {
+  torch::NoGradGuard no_grad;
+  int64_t b = ids.size(0);
+  int64_t groups = m.heads / m.kv_heads;
+  torch::Tensor x = at::embedding(m.embedding, ids.reshape({b, 1})).mul(m.embed_scale);          // [B,1,H]
+
+  // RoPE angles of both kinds for this position                                                  [B,1,1,D]
+  torch::Tensor position = positions.reshape({b, 1}).to(torch::kFloat32).unsqueeze(-1);           // [B,1,1]
+  auto cos_sin = [&](const torch::Tensor& inv_freq) {
+    torch::Tensor angles = position.mul(inv_freq);                                                // [B,1,D/2]
+    torch::Tensor full = at::cat({angles, angles}, -1).unsqueeze(1);
+    torch::Tensor c = full.cos(), s = full.sin();
+    if (m.rope_type != at::kFloat) { c = c.to(m.rope_type); s = s.to(m.rope_type); }
+    return std::make_pair(c, s);
+  };
+  auto local = cos_sin(m.inv_freq_local);
+  auto global = cos_sin(m.inv_freq_global);
+
+  // the new token's key is valid unless masked; full layers see slots 0..length, sliding layers their ring
+  if (key_mask.defined()) {
+    torch::Tensor valid = key_mask.reshape({b}).to(torch::kBool);
+    m.full_valid.select(1, length).copy_(valid);
+    m.ring_valid.select(1, slot).copy_(valid);
+  } else {
+    m.full_valid.select(1, length).fill_(true);
+    m.ring_valid.select(1, slot).fill_(true);
+  }
+  auto bias_of = [&](const torch::Tensor& visible, const torch::Tensor& like) {
+    return at::where(visible.reshape({b, 1, 1, visible.size(1)}), at::scalar_tensor(0.0, like.options()),
+                     at::scalar_tensor(-1e30, like.options()));
+  };
+  torch::Tensor full_bias, ring_bias;
+
+  for (int64_t l = 0; l < m.layers; l++) {
+    const auto& w = m.weights[l];
+    const auto& n = m.norms[l];
+    bool sliding = m.sliding[l];
+    torch::Tensor residual = x;
+    torch::Tensor h = rms(x, n[2], m.eps);
+    torch::Tensor q = at::linear(h, w[0]).view({b, 1, m.heads, m.head_dim}).transpose(1, 2);      // [B,N,1,D]
+    torch::Tensor k = at::linear(h, w[1]).view({b, 1, m.kv_heads, m.head_dim}).transpose(1, 2);   // [B,K,1,D]
+    torch::Tensor v = at::linear(h, w[2]).view({b, 1, m.kv_heads, m.head_dim}).transpose(1, 2);
+    q = rms(q, n[0], m.eps);
+    k = rms(k, n[1], m.eps);
+    const auto& cs = sliding ? local : global;
+    q = rope(q, cs.first, cs.second);
+    k = rope(k, cs.first, cs.second);
+    int64_t at_slot = sliding ? slot : length;
+    m.keys[l].select(2, at_slot).copy_(k.select(2, 0));
+    m.values[l].select(2, at_slot).copy_(v.select(2, 0));
+    torch::Tensor keys = sliding ? m.keys[l] : m.keys[l].narrow(2, 0, length + 1);                 // [B,K,S,D]
+    torch::Tensor values = sliding ? m.values[l] : m.values[l].narrow(2, 0, length + 1);
+    auto type = q.scalar_type();
+    if (keys.scalar_type() != type) keys = keys.to(type);
+    if (values.scalar_type() != type) values = values.to(type);
+    torch::Tensor& bias = sliding ? ring_bias : full_bias;
+    if (!bias.defined()) {
+      bias = bias_of(sliding ? m.ring_valid : m.full_valid.narrow(1, 0, length + 1), q);
+    }
+    // grouped-query attention without repeating K/V: a K/V head's G query heads are its G "query positions"
+    torch::Tensor grouped = q.reshape({b, m.kv_heads, groups, m.head_dim});                         // [B,K,G,D]
+    torch::Tensor context = at::scaled_dot_product_attention(grouped, keys, values, bias, 0.0, false, m.scaling);
+    context = context.reshape({b, 1, m.heads * m.head_dim});                                        // [B,1,N*D]
+    h = rms(at::linear(context, w[3]), n[3], m.eps);
+    x = residual.add(h);
+
+    residual = x;
+    h = rms(x, n[4], m.eps);
+    torch::Tensor gated = at::gelu(at::linear(h, w[4]), "tanh").mul(at::linear(h, w[5]));
+    h = rms(at::linear(gated, w[6]), n[5], m.eps);
+    x = residual.add(h);
+  }
+  torch::Tensor last = rms(x, m.final_scale, m.eps).reshape({b, m.hidden});                       // [B,H]
+  torch::Tensor logits = at::linear(last, m.head);                                                // [B,V]
+  if (m.final_softcap > 0) {
+    logits = logits.div(m.final_softcap).tanh().mul(m.final_softcap);
+  }
+  return logits;
+}
+
 }  // namespace
 
 extern "C" {
@@ -339,6 +449,68 @@ JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_checkpoint(
     return adopt(CheckpointFunction::apply(tensor(x), tensor(anchor), opt(a), opt(b), opt(c),
                                            reinterpret_cast<int64_t>(global)));
   })
+}
+
+
+// A DecoderStack over the given tensors; see Gemma3Model.nativeDecoder for the order of tensors, ints, doubles.
+JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_decoderCreate(
+    JNIEnv* env, jclass, jlongArray tensor_handles, jlongArray int_values, jdoubleArray double_values) {
+  GUARD("decoderCreate", 0, {
+    auto t = tensors(env, tensor_handles);
+    jsize ni = env->GetArrayLength(int_values);
+    std::vector<jlong> ints(ni);
+    env->GetLongArrayRegion(int_values, 0, ni, ints.data());
+    std::vector<jdouble> doubles(4);
+    env->GetDoubleArrayRegion(double_values, 0, 4, doubles.data());
+    auto m = std::make_unique<DecoderStack>();
+    m->layers = ints[0];
+    m->heads = ints[1];
+    m->kv_heads = ints[2];
+    m->head_dim = ints[3];
+    m->hidden = ints[4];
+    m->rope_type = ints[5] == 1 ? at::kHalf : at::kFloat;
+    for (int64_t l = 0; l < m->layers; l++) m->sliding.push_back(ints[6 + l] != 0);
+    m->eps = doubles[0];
+    m->scaling = doubles[2];
+    m->final_softcap = doubles[3];
+    size_t i = 0;
+    m->embedding = t[i++];
+    m->head = t[i++];
+    m->final_scale = t[i++];
+    m->inv_freq_local = t[i++];
+    m->inv_freq_global = t[i++];
+    m->full_valid = t[i++];
+    m->ring_valid = t[i++];
+    auto scale_type = m->embedding.scalar_type() == at::kBFloat16 ? at::kFloat : m->embedding.scalar_type();
+    m->embed_scale = at::full({}, doubles[1], m->embedding.options().dtype(scale_type));
+    for (int64_t l = 0; l < m->layers; l++) {
+      std::vector<torch::Tensor> w(t.begin() + i, t.begin() + i + 7);
+      i += 7;
+      std::vector<torch::Tensor> n(t.begin() + i, t.begin() + i + 6);
+      i += 6;
+      m->weights.push_back(w);
+      m->norms.push_back(n);
+      m->keys.push_back(t[i++]);
+      m->values.push_back(t[i++]);
+    }
+    if (i != t.size()) throw std::runtime_error("decoderCreate: " + std::to_string(t.size()) + " tensors, expected " + std::to_string(i));
+    return reinterpret_cast<jlong>(m.release());
+  })
+}
+
+// Logits [B,V] of one new token per row (ids, positions [B] int64; key_mask [B] or 0 = all valid) at cache
+// index `length`, ring slot `slot`; writes the token's keys/values and validity into the cache.
+JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_decoderStep(
+    JNIEnv* env, jclass, jlong decoder, jlong ids, jlong positions, jlong key_mask, jlong length, jlong slot) {
+  GUARD("decoderStep", 0, {
+    auto* m = reinterpret_cast<DecoderStack*>(decoder);
+    return adopt(decode_step(*m, tensor(ids), tensor(positions), key_mask == 0 ? torch::Tensor() : tensor(key_mask),
+                             length, slot));
+  })
+}
+
+JNIEXPORT void JNICALL Java_dev_tooltune_model_kernels_NativeTorch_decoderFree(JNIEnv* env, jclass, jlong decoder) {
+  delete reinterpret_cast<DecoderStack*>(decoder);
 }
 
 // A second owning handle of x (for handing a tensor to native code that outlives the Java array).

@@ -54,4 +54,10 @@ final class NativeTorch {
     static native long checkpoint(Object body, long x, long anchor, long a, long b, long c);
 
     static native long share(long x);
+
+    static native long decoderCreate(long[] tensors, long[] ints, double[] doubles);
+
+    static native long decoderStep(long decoder, long ids, long positions, long keyMask, long length, long slot);
+
+    static native void decoderFree(long decoder);
 }
