@@ -13,7 +13,12 @@
 #ifdef TOOLTUNE_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
 #endif
+#include <cstdlib>
+#include <memory>
 #include <torch/csrc/autograd/custom_function.h>
 #include <mutex>
 #include <string>
@@ -277,6 +282,14 @@ struct DecoderStack {
   std::vector<std::vector<torch::Tensor>> weights;  // per layer: q k v o gate up down
   std::vector<std::vector<torch::Tensor>> norms;    // per layer: q_norm k_norm input post_attn pre_ff post_ff (1 + w, fp32)
   std::vector<torch::Tensor> keys, values;          // per layer [B, K, slots, D]
+  // CUDA graph of the whole step (one launch per token): captured at the second step, replayed after; the
+  // step's inputs are copied into static buffers first. TOOLTUNE_CUDA_GRAPHS=0 turns it off.
+  bool use_graph = true;
+  int64_t eager_steps = 0;
+  torch::Tensor in_ids, in_positions, in_valid, in_full_index, in_ring_index, out_logits;
+#ifdef TOOLTUNE_CUDA
+  std::unique_ptr<at::cuda::CUDAGraph> graph;
+#endif
 };
 
 torch::Tensor rms(const torch::Tensor& x, const torch::Tensor& scale, double eps) {
@@ -290,8 +303,10 @@ torch::Tensor rope(const torch::Tensor& x, const torch::Tensor& cos, const torch
   return x.mul(cos).add(rotated.mul(sin));
 }
 
+// Shapes are the same at every step (attention runs over every cache slot, invalid ones masked; the token's
+// index and ring slot come as [1] int64 tensors), so one CUDA graph serves the whole generation.
 torch::Tensor decode_step(DecoderStack& m, const torch::Tensor& ids, const torch::Tensor& positions,
-                          const torch::Tensor& key_mask, int64_t length, int64_t slot) {
+                          const torch::Tensor& valid, const torch::Tensor& full_index, const torch::Tensor& ring_index) {
   torch::NoGradGuard no_grad;
   int64_t b = ids.size(0);
   int64_t groups = m.heads / m.kv_heads;
@@ -309,15 +324,10 @@ torch::Tensor decode_step(DecoderStack& m, const torch::Tensor& ids, const torch
   auto local = cos_sin(m.inv_freq_local);
   auto global = cos_sin(m.inv_freq_global);
 
-  // the new token's key is valid unless masked; full layers see slots 0..length, sliding layers their ring
-  if (key_mask.defined()) {
-    torch::Tensor valid = key_mask.reshape({b}).to(torch::kBool);
-    m.full_valid.select(1, length).copy_(valid);
-    m.ring_valid.select(1, slot).copy_(valid);
-  } else {
-    m.full_valid.select(1, length).fill_(true);
-    m.ring_valid.select(1, slot).fill_(true);
-  }
+  // the new token's key validity; full layers see every slot up to it (later ones are still invalid), sliding
+  // layers their ring
+  m.full_valid.index_copy_(1, full_index, valid.reshape({b, 1}));
+  m.ring_valid.index_copy_(1, ring_index, valid.reshape({b, 1}));
   auto bias_of = [&](const torch::Tensor& visible, const torch::Tensor& like) {
     return at::where(visible.reshape({b, 1, 1, visible.size(1)}), at::scalar_tensor(0.0, like.options()),
                      at::scalar_tensor(-1e30, like.options()));
@@ -338,17 +348,17 @@ torch::Tensor decode_step(DecoderStack& m, const torch::Tensor& ids, const torch
     const auto& cs = sliding ? local : global;
     q = rope(q, cs.first, cs.second);
     k = rope(k, cs.first, cs.second);
-    int64_t at_slot = sliding ? slot : length;
-    m.keys[l].select(2, at_slot).copy_(k.select(2, 0));
-    m.values[l].select(2, at_slot).copy_(v.select(2, 0));
-    torch::Tensor keys = sliding ? m.keys[l] : m.keys[l].narrow(2, 0, length + 1);                 // [B,K,S,D]
-    torch::Tensor values = sliding ? m.values[l] : m.values[l].narrow(2, 0, length + 1);
+    const torch::Tensor& index = sliding ? ring_index : full_index;
+    m.keys[l].index_copy_(2, index, k.to(m.keys[l].scalar_type()));
+    m.values[l].index_copy_(2, index, v.to(m.values[l].scalar_type()));
+    torch::Tensor keys = m.keys[l];                                                                 // [B,K,S,D]
+    torch::Tensor values = m.values[l];
     auto type = q.scalar_type();
     if (keys.scalar_type() != type) keys = keys.to(type);
     if (values.scalar_type() != type) values = values.to(type);
     torch::Tensor& bias = sliding ? ring_bias : full_bias;
     if (!bias.defined()) {
-      bias = bias_of(sliding ? m.ring_valid : m.full_valid.narrow(1, 0, length + 1), q);
+      bias = bias_of(sliding ? m.ring_valid : m.full_valid, q);
     }
     // grouped-query attention without repeating K/V: a K/V head's G query heads are its G "query positions"
     torch::Tensor grouped = q.reshape({b, m.kv_heads, groups, m.head_dim});                         // [B,K,G,D]
@@ -469,6 +479,8 @@ JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_decoderCreat
     m->head_dim = ints[3];
     m->hidden = ints[4];
     m->rope_type = ints[5] == 1 ? at::kHalf : at::kFloat;
+    const char* graphs = std::getenv("TOOLTUNE_CUDA_GRAPHS");
+    m->use_graph = graphs == nullptr || std::string(graphs) != "0";
     for (int64_t l = 0; l < m->layers; l++) m->sliding.push_back(ints[6 + l] != 0);
     m->eps = doubles[0];
     m->scaling = doubles[2];
@@ -504,8 +516,45 @@ JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_decoderStep(
     JNIEnv* env, jclass, jlong decoder, jlong ids, jlong positions, jlong key_mask, jlong length, jlong slot) {
   GUARD("decoderStep", 0, {
     auto* m = reinterpret_cast<DecoderStack*>(decoder);
-    return adopt(decode_step(*m, tensor(ids), tensor(positions), key_mask == 0 ? torch::Tensor() : tensor(key_mask),
-                             length, slot));
+    torch::NoGradGuard no_grad;
+    const torch::Tensor& id = tensor(ids);
+    int64_t b = id.numel();
+    auto index_options = id.options().dtype(torch::kLong);
+    torch::Tensor valid = key_mask == 0 ? torch::ones({b}, id.options().dtype(torch::kBool))
+                                        : tensor(key_mask).reshape({b}).to(torch::kBool);
+#ifdef TOOLTUNE_CUDA
+    if (id.is_cuda() && m->use_graph) {
+      if (!m->graph && m->eager_steps >= 1) {
+        // the first step ran eagerly (lazy initialisation of cuBLAS and attention kernels stays out of the graph)
+        m->in_ids = torch::empty({b}, index_options);
+        m->in_positions = torch::empty({b}, index_options);
+        m->in_valid = torch::empty({b}, id.options().dtype(torch::kBool));
+        m->in_full_index = torch::empty({1}, index_options);
+        m->in_ring_index = torch::empty({1}, index_options);
+        auto stream = at::cuda::getStreamFromPool();
+        auto graph = std::make_unique<at::cuda::CUDAGraph>();
+        {
+          at::cuda::CUDAStreamGuard guard(stream);
+          graph->capture_begin();
+          m->out_logits = decode_step(*m, m->in_ids, m->in_positions, m->in_valid, m->in_full_index, m->in_ring_index);
+          graph->capture_end();
+        }
+        m->graph = std::move(graph);
+      }
+      if (m->graph) {
+        m->in_ids.copy_(id.reshape({b}));
+        m->in_positions.copy_(tensor(positions).reshape({b}));
+        m->in_valid.copy_(valid);
+        m->in_full_index.fill_(length);
+        m->in_ring_index.fill_(slot);
+        m->graph->replay();
+        return adopt(m->out_logits.clone());
+      }
+    }
+#endif
+    m->eager_steps++;
+    return adopt(decode_step(*m, id.reshape({b}), tensor(positions).reshape({b}), valid,
+                             torch::full({1}, length, index_options), torch::full({1}, slot, index_options)));
   })
 }
 

@@ -188,10 +188,12 @@ public final class GpuBenchmark {
                 int generated = result.sequences().stream().mapToInt(s -> s.tokens().length).sum();
                 double decodeSeconds = result.decodeNanos() / 1e9;
                 System.out.printf("RESULT kind=decode impl=model-core model=%s precision=%s batch=%d prompt=%d new=%d "
-                                + "ttft_ms=%.1f decode_tokens_per_s=%.1f per_stream_tokens_per_s=%.1f peak_gib=%.2f native=%s%n",
+                                + "ttft_ms=%.1f decode_tokens_per_s=%.1f per_stream_tokens_per_s=%.1f peak_gib=%.2f native=%s "
+                                + "cuda_graphs=%s%n",
                         preset, mode, batch, promptLength, newTokens, result.prefillNanos() / 1e6,
                         (generated - batch) / decodeSeconds, (generated - batch) / decodeSeconds / batch,
-                        Kernels.peakAllocatedBytes(device) / 1073741824.0, Kernels.available());
+                        Kernels.peakAllocatedBytes(device) / 1073741824.0, Kernels.available(),
+                        Kernels.available() && !"0".equals(System.getenv("TOOLTUNE_CUDA_GRAPHS")));
             }
         }
     }
