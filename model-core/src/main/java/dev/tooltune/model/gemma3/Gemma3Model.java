@@ -58,6 +58,7 @@ public final class Gemma3Model implements AutoCloseable {
     /** Recompute each layer in the backward pass instead of keeping its activations (native library only). */
     private volatile boolean activationCheckpointing;
     private volatile boolean nativeDecode = true;
+    private final java.util.concurrent.atomic.AtomicLong nativeDecodeSteps = new java.util.concurrent.atomic.AtomicLong();
     private NDArray checkpointAnchor;         // a scalar that requires a gradient: records checkpoint nodes
 
     private Gemma3Model(Gemma3Config config, NDManager manager, DataType computeType, Map<String, NDArray> weights) {
@@ -403,7 +404,13 @@ public final class Gemma3Model implements AutoCloseable {
             throw e;
         }
         cache.commit();
+        nativeDecodeSteps.incrementAndGet();
         return logits;
+    }
+
+    /** Decode steps run by the native decoder so far (benchmarks and checks report it). */
+    public long nativeDecodeSteps() {
+        return nativeDecodeSteps.get();
     }
 
     /**

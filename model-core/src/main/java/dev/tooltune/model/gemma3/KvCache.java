@@ -287,6 +287,16 @@ public final class KvCache implements AutoCloseable {
 
     void nativeDecoder(long decoder) {
         this.nativeDecoder = decoder;
+        // freed with this cache's manager too (a cache its owner never closes goes with the owner's manager): the
+        // decoder holds the buffers and its CUDA graph's memory
+        manager.attachInternal("native-decoder-" + System.identityHashCode(this), this::freeNativeDecoder);
+    }
+
+    private synchronized void freeNativeDecoder() {
+        if (nativeDecoder != 0) {
+            dev.tooltune.model.kernels.Kernels.decoderFree(nativeDecoder);
+            nativeDecoder = 0;
+        }
     }
 
     /** Undoes a {@link #begin} whose forward failed, so the cache stays usable. */
@@ -297,10 +307,7 @@ public final class KvCache implements AutoCloseable {
 
     @Override
     public void close() {
-        if (nativeDecoder != 0) {
-            dev.tooltune.model.kernels.Kernels.decoderFree(nativeDecoder);
-            nativeDecoder = 0;
-        }
+        freeNativeDecoder();
         manager.close();
     }
 }

@@ -189,11 +189,11 @@ public final class GpuBenchmark {
                 double decodeSeconds = result.decodeNanos() / 1e9;
                 System.out.printf("RESULT kind=decode impl=model-core model=%s precision=%s batch=%d prompt=%d new=%d "
                                 + "ttft_ms=%.1f decode_tokens_per_s=%.1f per_stream_tokens_per_s=%.1f peak_gib=%.2f native=%s "
-                                + "cuda_graphs=%s%n",
+                                + "cuda_graphs=%s native_steps=%d%n",
                         preset, mode, batch, promptLength, newTokens, result.prefillNanos() / 1e6,
                         (generated - batch) / decodeSeconds, (generated - batch) / decodeSeconds / batch,
                         Kernels.peakAllocatedBytes(device) / 1073741824.0, Kernels.available(),
-                        Kernels.available() && !"0".equals(System.getenv("TOOLTUNE_CUDA_GRAPHS")));
+                        Kernels.available() && !"0".equals(System.getenv("TOOLTUNE_CUDA_GRAPHS")), model.nativeDecodeSteps());
             }
         }
     }
@@ -533,8 +533,9 @@ public final class GpuBenchmark {
                 for (float v : logits[1]) {
                     finite &= Float.isFinite(v);
                 }
-                check("native-decode-vs-djl-" + mode + "-argmax" + agree + "of" + rows, error,
-                        finite && error[0] < (mode.equals("bf16") ? 2e-2 : 1e-5));
+                long nativeSteps = model.nativeDecodeSteps();
+                check("native-decode-vs-djl-" + mode + "-argmax" + agree + "of" + rows + "-native_steps" + nativeSteps, error,
+                        finite && nativeSteps == steps && error[0] < (mode.equals("bf16") ? 2e-2 : 1e-5));
             }
             Kernels.autocast(false);
         }
