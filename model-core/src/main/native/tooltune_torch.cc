@@ -535,7 +535,8 @@ JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_decoderStep(
         auto graph = std::make_unique<at::cuda::CUDAGraph>();
         {
           at::cuda::CUDAStreamGuard guard(stream);
-          graph->capture_begin();
+          // thread-local capture: other threads (another generation, a trainer) may keep launching meanwhile
+          graph->capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
           m->out_logits = decode_step(*m, m->in_ids, m->in_positions, m->in_valid, m->in_full_index, m->in_ring_index);
           graph->capture_end();
         }
