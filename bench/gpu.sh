@@ -85,9 +85,13 @@ for stage in $STAGES; do
         run train2048-$model-hf python3 bench/gpu_reference.py train $model lora 2048 2 "$STEPS"
       done ;;
     qlora)
-      # NF4 weights dequantise to the input type, which DJL cannot name for bf16: QLoRA runs with TF32 products
-      run qlora-4b-mc "${JAVA[@]}" "${MC[@]}" train 4b qlora 1024 4 "$STEPS" gpu0 tf32 ;;
+      # native NF4 quantisation / linear / activation checkpointing against the pure paths (RESULT kind=check), then
+      # QLoRA 4B: NF4 base weights dequantised just in time in bf16, activation checkpointing, bf16 embedding
+      run qlora-check "${JAVA[@]}" "${MC[@]}" qlora-check gpu0
+      run qlora-4b-mc "${JAVA[@]}" "${MC[@]}" train 4b qlora 1024 4 "$STEPS" gpu0 bf16 ;;
     decode)
+      # the native decode step (one call per token) against the DJL path, teacher-forced (RESULT kind=check)
+      run decode-check "${JAVA[@]}" "${MC[@]}" decode-check gpu0
       for model in 1b 4b; do
         run decode-$model-mc "${JAVA[@]}" "${MC[@]}" decode $model gpu0 bf16 "$DECODE_PROMPT" "$DECODE_NEW" 1,8,32,128
         run decode-$model-hf python3 bench/gpu_reference.py decode $model "$DECODE_PROMPT" "$DECODE_NEW" 1,8,32,128

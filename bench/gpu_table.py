@@ -70,6 +70,13 @@ if num:
     print("|---|---|---|---|---|")
     for r in num:
         print(f"| {r['label']} | {r['rel_l2']} | {r['max_abs']} | {r['argmax_agree']} | {r['finite']} |")
+checks = [r for r in rows if r.get("kind") == "check"]
+if checks:
+    print("\n## Native QLoRA pieces against the paths they replace (qlora-check)\n")
+    print("| check | relative L2 | max abs | pass |")
+    print("|---|---|---|---|")
+    for r in checks:
+        print(f"| {r['label']} | {r['rel_l2']} | {r['max_abs']} | {r['pass']} |")
 failed = [r for r in rows if r.get("kind") == "failed"]
 if failed:
     print("\nFailed runs: " + ", ".join(f"{r['name']} (rc {r['rc']})" for r in failed))

@@ -13,7 +13,14 @@
 #ifdef TOOLTUNE_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
 #include <c10/cuda/CUDAFunctions.h>
+#include <ATen/cuda/CUDAGraph.h>
+#include <c10/cuda/CUDAGuard.h>
+#include <c10/cuda/CUDAStream.h>
 #endif
+#include <cstdlib>
+#include <memory>
+#include <torch/csrc/autograd/custom_function.h>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -42,9 +49,524 @@ void rethrow(JNIEnv* env, const char* what, const std::exception& e) {
 #define GUARD(name, fallback, ...) \
   try { __VA_ARGS__ } catch (const std::exception& e) { rethrow(env, name, e); return fallback; }
 
+
+// ---------------------------------------------------------------- NF4 (QLoRA base weights)
+
+// bitsandbytes' NF4 code book and signed dynamic 8-bit code, as dev.tooltune.model.quant.Nf4 / DynamicCode hold them.
+// The tables are passed in from Java once per layer (nf4 tables), so the values live in one place.
+
+// The dense [out, in] weight of an NF4 layer in `type`: code[nibble] * absmax[block], absmax itself
+// double-quantised (dynamic[absmax_code] * scale[absmax_code / 256] + offset). Computed in fp32 like
+// Nf4Linear.dequantize, cast at the end.
+torch::Tensor nf4_dequantize(const torch::Tensor& packed, const torch::Tensor& absmax_codes,
+                             const torch::Tensor& absmax_scales, double offset, const torch::Tensor& nibble_pairs,
+                             const torch::Tensor& dynamic_code, int64_t rows, int64_t columns, at::ScalarType type) {
+  torch::NoGradGuard no_grad;  // a pure function of frozen buffers: nothing to record
+  c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+  int64_t n = rows * columns;
+  int64_t blocks = absmax_codes.numel();
+  int64_t second = absmax_scales.numel();
+  torch::Tensor normalised = dynamic_code.index_select(0, absmax_codes.to(torch::kInt));        // [blocks]
+  if (second * 256 > blocks) normalised = at::constant_pad_nd(normalised, {0, second * 256 - blocks});
+  torch::Tensor absmax = (normalised.view({second, 256}) * absmax_scales.view({second, 1}))
+                             .view({-1}).narrow(0, 0, blocks).add_(offset);                   // [blocks]
+  torch::Tensor values = nibble_pairs.index_select(0, packed.to(torch::kInt)).view({-1});      // [2 ceil(n/2)]
+  int64_t padded = blocks * 64;
+  if (values.numel() < padded) values = at::constant_pad_nd(values, {0, padded - values.numel()});
+  else if (values.numel() > padded) values = values.narrow(0, 0, padded);
+  torch::Tensor weight = values.view({blocks, 64}).mul_(absmax.view({blocks, 1})).view({-1});
+  if (padded != n) weight = weight.narrow(0, 0, n);
+  return weight.view({rows, columns}).to(type);
+}
+
+// The type NF4 products run in: bf16 under autocast on x's device, else x's own type.
+at::ScalarType nf4_compute_type(const torch::Tensor& x) {
+  auto device = x.device().type();
+  if (at::autocast::is_autocast_enabled(device)) return at::autocast::get_autocast_dtype(device);
+  return x.scalar_type();
+}
+
+// y = x W^T with W dequantised just in time, in the forward and again in the backward: autograd saves nothing
+// of W (only x's shape/type), so no dense copy of any layer outlives its own product. W is frozen: only x gets a
+// gradient.
+struct Nf4LinearFunction : public torch::autograd::Function<Nf4LinearFunction> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor x, torch::Tensor packed,
+                               torch::Tensor absmax_codes, torch::Tensor absmax_scales, torch::Tensor nibble_pairs,
+                               torch::Tensor dynamic_code, double offset, int64_t rows, int64_t columns) {
+    at::ScalarType type = nf4_compute_type(x);
+    torch::Tensor weight = nf4_dequantize(packed, absmax_codes, absmax_scales, offset, nibble_pairs, dynamic_code,
+                                          rows, columns, type);
+    ctx->save_for_backward({packed, absmax_codes, absmax_scales, nibble_pairs, dynamic_code});
+    ctx->saved_data["offset"] = offset;
+    ctx->saved_data["rows"] = rows;
+    ctx->saved_data["columns"] = columns;
+    ctx->saved_data["type"] = static_cast<int64_t>(type);
+    ctx->saved_data["x_type"] = static_cast<int64_t>(x.scalar_type());
+    c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+    return at::linear(x.to(type), weight);
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    auto type = static_cast<at::ScalarType>(ctx->saved_data["type"].toInt());
+    auto x_type = static_cast<at::ScalarType>(ctx->saved_data["x_type"].toInt());
+    torch::Tensor weight = nf4_dequantize(saved[0], saved[1], saved[2], ctx->saved_data["offset"].toDouble(), saved[3],
+                                          saved[4], ctx->saved_data["rows"].toInt(),
+                                          ctx->saved_data["columns"].toInt(), type);
+    c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+    torch::Tensor grad_x = at::matmul(grads[0].to(type), weight).to(x_type);
+    return {grad_x, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(),
+            torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
+// ---------------------------------------------------------------- activation checkpointing
+
+JavaVM* java_vm = nullptr;
+
+JNIEnv* current_env() {
+  JNIEnv* env = nullptr;
+  if (java_vm->GetEnv(reinterpret_cast<void**>(&env), JNI_VERSION_1_8) == JNI_EDETACHED) {
+    // autograd's device threads run the backward of CUDA graphs: attach them once (they live as long as the process)
+    java_vm->AttachCurrentThreadAsDaemon(reinterpret_cast<void**>(&env), nullptr);
+  }
+  return env;
+}
+
+// A global reference to the Java body (dev.tooltune.model.kernels.Kernels$Checkpointed), released with the node.
+struct JavaBody : public torch::CustomClassHolder {
+  jobject body;
+  explicit JavaBody(jobject global) : body(global) {}
+  ~JavaBody() override {
+    if (java_vm != nullptr) current_env()->DeleteGlobalRef(body);
+  }
+};
+
+// Runs body.run(long[] handles) -> long handle (a torch::Tensor* the body made for us with `share`).
+torch::Tensor call_body(jobject body, const std::vector<torch::Tensor>& inputs) {
+  JNIEnv* env = current_env();
+  jclass type = env->GetObjectClass(body);
+  jmethodID run = env->GetMethodID(type, "run", "([J)J");
+  env->DeleteLocalRef(type);
+  if (run == nullptr) {
+    env->ExceptionClear();
+    throw std::runtime_error("checkpointed body has no long run(long[])");
+  }
+  jlongArray handles = env->NewLongArray(static_cast<jsize>(inputs.size()));
+  std::vector<jlong> raw;
+  for (const auto& t : inputs) raw.push_back(t.defined() ? adopt(t) : 0);  // Java owns (and frees) these
+  env->SetLongArrayRegion(handles, 0, static_cast<jsize>(raw.size()), raw.data());
+  jlong out = env->CallLongMethod(body, run, handles);
+  env->DeleteLocalRef(handles);
+  if (env->ExceptionCheck()) {
+    jthrowable thrown = env->ExceptionOccurred();
+    env->ExceptionClear();
+    jclass object = env->FindClass("java/lang/Object");
+    jmethodID to_string = env->GetMethodID(object, "toString", "()Ljava/lang/String;");
+    auto text = static_cast<jstring>(env->CallObjectMethod(thrown, to_string));
+    std::string message = "checkpointed layer failed";
+    if (text != nullptr) {
+      const char* chars = env->GetStringUTFChars(text, nullptr);
+      message += std::string(": ") + chars;
+      env->ReleaseStringUTFChars(text, chars);
+    }
+    env->ExceptionClear();
+    throw std::runtime_error(message);
+  }
+  torch::Tensor* result = reinterpret_cast<torch::Tensor*>(out);
+  torch::Tensor value = *result;
+  delete result;
+  return value;
+}
+
+// Random-number state of the CPU generator and of x's CUDA generator, so a recomputation draws the same dropout.
+std::vector<torch::Tensor> rng_state(const torch::Tensor& x) {
+  std::vector<torch::Tensor> states;
+  auto cpu = at::detail::getDefaultCPUGenerator();
+  {
+    std::lock_guard<std::mutex> lock(cpu.mutex());
+    states.push_back(cpu.get_state());
+  }
+  if (x.is_cuda()) {
+    auto gen = at::globalContext().defaultGenerator(x.device());
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    states.push_back(gen.get_state());
+  }
+  return states;
+}
+
+void set_rng_state(const torch::Tensor& x, const std::vector<torch::Tensor>& states) {
+  auto cpu = at::detail::getDefaultCPUGenerator();
+  {
+    std::lock_guard<std::mutex> lock(cpu.mutex());
+    cpu.set_state(states[0]);
+  }
+  if (x.is_cuda() && states.size() > 1) {
+    auto gen = at::globalContext().defaultGenerator(x.device());
+    std::lock_guard<std::mutex> lock(gen.mutex());
+    gen.set_state(states[1]);
+  }
+}
+
+// torch.utils.checkpoint (reentrant): the forward runs the Java body without recording a graph and keeps only
+// its inputs; the backward runs it again with the graph on (same autocast and random state), back-propagates
+// the incoming gradient through it (trainable leaves such as LoRA A/B accumulate their .grad there) and returns
+// the gradient of x. `anchor` is any tensor that requires a gradient, so the node is recorded even when x
+// (the embedding output of the first layer) does not.
+struct CheckpointFunction : public torch::autograd::Function<CheckpointFunction> {
+  static torch::Tensor forward(torch::autograd::AutogradContext* ctx, torch::Tensor x, torch::Tensor anchor,
+                               torch::Tensor a, torch::Tensor b, torch::Tensor c, int64_t body) {
+    auto holder = c10::make_intrusive<JavaBody>(reinterpret_cast<jobject>(body));
+    auto device = x.device().type();
+    ctx->saved_data["body"] = c10::IValue::make_capsule(holder);
+    ctx->saved_data["autocast"] = at::autocast::is_autocast_enabled(device);
+    ctx->saved_data["autocast_type"] = static_cast<int64_t>(at::autocast::get_autocast_dtype(device));
+    ctx->saved_data["rng"] = rng_state(x);
+    ctx->save_for_backward({x, a, b, c});
+    return call_body(holder->body, {x, a, b, c});
+  }
+
+  static torch::autograd::variable_list backward(torch::autograd::AutogradContext* ctx,
+                                                 torch::autograd::variable_list grads) {
+    auto saved = ctx->get_saved_variables();
+    torch::Tensor x = saved[0].detach().requires_grad_(true);
+    auto holder = c10::static_intrusive_pointer_cast<JavaBody>(ctx->saved_data["body"].toCapsule());
+    auto device = x.device().type();
+    bool autocast = ctx->saved_data["autocast"].toBool();
+    auto autocast_type = static_cast<at::ScalarType>(ctx->saved_data["autocast_type"].toInt());
+    bool autocast_before = at::autocast::is_autocast_enabled(device);
+    auto autocast_type_before = at::autocast::get_autocast_dtype(device);
+    auto rng_before = rng_state(x);
+    set_rng_state(x, ctx->saved_data["rng"].toTensorVector());
+    torch::Tensor out;
+    {
+      at::AutoGradMode grad_on(true);
+      // autocast state is per thread, and CUDA backward runs on autograd's device thread
+      at::autocast::set_autocast_dtype(device, autocast_type);
+      at::autocast::set_autocast_enabled(device, autocast);
+      try {
+        out = call_body(holder->body, {x, saved[1], saved[2], saved[3]});
+      } catch (...) {
+        at::autocast::set_autocast_enabled(device, autocast_before);
+        at::autocast::set_autocast_dtype(device, autocast_type_before);
+        set_rng_state(x, rng_before);
+        throw;
+      }
+      at::autocast::set_autocast_enabled(device, autocast_before);
+      at::autocast::set_autocast_dtype(device, autocast_type_before);
+      set_rng_state(x, rng_before);
+      if (out.requires_grad()) torch::autograd::backward({out}, {grads[0].to(out.scalar_type())});
+      // autocast caches bf16 casts of fp32 leaves (LoRA A/B) per thread with no version check: drop them, or the
+      // next step's recomputation on this thread would use this step's weights
+      if (autocast) at::autocast::clear_cache();
+    }
+    torch::Tensor grad_x = x.grad();
+    return {grad_x, torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(), torch::Tensor()};
+  }
+};
+
+// ---------------------------------------------------------------- decode: the whole stack, one token, one call
+
+// Gemma3Model's forward for one new token per row over a KvCache, as one native call instead of hundreds of
+// DJL/JNI operations: the same libtorch operations in the same order (embedding * sqrt(H), RMSNorms in fp32,
+// q/k norms, RoPE in the model's compute type, cache writes, fused attention over the cached keys, gated GELU
+// MLP, final norm, tied head) under the calling thread's autocast, so it computes what the DJL path computes.
+// Weights and cache buffers are held by reference (they stay owned by Java). Dense projections only.
+struct DecoderStack {
+  int64_t layers = 0, heads = 0, kv_heads = 0, head_dim = 0, hidden = 0;
+  double eps = 1e-6, scaling = 1.0, final_softcap = 0.0;
+  at::ScalarType rope_type = at::kFloat;
+  std::vector<bool> sliding;
+  torch::Tensor embedding, head, final_scale, inv_freq_local, inv_freq_global, embed_scale, full_valid, ring_valid;
+  std::vector<std::vector<torch::Tensor>> weights;  // per layer: q k v o gate up down
+  std::vector<std::vector<torch::Tensor>> norms;    // per layer: q_norm k_norm input post_attn pre_ff post_ff (1 + w, fp32)
+  std::vector<torch::Tensor> keys, values;          // per layer [B, K, slots, D]
+  // CUDA graph of the whole step (one launch per token): captured at the second step, replayed after; the
+  // step's inputs are copied into static buffers first. TOOLTUNE_CUDA_GRAPHS=0 turns it off.
+  bool use_graph = true;
+  int64_t eager_steps = 0;
+  torch::Tensor in_ids, in_positions, in_valid, in_full_index, in_ring_index, out_logits;
+#ifdef TOOLTUNE_CUDA
+  std::unique_ptr<at::cuda::CUDAGraph> graph;
+#endif
+};
+
+torch::Tensor rms(const torch::Tensor& x, const torch::Tensor& scale, double eps) {
+  c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+  return at::rms_norm(x.to(torch::kFloat32), {x.size(-1)}, scale, eps).to(x.scalar_type());
+}
+
+torch::Tensor rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
+  auto halves = x.chunk(2, 3);
+  torch::Tensor rotated = at::cat({halves[1].neg(), halves[0]}, 3);
+  return x.mul(cos).add(rotated.mul(sin));
+}
+
+// Shapes are the same at every step (attention runs over every cache slot, invalid ones masked; the token's
+// index and ring slot come as [1] int64 tensors), so one CUDA graph serves the whole generation.
+torch::Tensor decode_step(DecoderStack& m, const torch::Tensor& ids, const torch::Tensor& positions,
+                          const torch::Tensor& valid, const torch::Tensor& full_index, const torch::Tensor& ring_index) {
+  torch::NoGradGuard no_grad;
+  int64_t b = ids.size(0);
+  int64_t groups = m.heads / m.kv_heads;
+  torch::Tensor x = at::embedding(m.embedding, ids.reshape({b, 1})).mul(m.embed_scale);          // [B,1,H]
+
+  // RoPE angles of both kinds for this position                                                  [B,1,1,D]
+  torch::Tensor position = positions.reshape({b, 1}).to(torch::kFloat32).unsqueeze(-1);           // [B,1,1]
+  auto cos_sin = [&](const torch::Tensor& inv_freq) {
+    torch::Tensor angles = position.mul(inv_freq);                                                // [B,1,D/2]
+    torch::Tensor full = at::cat({angles, angles}, -1).unsqueeze(1);
+    torch::Tensor c = full.cos(), s = full.sin();
+    if (m.rope_type != at::kFloat) { c = c.to(m.rope_type); s = s.to(m.rope_type); }
+    return std::make_pair(c, s);
+  };
+  auto local = cos_sin(m.inv_freq_local);
+  auto global = cos_sin(m.inv_freq_global);
+
+  // the new token's key validity; full layers see every slot up to it (later ones are still invalid), sliding
+  // layers their ring
+  m.full_valid.index_copy_(1, full_index, valid.reshape({b, 1}));
+  m.ring_valid.index_copy_(1, ring_index, valid.reshape({b, 1}));
+  auto bias_of = [&](const torch::Tensor& visible, const torch::Tensor& like) {
+    return at::where(visible.reshape({b, 1, 1, visible.size(1)}), at::scalar_tensor(0.0, like.options()),
+                     at::scalar_tensor(-1e30, like.options()));
+  };
+  torch::Tensor full_bias, ring_bias;
+
+  for (int64_t l = 0; l < m.layers; l++) {
+    const auto& w = m.weights[l];
+    const auto& n = m.norms[l];
+    bool sliding = m.sliding[l];
+    torch::Tensor residual = x;
+    torch::Tensor h = rms(x, n[2], m.eps);
+    torch::Tensor q = at::linear(h, w[0]).view({b, 1, m.heads, m.head_dim}).transpose(1, 2);      // [B,N,1,D]
+    torch::Tensor k = at::linear(h, w[1]).view({b, 1, m.kv_heads, m.head_dim}).transpose(1, 2);   // [B,K,1,D]
+    torch::Tensor v = at::linear(h, w[2]).view({b, 1, m.kv_heads, m.head_dim}).transpose(1, 2);
+    q = rms(q, n[0], m.eps);
+    k = rms(k, n[1], m.eps);
+    const auto& cs = sliding ? local : global;
+    q = rope(q, cs.first, cs.second);
+    k = rope(k, cs.first, cs.second);
+    const torch::Tensor& index = sliding ? ring_index : full_index;
+    m.keys[l].index_copy_(2, index, k.to(m.keys[l].scalar_type()));
+    m.values[l].index_copy_(2, index, v.to(m.values[l].scalar_type()));
+    torch::Tensor keys = m.keys[l];                                                                 // [B,K,S,D]
+    torch::Tensor values = m.values[l];
+    auto type = q.scalar_type();
+    if (keys.scalar_type() != type) keys = keys.to(type);
+    if (values.scalar_type() != type) values = values.to(type);
+    torch::Tensor& bias = sliding ? ring_bias : full_bias;
+    if (!bias.defined()) {
+      bias = bias_of(sliding ? m.ring_valid : m.full_valid, q);
+    }
+    // grouped-query attention without repeating K/V: a K/V head's G query heads are its G "query positions"
+    torch::Tensor grouped = q.reshape({b, m.kv_heads, groups, m.head_dim});                         // [B,K,G,D]
+    torch::Tensor context = at::scaled_dot_product_attention(grouped, keys, values, bias, 0.0, false, m.scaling);
+    context = context.reshape({b, 1, m.heads * m.head_dim});                                        // [B,1,N*D]
+    h = rms(at::linear(context, w[3]), n[3], m.eps);
+    x = residual.add(h);
+
+    residual = x;
+    h = rms(x, n[4], m.eps);
+    torch::Tensor gated = at::gelu(at::linear(h, w[4]), "tanh").mul(at::linear(h, w[5]));
+    h = rms(at::linear(gated, w[6]), n[5], m.eps);
+    x = residual.add(h);
+  }
+  torch::Tensor last = rms(x, m.final_scale, m.eps).reshape({b, m.hidden});                       // [B,H]
+  torch::Tensor logits = at::linear(last, m.head);                                                // [B,V]
+  if (m.final_softcap > 0) {
+    logits = logits.div(m.final_softcap).tanh().mul(m.final_softcap);
+  }
+  return logits;
+}
+
 }  // namespace
 
 extern "C" {
+
+JNIEXPORT jint JNICALL JNI_OnLoad(JavaVM* vm, void*) {
+  java_vm = vm;
+  return JNI_VERSION_1_8;
+}
+
+// NF4 linear: x [..., in] -> [..., out] with the weight dequantised just in time (see Nf4LinearFunction).
+JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_nf4Linear(
+    JNIEnv* env, jclass, jlong x, jlong packed, jlong absmax_codes, jlong absmax_scales, jdouble offset,
+    jlong nibble_pairs, jlong dynamic_code, jlong rows, jlong columns) {
+  GUARD("nf4Linear", 0, {
+    return adopt(Nf4LinearFunction::apply(tensor(x), tensor(packed), tensor(absmax_codes), tensor(absmax_scales),
+                                          tensor(nibble_pairs), tensor(dynamic_code), (double) offset,
+                                          (int64_t) rows, (int64_t) columns));
+  })
+}
+
+// The dense weight of an NF4 layer in fp32 (tests, merged export).
+JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_nf4Dequantize(
+    JNIEnv* env, jclass, jlong packed, jlong absmax_codes, jlong absmax_scales, jdouble offset, jlong nibble_pairs,
+    jlong dynamic_code, jlong rows, jlong columns) {
+  GUARD("nf4Dequantize", 0, {
+    return adopt(nf4_dequantize(tensor(packed), tensor(absmax_codes), tensor(absmax_scales), offset,
+                                tensor(nibble_pairs), tensor(dynamic_code), rows, columns, torch::kFloat32));
+  })
+}
+
+// First level of NF4 quantisation on the weight's device, bit for bit as Nf4.quantize does it on the host:
+// per 64-block absmax (fp32), values * (1 / absmax) clamped to [-1, 1], the nearest code (ties to the lower
+// index: argmin keeps the first), an all-zero block as code 7, two codes a byte (first in the high nibble).
+// Returns {packed uint8 [ceil(n/2)], absmax fp32 [blocks]} as two handles.
+JNIEXPORT jlongArray JNICALL Java_dev_tooltune_model_kernels_NativeTorch_nf4Quantize(
+    JNIEnv* env, jclass, jlong weight, jlong code) {
+  GUARD("nf4Quantize", nullptr, {
+    torch::NoGradGuard no_grad;
+    c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
+    torch::Tensor w = tensor(weight).detach().reshape({-1}).to(torch::kFloat32);
+    torch::Tensor codebook = tensor(code).to(w.device(), torch::kFloat32);
+    int64_t n = w.numel();
+    int64_t blocks = (n + 63) / 64;
+    if (blocks * 64 != n) w = at::constant_pad_nd(w, {0, blocks * 64 - n});
+    torch::Tensor grouped = w.view({blocks, 64});
+    torch::Tensor absmax = grouped.abs().amax(1);                                              // [blocks]
+    torch::Tensor inverse = at::reciprocal(absmax).view({blocks, 1});
+    torch::Tensor codes = torch::empty({blocks, 64}, w.options().dtype(torch::kUInt8));
+    const int64_t chunk = 1 << 14;  // blocks per pass: [chunk, 64, 16] fp32 distances = 64 MiB
+    for (int64_t start = 0; start < blocks; start += chunk) {
+      int64_t len = std::min(chunk, blocks - start);
+      torch::Tensor scaled = (grouped.narrow(0, start, len) * inverse.narrow(0, start, len)).clamp_(-1.0, 1.0);
+      torch::Tensor nearest = (scaled.unsqueeze(-1) - codebook).abs_().argmin(-1);
+      codes.narrow(0, start, len).copy_(nearest);
+    }
+    codes.masked_fill_((absmax == 0).view({blocks, 1}), 7);
+    torch::Tensor flat = codes.view({-1});
+    int64_t bytes = (n + 1) / 2;
+    flat = flat.narrow(0, 0, 2 * bytes);
+    if (n % 2 == 1) flat.select(0, 2 * bytes - 1).fill_(7);  // bitsandbytes pads an odd tensor with a 0.0 (code 7)
+    torch::Tensor pairs = flat.view({bytes, 2});
+    torch::Tensor packed = pairs.select(1, 0).bitwise_left_shift(4).bitwise_or_(pairs.select(1, 1));
+    jlong out[2] = {adopt(packed.contiguous()), adopt(absmax)};
+    jlongArray result = env->NewLongArray(2);
+    env->SetLongArrayRegion(result, 0, 2, out);
+    return result;
+  })
+}
+
+// Runs body (Kernels$Checkpointed) on (x, a, b, c) under activation checkpointing (see CheckpointFunction).
+JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_checkpoint(
+    JNIEnv* env, jclass, jobject body, jlong x, jlong anchor, jlong a, jlong b, jlong c) {
+  GUARD("checkpoint", 0, {
+    jobject global = env->NewGlobalRef(body);
+    auto opt = [](jlong h) { return h == 0 ? torch::Tensor() : tensor(h); };
+    return adopt(CheckpointFunction::apply(tensor(x), tensor(anchor), opt(a), opt(b), opt(c),
+                                           reinterpret_cast<int64_t>(global)));
+  })
+}
+
+
+// A DecoderStack over the given tensors; see Gemma3Model.nativeDecoder for the order of tensors, ints, doubles.
+JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_decoderCreate(
+    JNIEnv* env, jclass, jlongArray tensor_handles, jlongArray int_values, jdoubleArray double_values) {
+  GUARD("decoderCreate", 0, {
+    auto t = tensors(env, tensor_handles);
+    jsize ni = env->GetArrayLength(int_values);
+    std::vector<jlong> ints(ni);
+    env->GetLongArrayRegion(int_values, 0, ni, ints.data());
+    std::vector<jdouble> doubles(4);
+    env->GetDoubleArrayRegion(double_values, 0, 4, doubles.data());
+    auto m = std::make_unique<DecoderStack>();
+    m->layers = ints[0];
+    m->heads = ints[1];
+    m->kv_heads = ints[2];
+    m->head_dim = ints[3];
+    m->hidden = ints[4];
+    m->rope_type = ints[5] == 1 ? at::kHalf : at::kFloat;
+    const char* graphs = std::getenv("TOOLTUNE_CUDA_GRAPHS");
+    m->use_graph = graphs == nullptr || std::string(graphs) != "0";
+    for (int64_t l = 0; l < m->layers; l++) m->sliding.push_back(ints[6 + l] != 0);
+    m->eps = doubles[0];
+    m->scaling = doubles[2];
+    m->final_softcap = doubles[3];
+    size_t i = 0;
+    m->embedding = t[i++];
+    m->head = t[i++];
+    m->final_scale = t[i++];
+    m->inv_freq_local = t[i++];
+    m->inv_freq_global = t[i++];
+    m->full_valid = t[i++];
+    m->ring_valid = t[i++];
+    auto scale_type = m->embedding.scalar_type() == at::kBFloat16 ? at::kFloat : m->embedding.scalar_type();
+    m->embed_scale = at::full({}, doubles[1], m->embedding.options().dtype(scale_type));
+    for (int64_t l = 0; l < m->layers; l++) {
+      std::vector<torch::Tensor> w(t.begin() + i, t.begin() + i + 7);
+      i += 7;
+      std::vector<torch::Tensor> n(t.begin() + i, t.begin() + i + 6);
+      i += 6;
+      m->weights.push_back(w);
+      m->norms.push_back(n);
+      m->keys.push_back(t[i++]);
+      m->values.push_back(t[i++]);
+    }
+    if (i != t.size()) throw std::runtime_error("decoderCreate: " + std::to_string(t.size()) + " tensors, expected " + std::to_string(i));
+    return reinterpret_cast<jlong>(m.release());
+  })
+}
+
+// Logits [B,V] of one new token per row (ids, positions [B] int64; key_mask [B] or 0 = all valid) at cache
+// index `length`, ring slot `slot`; writes the token's keys/values and validity into the cache.
+JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_decoderStep(
+    JNIEnv* env, jclass, jlong decoder, jlong ids, jlong positions, jlong key_mask, jlong length, jlong slot) {
+  GUARD("decoderStep", 0, {
+    auto* m = reinterpret_cast<DecoderStack*>(decoder);
+    torch::NoGradGuard no_grad;
+    const torch::Tensor& id = tensor(ids);
+    int64_t b = id.numel();
+    auto index_options = id.options().dtype(torch::kLong);
+    torch::Tensor valid = key_mask == 0 ? torch::ones({b}, id.options().dtype(torch::kBool))
+                                        : tensor(key_mask).reshape({b}).to(torch::kBool);
+#ifdef TOOLTUNE_CUDA
+    if (id.is_cuda() && m->use_graph) {
+      if (!m->graph && m->eager_steps >= 1) {
+        // the first step ran eagerly (lazy initialisation of cuBLAS and attention kernels stays out of the graph)
+        m->in_ids = torch::empty({b}, index_options);
+        m->in_positions = torch::empty({b}, index_options);
+        m->in_valid = torch::empty({b}, id.options().dtype(torch::kBool));
+        m->in_full_index = torch::empty({1}, index_options);
+        m->in_ring_index = torch::empty({1}, index_options);
+        auto stream = at::cuda::getStreamFromPool();
+        auto graph = std::make_unique<at::cuda::CUDAGraph>();
+        {
+          at::cuda::CUDAStreamGuard guard(stream);
+          // thread-local capture: other threads (another generation, a trainer) may keep launching meanwhile
+          graph->capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
+          m->out_logits = decode_step(*m, m->in_ids, m->in_positions, m->in_valid, m->in_full_index, m->in_ring_index);
+          graph->capture_end();
+        }
+        m->graph = std::move(graph);
+      }
+      if (m->graph) {
+        m->in_ids.copy_(id.reshape({b}));
+        m->in_positions.copy_(tensor(positions).reshape({b}));
+        m->in_valid.copy_(valid);
+        m->in_full_index.fill_(length);
+        m->in_ring_index.fill_(slot);
+        m->graph->replay();
+        return adopt(m->out_logits.clone());
+      }
+    }
+#endif
+    m->eager_steps++;
+    return adopt(decode_step(*m, id.reshape({b}), tensor(positions).reshape({b}), valid,
+                             torch::full({1}, length, index_options), torch::full({1}, slot, index_options)));
+  })
+}
+
+JNIEXPORT void JNICALL Java_dev_tooltune_model_kernels_NativeTorch_decoderFree(JNIEnv* env, jclass, jlong decoder) {
+  delete reinterpret_cast<DecoderStack*>(decoder);
+}
+
+// A second owning handle of x (for handing a tensor to native code that outlives the Java array).
+JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_share(JNIEnv* env, jclass, jlong x) {
+  return adopt(tensor(x));
+}
 
 // Gemma's RMSNorm in fp32, returned in x's type: x / sqrt(mean(x^2) + eps) * scale, scale = 1 + weight (fp32).
 JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_rmsNorm(
@@ -152,6 +674,12 @@ JNIEXPORT void JNICALL Java_dev_tooltune_model_kernels_NativeTorch_setAutocast(J
     at::autocast::set_autocast_enabled(at::kCPU, on);
     if (!on) at::autocast::clear_cache();
   })
+}
+
+// Drops autocast's cached bf16 casts of fp32 leaves on this thread. They carry no version: after an optimizer
+// step they would still hold the old weights, so the trainer clears them once per step.
+JNIEXPORT void JNICALL Java_dev_tooltune_model_kernels_NativeTorch_clearAutocastCache(JNIEnv* env, jclass) {
+  GUARD("clearAutocastCache", , { at::autocast::clear_cache(); })
 }
 
 JNIEXPORT jboolean JNICALL Java_dev_tooltune_model_kernels_NativeTorch_autocast(JNIEnv* env, jclass) {

@@ -11,9 +11,11 @@ import dev.tooltune.model.checkpoint.Checkpoint;
 import dev.tooltune.model.checkpoint.SafetensorsWriter;
 import dev.tooltune.model.checkpoint.StoredType;
 import dev.tooltune.model.config.Gemma3Config;
+import dev.tooltune.model.kernels.Kernels;
 import dev.tooltune.model.layers.DenseLinear;
 import dev.tooltune.model.layers.Linear;
 import dev.tooltune.model.layers.Projection;
+import dev.tooltune.model.layers.ProjectionDelta;
 import dev.tooltune.model.runtime.ModelRuntime;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -53,6 +55,11 @@ public final class Gemma3Model implements AutoCloseable {
     private final Map<String, Projection> projections;
     private final Map<String, RmsNorm> norms;
     private final float embedScale;
+    /** Recompute each layer in the backward pass instead of keeping its activations (native library only). */
+    private volatile boolean activationCheckpointing;
+    private volatile boolean nativeDecode = true;
+    private final java.util.concurrent.atomic.AtomicLong nativeDecodeSteps = new java.util.concurrent.atomic.AtomicLong();
+    private NDArray checkpointAnchor;         // a scalar that requires a gradient: records checkpoint nodes
 
     private Gemma3Model(Gemma3Config config, NDManager manager, DataType computeType, Map<String, NDArray> weights) {
         this.config = config;
@@ -269,13 +276,24 @@ public final class Gemma3Model implements AutoCloseable {
             slidingMask = AttentionMask.build(index, index, keyValid, segments, segments, config.slidingWindow());
         }
 
+        boolean checkpointed = training && activationCheckpointing && Kernels.available() && cache == null
+                && rowCaches == null;
         try {
             for (DecoderLayer layer : layers) {
                 try (NDManager layerScope = scope.newSubManager()) {
                     x.attach(layerScope);
-                    NDArray out = layer.forward(x, layer.sliding ? localAngles : globalAngles,
-                            layer.sliding ? slidingMask : fullMask, cache, rowCaches,
-                            layer.sliding ? rowSliding : rowFull, input.delta(), training);
+                    NDList angles = layer.sliding ? localAngles : globalAngles;
+                    NDArray mask = layer.sliding ? slidingMask : fullMask;
+                    NDArray out;
+                    if (checkpointed) {
+                        // only x is kept per layer; the layer runs again in the backward pass
+                        ProjectionDelta delta = input.delta();
+                        out = Kernels.checkpoint((in, cos, sin, m) -> layer.forward(in, new NDList(cos, sin), m, null,
+                                null, null, delta, true), manager, x, checkpointAnchor(), angles.get(0), angles.get(1), mask);
+                    } else {
+                        out = layer.forward(x, angles, mask, cache, rowCaches, layer.sliding ? rowSliding : rowFull,
+                                input.delta(), training);
+                    }
                     out.attach(scope);
                     x = out;
                 }
@@ -315,6 +333,109 @@ public final class Gemma3Model implements AutoCloseable {
         return hidden;
     }
 
+    /** Whether decode steps may run as one native call (default: whenever the native library is loaded). */
+    public void setNativeDecode(boolean enabled) {
+        this.nativeDecode = enabled;
+    }
+
+    /** One new token per row over a shared KV cache, dense projections, no attention soft-cap: what the native step does. */
+    private boolean nativeDecodable(ModelInput input) {
+        if (!nativeDecode || !Kernels.available() || input.cache() == null || input.length() != 1
+                || input.rowCaches() != null || input.delta() != null || input.segmentIds() != null
+                || config.attnLogitSoftcapping() != null) {
+            return false;
+        }
+        for (Projection projection : projections.values()) {
+            if (!(projection.get() instanceof DenseLinear)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** The decode step as one native call over this model's weights and the cache's buffers (see tooltune_torch.cc). */
+    private NDArray nativeDecode(ModelInput input) {
+        KvCache cache = input.cache();
+        if (cache.nativeDecoder() == 0) {
+            // order: embedding, head, final scale, local/global inverse frequencies, full/ring validity; then per
+            // layer q k v o gate up down, the six norm scales, keys, values
+            List<NDArray> buffers = cache.buffers();
+            int layerCount = layers.size();
+            List<NDArray> tensors = new ArrayList<>();
+            tensors.add(embedding);
+            tensors.add(lmHead == null ? embedding : lmHead);
+            tensors.add(finalNorm.scale());
+            tensors.add(localRope.inverseFrequencies());
+            tensors.add(globalRope.inverseFrequencies());
+            tensors.add(buffers.get(2 * layerCount));
+            tensors.add(buffers.get(2 * layerCount + 1));
+            long[] ints = new long[6 + layerCount];
+            ints[0] = layerCount;
+            ints[1] = config.numAttentionHeads();
+            ints[2] = config.numKeyValueHeads();
+            ints[3] = config.headDim();
+            ints[4] = config.hiddenSize();
+            ints[5] = computeType == DataType.FLOAT16 ? 1 : 0;
+            for (int l = 0; l < layerCount; l++) {
+                DecoderLayer layer = layers.get(l);
+                ints[6 + l] = layer.sliding ? 1 : 0;
+                for (Projection p : new Projection[] {layer.q, layer.k, layer.v, layer.o, layer.gate, layer.up, layer.down}) {
+                    tensors.add(((DenseLinear) p.get()).weight());
+                }
+                for (RmsNorm norm : new RmsNorm[] {layer.queryNorm, layer.keyNorm, layer.inputNorm, layer.postAttentionNorm,
+                        layer.preFeedforwardNorm, layer.postFeedforwardNorm}) {
+                    tensors.add(norm.scale());
+                }
+                tensors.add(buffers.get(2 * l));
+                tensors.add(buffers.get(2 * l + 1));
+            }
+            double softcap = config.finalLogitSoftcapping() == null ? 0 : config.finalLogitSoftcapping();
+            double[] doubles = {config.rmsNormEps(), embedScale, Math.pow(config.queryPreAttnScalar(), -0.5), softcap};
+            cache.nativeDecoder(Kernels.decoderCreate(tensors, ints, doubles));
+        }
+        int length = cache.length();
+        int slot = cache.beginToken();
+        NDArray logits;
+        try {
+            logits = Kernels.decoderStep(cache.nativeDecoder(), input.inputIds(), input.positionIds(), input.keyMask(),
+                    length, slot);
+        } catch (RuntimeException e) {
+            cache.abort();
+            throw e;
+        }
+        cache.commit();
+        nativeDecodeSteps.incrementAndGet();
+        return logits;
+    }
+
+    /** Decode steps run by the native decoder so far (benchmarks and checks report it). */
+    public long nativeDecodeSteps() {
+        return nativeDecodeSteps.get();
+    }
+
+    /**
+     * Activation checkpointing for training forwards: each decoder layer keeps only its input and runs again in
+     * the backward pass (one layer's activations at a time instead of all of them: QLoRA's memory). Needs the
+     * native library ({@link Kernels}); without it the setting has no effect.
+     */
+    public void setActivationCheckpointing(boolean enabled) {
+        this.activationCheckpointing = enabled;
+    }
+
+    public boolean activationCheckpointing() {
+        return activationCheckpointing;
+    }
+
+    private synchronized NDArray checkpointAnchor() {
+        if (checkpointAnchor == null) {
+            checkpointAnchor = manager.zeros(new ai.djl.ndarray.types.Shape(1));
+            // made inside a caller's NDScope (the trainer's step): it must outlive that step
+            ai.djl.ndarray.NDScope.unregister(checkpointAnchor);
+            checkpointAnchor.setRequiresGradient(true);
+        }
+        return checkpointAnchor;
+    }
+
     /** hidden [..., H] -> logits [..., V] through the (tied) lm_head, with final softcapping when configured. */
     public NDArray logits(NDArray hidden) {
         NDArray head = lmHead == null ? embedding : lmHead;
@@ -328,6 +449,9 @@ public final class Gemma3Model implements AutoCloseable {
 
     /** Logits [B,V] of each row's last position only (generation: avoids [B,T,V] during prefill). */
     public NDArray lastLogits(ModelInput input) {
+        if (nativeDecodable(input)) {
+            return nativeDecode(input);
+        }
         NDArray hidden = hiddenStates(input, false);
         NDArray last = hidden.get(new NDIndex(":, -1, :"));                        // [B,H]
         NDArray logits = logits(last);

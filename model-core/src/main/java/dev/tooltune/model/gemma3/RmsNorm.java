@@ -40,7 +40,7 @@ final class RmsNorm {
     }
 
     /** 1 + weight in fp32, owned by the weight's manager (outlives any forward-pass scope), remade if the weight is replaced. */
-    private synchronized NDArray scale() {
+    synchronized NDArray scale() {
         if (scaleOf != weight) {
             NDArray weight32 = weight.toType(DataType.FLOAT32, true);
             NDArray one = weight.getManager().full(new Shape(), 1f, DataType.FLOAT32);

@@ -19,6 +19,11 @@ final class RotaryEmbedding {
         this.inverseFrequencies = modelManager.create(parameters.inverseFrequencies(headDim)).reshape(1, 1, -1);
     }
 
+    /** fp32 [1,1,headDim/2]. */
+    NDArray inverseFrequencies() {
+        return inverseFrequencies;
+    }
+
     /** positionIds [B,T] int64 -> {cos, sin}, each [B,1,T,headDim] in {@code type}. */
     NDList cosSin(NDArray positionIds, DataType type) {
         NDArray angles = positionIds.toType(DataType.FLOAT32, false).expandDims(-1)

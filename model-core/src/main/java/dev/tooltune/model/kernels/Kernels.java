@@ -4,6 +4,7 @@ import ai.djl.Device;
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
@@ -137,6 +138,104 @@ public final class Kernels {
                 // CUDA's allocator starts on the first allocation; before it there is no peak to reset
             }
         }
+    }
+
+    /** Drops autocast's cached bf16 casts of fp32 leaves on this thread (they would outlive an optimizer step). */
+    public static void clearAutocastCache() {
+        if (AVAILABLE) {
+            NativeTorch.clearAutocastCache();
+        }
+    }
+
+    /**
+     * {@code x W^T} for an NF4 weight: W [rows, columns] is dequantised just in time in the forward and again in
+     * the backward (autograd keeps nothing of it), in bf16 under autocast, else in x's type. Arguments are
+     * {@code Nf4Linear}'s device buffers.
+     */
+    public static NDArray nf4Linear(NDArray x, NDArray packed, NDArray absmaxCodes, NDArray absmaxScales, float offset,
+            NDArray nibblePairs, NDArray dynamicCode, long rows, long columns) {
+        return wrap(x, NativeTorch.nf4Linear(handle(x), handle(packed), handle(absmaxCodes), handle(absmaxScales), offset,
+                handle(nibblePairs), handle(dynamicCode), rows, columns));
+    }
+
+    /** The dense fp32 [rows, columns] weight of NF4 buffers, in packed's manager. */
+    public static NDArray nf4Dequantize(NDArray packed, NDArray absmaxCodes, NDArray absmaxScales, float offset,
+            NDArray nibblePairs, NDArray dynamicCode, long rows, long columns) {
+        return wrap(packed, NativeTorch.nf4Dequantize(handle(packed), handle(absmaxCodes), handle(absmaxScales), offset,
+                handle(nibblePairs), handle(dynamicCode), rows, columns));
+    }
+
+    /**
+     * NF4's first level on the weight's device, bit for bit as {@code Nf4.quantize}: {packed uint8 [ceil(n/2)],
+     * absmax fp32 [ceil(n/64)]}, both in the weight's manager. {@code code} is the 16-value code book (fp32).
+     */
+    public static NDArray[] nf4Quantize(NDArray weight, NDArray code) {
+        long[] handles = NativeTorch.nf4Quantize(handle(weight), handle(code));
+        return new NDArray[] {wrap(weight, handles[0]), wrap(weight, handles[1])};
+    }
+
+    /** A layer body run under activation checkpointing: inputs are owned by the call, the result is returned. */
+    @FunctionalInterface
+    public interface Checkpointed {
+        NDArray apply(NDArray x, NDArray a, NDArray b, NDArray c);
+    }
+
+    /**
+     * {@code body(x, a, b, c)} under activation checkpointing (torch.utils.checkpoint, reentrant): the forward keeps
+     * only the inputs, the backward runs the body again with the graph on (same autocast and random state) and
+     * back-propagates through it; trainable leaves inside (LoRA A/B) get their gradients then. {@code anchor}
+     * must require a gradient (it records the node when x does not). The body's arrays live in sub-managers of
+     * {@code owner}, which must outlive the backward pass. a, b, c may be null.
+     */
+    public static NDArray checkpoint(Checkpointed body, NDManager owner, NDArray x, NDArray anchor, NDArray a,
+            NDArray b, NDArray c) {
+        return wrap(x, NativeTorch.checkpoint(new CheckpointCall(body, (PtNDManager) owner), handle(x), handle(anchor),
+                a == null ? 0 : handle(a), b == null ? 0 : handle(b), c == null ? 0 : handle(c)));
+    }
+
+    /** What the native checkpoint calls (forward and recomputation): wraps the handles, runs the body, shares the result. */
+    static final class CheckpointCall {
+        private final Checkpointed body;
+        private final PtNDManager owner;
+
+        CheckpointCall(Checkpointed body, PtNDManager owner) {
+            this.body = body;
+            this.owner = owner;
+        }
+
+        /** Called from native code; {@code handles} are new tensors this call owns (0 = none). */
+        long run(long[] handles) {
+            try (NDManager scope = owner.newSubManager()) {
+                NDArray[] in = new NDArray[handles.length];
+                for (int i = 0; i < handles.length; i++) {
+                    in[i] = handles[i] == 0 ? null : new PtNDArray((PtNDManager) scope, handles[i]);
+                }
+                NDArray out = body.apply(in[0], in[1], in[2], in[3]);
+                return NativeTorch.share(handle(out));
+            }
+        }
+    }
+
+    /**
+     * A native decoder stack (one call per decode step, see tooltune_torch.cc {@code DecoderStack}) over the
+     * given arrays, held by reference; free it with {@link #decoderFree}. The order is Gemma3Model's.
+     */
+    public static long decoderCreate(List<NDArray> tensors, long[] ints, double[] doubles) {
+        long[] handles = new long[tensors.size()];
+        for (int i = 0; i < handles.length; i++) {
+            handles[i] = handle(tensors.get(i));
+        }
+        return NativeTorch.decoderCreate(handles, ints, doubles);
+    }
+
+    /** Logits [B,V] of one new token per row; ids/positions [B] (or [B,1]) int64, keyMask may be null. */
+    public static NDArray decoderStep(long decoder, NDArray ids, NDArray positions, NDArray keyMask, int length, int slot) {
+        return wrap(ids, NativeTorch.decoderStep(decoder, handle(ids), handle(positions),
+                keyMask == null ? 0 : handle(keyMask), length, slot));
+    }
+
+    public static void decoderFree(long decoder) {
+        NativeTorch.decoderFree(decoder);
     }
 
     /** Waits for the device's queued work (for timing). */

@@ -40,4 +40,24 @@ final class NativeTorch {
     static native void synchronize();
 
     static native boolean cuda();
+
+    static native void clearAutocastCache();
+
+    static native long nf4Linear(long x, long packed, long absmaxCodes, long absmaxScales, double offset,
+            long nibblePairs, long dynamicCode, long rows, long columns);
+
+    static native long nf4Dequantize(long packed, long absmaxCodes, long absmaxScales, double offset,
+            long nibblePairs, long dynamicCode, long rows, long columns);
+
+    static native long[] nf4Quantize(long weight, long code);
+
+    static native long checkpoint(Object body, long x, long anchor, long a, long b, long c);
+
+    static native long share(long x);
+
+    static native long decoderCreate(long[] tensors, long[] ints, double[] doubles);
+
+    static native long decoderStep(long decoder, long ids, long positions, long keyMask, long length, long slot);
+
+    static native void decoderFree(long decoder);
 }

@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import dev.tooltune.model.kernels.Kernels;
 import dev.tooltune.model.layers.Linear;
 import java.nio.ByteBuffer;
 
@@ -29,13 +30,25 @@ public final class Nf4Linear implements Linear {
     private final NDArray dynamicCode;   // fp32 [256]
 
     public Nf4Linear(NDManager parent, Nf4Weight weight) {
-        this.manager = parent.newSubManager();
-        this.outFeatures = weight.rows();
-        this.inFeatures = weight.columns();
-        this.packedCodes = unsignedBytes(manager, weight.packedCodes());
-        this.absmaxCodes = unsignedBytes(manager, weight.absmaxCodes());
-        this.absmaxScales = manager.create(weight.absmaxScales());
-        this.absmaxOffset = weight.absmaxOffset();
+        this(parent.newSubManager(), null, weight.packedCodes(), weight.absmaxCodes(), weight.absmaxScales(),
+                weight.absmaxOffset(), weight.rows(), weight.columns());
+    }
+
+    /** packedOnDevice (uint8, already on the device) or packedOnHost: exactly one is given; the manager becomes this layer's. */
+    private Nf4Linear(NDManager manager, NDArray packedOnDevice, byte[] packedOnHost, byte[] absmaxCodes,
+            float[] absmaxScales, float absmaxOffset, long rows, long columns) {
+        this.manager = manager;
+        this.outFeatures = rows;
+        this.inFeatures = columns;
+        if (packedOnDevice != null) {
+            packedOnDevice.attach(manager);
+            this.packedCodes = packedOnDevice;
+        } else {
+            this.packedCodes = unsignedBytes(manager, packedOnHost);
+        }
+        this.absmaxCodes = unsignedBytes(manager, absmaxCodes);
+        this.absmaxScales = manager.create(absmaxScales);
+        this.absmaxOffset = absmaxOffset;
         float[] pairs = new float[512];
         for (int b = 0; b < 256; b++) {
             pairs[2 * b] = Nf4.CODE[b >>> 4];
@@ -60,15 +73,35 @@ public final class Nf4Linear implements Linear {
         if (shape.dimension() != 2) {
             throw new IllegalArgumentException("expected a [out, in] weight, got " + shape);
         }
+        if (Kernels.available()) {
+            // on the weight's device, bit for bit as the host code: only the absmax values (1/64 of the weight)
+            // come to the host for the second level (the host path reads all 4 bytes of every value)
+            try (NDManager scratch = weight.getManager().newSubManager()) {
+                NDArray code = scratch.create(Nf4.CODE);
+                NDArray[] first = Kernels.nf4Quantize(weight, code);
+                first[0].attach(scratch);
+                first[1].attach(scratch);
+                Nf4Weight.AbsmaxCodes second = Nf4Weight.AbsmaxCodes.of(first[1].toFloatArray());
+                return new Nf4Linear(parent.newSubManager(), first[0], null, second.codes(), second.scales(),
+                        second.offset(), shape.get(0), shape.get(1));
+            }
+        }
         float[] values = weight.toType(DataType.FLOAT32, false).toFloatArray();
         return new Nf4Linear(parent, Nf4Weight.quantize(values, shape.get(0), shape.get(1)));
     }
 
     @Override
     public NDArray forward(NDArray x, boolean training) {
-        // x [..., in] -> [..., out]; the dequantised weight lives only as long as autograd needs it
-        try (NDScope scope = new NDScope()) {
-            NDArray weight = dequantize(x.getDataType());                         // [out, in]
+        if (Kernels.available()) {
+            // dequantised just in time, forward and backward, in bf16 under autocast: no dense copy is kept
+            return Kernels.nf4Linear(x, packedCodes, absmaxCodes, absmaxScales, absmaxOffset, nibblePairs, dynamicCode,
+                    outFeatures, inFeatures);
+        }
+        // x [..., in] -> [..., out]. Pure DJL: autograd keeps the dequantised weight until backward (the native
+        // path above does not); fine for CPU tests, not for a large model
+        // Closing the Java handle of the weight drops only this reference; before, it stayed attached to the layer's
+        // manager after every call, one dense copy per forward, until the model closed.
+        try (NDScope scope = new NDScope(); NDArray weight = dequantize(x.getDataType())) {   // [out, in]
             NDArray y = x.matMul(weight.transpose());
             NDScope.unregister(y);
             return y;
@@ -77,6 +110,12 @@ public final class Nf4Linear implements Linear {
 
     /** The weight as a dense [out, in] array of {@code dtype}, owned by this layer's manager (caller closes). */
     public NDArray dequantize(DataType dtype) {
+        if (Kernels.available() && dtype == DataType.FLOAT32) {
+            NDArray weight = Kernels.nf4Dequantize(packedCodes, absmaxCodes, absmaxScales, absmaxOffset, nibblePairs,
+                    dynamicCode, outFeatures, inFeatures);
+            weight.attach(manager);
+            return weight;
+        }
         long n = outFeatures * inFeatures;
         long padded = (long) Nf4.blockCount(n) * Nf4.BLOCK_SIZE;
         try (NDScope scope = new NDScope()) {

@@ -25,29 +25,40 @@ public record Nf4Weight(
         float[] absmax = new float[Nf4.blockCount(weight.length)];
         byte[] packed = Nf4.quantize(weight, absmax);
 
-        double sum = 0;
-        for (float a : absmax) {
-            sum += a;
-        }
-        float offset = (float) (sum / absmax.length);
-        int secondLevelBlocks = (absmax.length + DynamicCode.BLOCK_SIZE - 1) / DynamicCode.BLOCK_SIZE;
-        byte[] codes = new byte[absmax.length];
-        float[] scales = new float[secondLevelBlocks];
-        for (int block = 0; block < secondLevelBlocks; block++) {
-            int start = block * DynamicCode.BLOCK_SIZE;
-            int end = Math.min(absmax.length, start + DynamicCode.BLOCK_SIZE);
-            float blockMax = 0f;
-            for (int i = start; i < end; i++) {
-                blockMax = Math.max(blockMax, Math.abs(absmax[i] - offset));
+        AbsmaxCodes second = AbsmaxCodes.of(absmax);
+        return new Nf4Weight(packed, second.codes(), second.scales(), second.offset(), rows, columns);
+    }
+
+    /**
+     * The second quantisation level of the first-level absmax values ({@code compress_statistics=True}): codes of
+     * {@link DynamicCode}, one fp32 scale per 256 of them, and the offset (their mean).
+     */
+    public record AbsmaxCodes(byte[] codes, float[] scales, float offset) {
+        public static AbsmaxCodes of(float[] absmax) {
+            double sum = 0;
+            for (float a : absmax) {
+                sum += a;
             }
-            scales[block] = blockMax;
-            float inverse = 1f / blockMax;
-            for (int i = start; i < end; i++) {
-                float scaled = blockMax == 0f ? 0f : Math.max(-1f, Math.min(1f, (absmax[i] - offset) * inverse));
-                codes[i] = (byte) DynamicCode.nearest(scaled);
+            float offset = (float) (sum / absmax.length);
+            int secondLevelBlocks = (absmax.length + DynamicCode.BLOCK_SIZE - 1) / DynamicCode.BLOCK_SIZE;
+            byte[] codes = new byte[absmax.length];
+            float[] scales = new float[secondLevelBlocks];
+            for (int block = 0; block < secondLevelBlocks; block++) {
+                int start = block * DynamicCode.BLOCK_SIZE;
+                int end = Math.min(absmax.length, start + DynamicCode.BLOCK_SIZE);
+                float blockMax = 0f;
+                for (int i = start; i < end; i++) {
+                    blockMax = Math.max(blockMax, Math.abs(absmax[i] - offset));
+                }
+                scales[block] = blockMax;
+                float inverse = 1f / blockMax;
+                for (int i = start; i < end; i++) {
+                    float scaled = blockMax == 0f ? 0f : Math.max(-1f, Math.min(1f, (absmax[i] - offset) * inverse));
+                    codes[i] = (byte) DynamicCode.nearest(scaled);
+                }
             }
+            return new AbsmaxCodes(codes, scales, offset);
         }
-        return new Nf4Weight(packed, codes, scales, offset, rows, columns);
     }
 
     public long elementCount() {

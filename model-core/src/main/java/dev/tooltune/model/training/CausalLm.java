@@ -34,4 +34,11 @@ public interface CausalLm {
     List<NDArray> parameters();
 
     NDManager manager();
+
+    /**
+     * Recompute layers in the backward pass instead of keeping their activations, where the model supports it
+     * (the trainer turns it on for QLoRA, whose point is memory). Default: not supported, ignored.
+     */
+    default void activationCheckpointing(boolean enabled) {
+    }
 }

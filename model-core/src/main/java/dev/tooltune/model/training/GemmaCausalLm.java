@@ -34,6 +34,11 @@ public final class GemmaCausalLm implements CausalLm {
     }
 
     @Override
+    public void activationCheckpointing(boolean enabled) {
+        model.setActivationCheckpointing(enabled);
+    }
+
+    @Override
     public NDArray outputEmbedding() {
         NDArray head = model.parameters().get("lm_head.weight");
         return head != null ? head : model.embedding();

@@ -88,6 +88,8 @@ public final class Trainer implements AutoCloseable {
                 this.adapter = LoraAdapter.create(model.manager(), config.lora(), model.projections(), config.seed());
                 adapter.attach();
                 adapter.requireGradients();
+                // QLoRA exists to fit small cards: keep one layer's activations at a time (native library only)
+                model.activationCheckpointing(config.method() == TrainingMethod.QLORA);
                 this.parameters = adapter.parameters();
             }
             case FULL -> {
@@ -191,6 +193,8 @@ public final class Trainer implements AutoCloseable {
                 nonFiniteInARow++;
             }
             optimizer.zeroGradients();
+            // autocast's cached bf16 copies of the fp32 adapter weights predate this step's update
+            dev.tooltune.model.kernels.Kernels.clearAutocastCache();
             step++;
             lastLoss = lossSum / normaliser;
             if (config.divergencePatience() > 0 && nonFiniteInARow >= config.divergencePatience()) {

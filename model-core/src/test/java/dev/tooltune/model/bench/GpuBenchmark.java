@@ -42,6 +42,8 @@ import java.util.Set;
  *   decode  PRESET DEVICE bf16|fp32 PROMPT NEW_TOKENS BATCH[,BATCH...]
  *   logits  PRESET DEVICE bf16|fp32 FILE      (writes fp32 logits of a fixed random batch)
  *   compare FILE_REFERENCE FILE_OTHER LABEL  (relative L2 error, max abs error, argmax agreement)
+ *   qlora-check DEVICE                       (native NF4 and activation checkpointing against the pure paths)
+ *   decode-check DEVICE                      (the native decode step against the DJL path, teacher-forced)
  * </pre>
  * DEVICE is cpu or gpu0 (gpu0 = the first GPU). bf16 = bf16 frozen weights + bf16 autocast with fp32 LoRA
  * parameters and optimizer state (needs the native library); tf32 = fp32 weights, TF32 matrix products.
@@ -55,6 +57,8 @@ public final class GpuBenchmark {
             case "decode" -> decode(args);
             case "logits" -> logits(args);
             case "compare" -> compare(args);
+            case "qlora-check" -> qloraCheck(args);
+            case "decode-check" -> decodeCheck(args);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -184,10 +188,12 @@ public final class GpuBenchmark {
                 int generated = result.sequences().stream().mapToInt(s -> s.tokens().length).sum();
                 double decodeSeconds = result.decodeNanos() / 1e9;
                 System.out.printf("RESULT kind=decode impl=model-core model=%s precision=%s batch=%d prompt=%d new=%d "
-                                + "ttft_ms=%.1f decode_tokens_per_s=%.1f per_stream_tokens_per_s=%.1f peak_gib=%.2f native=%s%n",
+                                + "ttft_ms=%.1f decode_tokens_per_s=%.1f per_stream_tokens_per_s=%.1f peak_gib=%.2f native=%s "
+                                + "cuda_graphs=%s native_steps=%d%n",
                         preset, mode, batch, promptLength, newTokens, result.prefillNanos() / 1e6,
                         (generated - batch) / decodeSeconds, (generated - batch) / decodeSeconds / batch,
-                        Kernels.peakAllocatedBytes(device) / 1073741824.0, Kernels.available());
+                        Kernels.peakAllocatedBytes(device) / 1073741824.0, Kernels.available(),
+                        Kernels.available() && !"0".equals(System.getenv("TOOLTUNE_CUDA_GRAPHS")), model.nativeDecodeSteps());
             }
         }
     }
@@ -279,5 +285,259 @@ public final class GpuBenchmark {
             }
         }
         return best - from;
+    }
+
+    // ------------------------------------------------------------------------------------------ qlora-check
+
+    /**
+     * The native QLoRA pieces against what they replace, on DEVICE (needs the native library): on-device NF4
+     * quantisation against the host quantiser (dequantised weights must be identical), the NF4 linear's forward
+     * and input gradient against a dense product of the dequantised weight (fp32, TF32 off), and LoRA gradients of
+     * a small model with activation checkpointing against without (fp32 and bf16 autocast, LoRA dropout 0.1, so
+     * the recomputation must replay the random state). One {@code RESULT kind=check} line each.
+     */
+    static void qloraCheck(String[] args) {
+        if (!Kernels.available()) {
+            throw new IllegalStateException("qlora-check needs the native library (" + Kernels.LIBRARY_PROPERTY + ")");
+        }
+        Device device = device(args[1]);
+        Kernels.tf32(false);
+        Random random = new Random(11);
+        try (NDManager manager = NDManager.newBaseManager(device, "PyTorch")) {
+            for (long[] shape : new long[][] {{37, 65}, {1024, 640}}) {
+                int n = (int) (shape[0] * shape[1]);
+                float[] values = new float[n];
+                for (int i = 0; i < n; i++) {
+                    values[i] = (float) (random.nextGaussian() * 0.05);
+                }
+                values[3] = 0f;
+                float[] expected = dev.tooltune.model.quant.Nf4Weight.quantize(values, shape[0], shape[1]).dequantize();
+                try (NDManager scope = manager.newSubManager()) {
+                    NDArray dense = scope.create(values, new Shape(shape[0], shape[1]));
+                    dev.tooltune.model.quant.Nf4Linear nf4 = dev.tooltune.model.quant.Nf4Linear.quantize(scope, dense);
+                    float[] got = nf4.dequantize(DataType.FLOAT32).toDevice(Device.cpu(), false).toFloatArray();
+                    double[] error = errors(expected, got);
+                    check("nf4-quantize-device-vs-host-" + shape[0] + "x" + shape[1], error, error[1] == 0);
+
+                    // forward and input gradient: native NF4 linear against x W^T with the dequantised W
+                    NDArray weight = nf4.dequantize(DataType.FLOAT32);
+                    NDArray x = scope.randomNormal(new Shape(3, 5, shape[1]));
+                    NDArray probe = scope.randomNormal(new Shape(3, 5, shape[0]));
+                    NDArray xNative = x.duplicate();
+                    xNative.setRequiresGradient(true);
+                    NDArray xDense = x.duplicate();
+                    xDense.setRequiresGradient(true);
+                    float[][] outputs = new float[2][];
+                    try (ai.djl.training.GradientCollector collector = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                        NDArray yNative = nf4.forward(xNative, true);
+                        NDArray yDense = xDense.matMul(weight.transpose());
+                        outputs[0] = yNative.toDevice(Device.cpu(), false).toFloatArray();
+                        outputs[1] = yDense.toDevice(Device.cpu(), false).toFloatArray();
+                        collector.backward(yNative.mul(probe).sum());
+                        collector.backward(yDense.mul(probe).sum());
+                    }
+                    double[] forward = errors(outputs[1], outputs[0]);
+                    check("nf4-linear-forward-fp32-" + shape[0] + "x" + shape[1], forward, forward[0] < 1e-5);
+                    double[] gradient = errors(xDense.getGradient().toDevice(Device.cpu(), false).toFloatArray(),
+                            xNative.getGradient().toDevice(Device.cpu(), false).toFloatArray());
+                    check("nf4-linear-input-grad-fp32-" + shape[0] + "x" + shape[1], gradient, gradient[0] < 1e-5);
+                    nf4.close();
+                }
+            }
+        }
+        for (String mode : new String[] {"fp32", "bf16"}) {
+            Kernels.autocast(mode.equals("bf16"));
+            float[][] plain = checkpointGradients(device, false);
+            float[][] recomputed = checkpointGradients(device, true);
+            double[] error = errors(plain[0], recomputed[0]);
+            boolean nonZero = errors(new float[plain[0].length], plain[0])[1] > 0;
+            check("lora-grads-checkpointed-vs-not-" + mode + "-dropout0.1", error,
+                    nonZero && error[0] < (mode.equals("bf16") ? 1e-2 : 1e-5));
+            double[] loss = errors(plain[1], recomputed[1]);
+            check("loss-checkpointed-vs-not-" + mode, loss, loss[0] < 1e-6);
+            Kernels.autocast(false);
+        }
+    }
+
+    /** {LoRA gradients concatenated, {loss}} of one forward/backward of a small QLoRA model (fixed seeds). */
+    static float[][] checkpointGradients(Device device, boolean checkpointing) {
+        Gemma3Config.Builder b = Gemma3Config.preset("1b").toBuilder();
+        b.vocabSize = 512;
+        b.hiddenSize = 256;
+        b.intermediateSize = 1024;
+        b.numHiddenLayers = 3;
+        b.numAttentionHeads = 4;
+        b.numKeyValueHeads = 1;
+        b.headDim = 64;
+        b.queryPreAttnScalar = 64;
+        b.slidingWindow = 16;
+        b.layerTypes = List.of(Gemma3Config.SLIDING, Gemma3Config.SLIDING, Gemma3Config.FULL);
+        Gemma3Config config = b.build();
+        try (Gemma3Model model = Gemma3Model.random(config, new RandomInit(3, 0.05, 0.1), DataType.FLOAT32, device)) {
+            GemmaCausalLm lm = new GemmaCausalLm(model);
+            lm.quantizeProjections();
+            model.setActivationCheckpointing(checkpointing);
+            LoraConfig lora = new LoraConfig(8, 16, 0.1, Set.of("q_proj", "k_proj", "v_proj", "o_proj", "down_proj"), false);
+            try (dev.tooltune.model.lora.LoraAdapter adapter = dev.tooltune.model.lora.LoraAdapter.create(model.manager(), lora,
+                    lm.projections(), 5);
+                 NDManager scope = model.manager().newSubManager()) {
+                ai.djl.engine.Engine.getInstance().setRandomSeed(9);
+                for (NDArray parameter : adapter.parameters()) {
+                    parameter.addi(scope.randomNormal(parameter.getShape()).mul(0.05f)); // B starts at zero: make A's gradient non-zero
+                }
+                adapter.attach();
+                adapter.requireGradients();
+                int batch = 2;
+                int length = 48;
+                long[] ids = new long[batch * length];
+                long[] positions = new long[batch * length];
+                long[] segments = new long[batch * length];
+                Random random = new Random(4);
+                for (int i = 0; i < ids.length; i++) {
+                    ids[i] = 3 + random.nextInt(config.vocabSize() - 3);
+                    positions[i] = i % length;
+                    segments[i] = 1;
+                }
+                Shape shape = new Shape(batch, length);
+                NDArray probe = scope.randomNormal(new Shape(batch, length, config.hiddenSize()));
+                ai.djl.engine.Engine.getInstance().setRandomSeed(21); // the same dropout masks for both runs
+                float lossValue;
+                try (ai.djl.training.GradientCollector collector = ai.djl.engine.Engine.getInstance().newGradientCollector()) {
+                    NDArray hidden = lm.hiddenStates(scope.create(ids, shape), scope.create(positions, shape),
+                            scope.create(segments, shape), true);
+                    NDArray loss = Kernels.toFloat32(hidden).mul(probe).sum();
+                    lossValue = loss.toDevice(Device.cpu(), false).getFloat();
+                    collector.backward(loss);
+                }
+                List<float[]> parts = new ArrayList<>();
+                int total = 0;
+                for (NDArray parameter : adapter.parameters()) {
+                    float[] g = parameter.getGradient().toDevice(Device.cpu(), false).toFloatArray();
+                    parts.add(g);
+                    total += g.length;
+                }
+                float[] all = new float[total];
+                int at = 0;
+                for (float[] part : parts) {
+                    System.arraycopy(part, 0, all, at, part.length);
+                    at += part.length;
+                }
+                adapter.detach();
+                return new float[][] {all, {lossValue}};
+            }
+        }
+    }
+
+    /** {relative L2 of other against reference, max abs difference}. */
+    static double[] errors(float[] reference, float[] other) {
+        double diff = 0;
+        double norm = 0;
+        double maxAbs = 0;
+        for (int i = 0; i < reference.length; i++) {
+            double d = (double) other[i] - reference[i];
+            diff += d * d;
+            norm += (double) reference[i] * reference[i];
+            maxAbs = Math.max(maxAbs, Double.isNaN(d) ? Double.POSITIVE_INFINITY : Math.abs(d));
+        }
+        return new double[] {norm == 0 ? Math.sqrt(diff) : Math.sqrt(diff / norm), maxAbs};
+    }
+
+    static void check(String label, double[] error, boolean pass) {
+        System.out.printf("RESULT kind=check label=%s rel_l2=%.3e max_abs=%.3e pass=%s%n", label, error[0], error[1], pass);
+    }
+
+    // ------------------------------------------------------------------------------------------ decode-check
+
+    /**
+     * The native decode step (one call per token) against the DJL path it replaces, teacher-forced: the same
+     * left-padded prompts prefilled by the DJL path, then the same fed tokens, logits of every step compared (fp32
+     * with TF32 off, and bf16 weights under autocast). Sliding window 8 with 24 steps, so the ring wraps.
+     */
+    static void decodeCheck(String[] args) {
+        if (!Kernels.available()) {
+            throw new IllegalStateException("decode-check needs the native library (" + Kernels.LIBRARY_PROPERTY + ")");
+        }
+        Device device = device(args[1]);
+        Gemma3Config.Builder b = Gemma3Config.preset("1b").toBuilder();
+        b.vocabSize = 4096;
+        b.numHiddenLayers = 4;
+        b.slidingWindow = 8;
+        b.layerTypes = List.of(Gemma3Config.SLIDING, Gemma3Config.SLIDING, Gemma3Config.FULL, Gemma3Config.SLIDING);
+        Gemma3Config config = b.build();
+        int batch = 3;
+        int width = 12;
+        int steps = 24;
+        Random random = new Random(8);
+        long[] ids = new long[batch * width];
+        long[] positions = new long[batch * width];
+        long[] mask = new long[batch * width];
+        for (int r = 0; r < batch; r++) {
+            int pad = r * 4;
+            for (int t = 0; t < width; t++) {
+                int at = r * width + t;
+                ids[at] = t < pad ? config.padTokenId() : 3 + random.nextInt(config.vocabSize() - 3);
+                positions[at] = Math.max(0, t - pad);
+                mask[at] = t < pad ? 0 : 1;
+            }
+        }
+        long[][] fed = new long[steps][batch];
+        for (long[] row : fed) {
+            for (int r = 0; r < batch; r++) {
+                row[r] = 3 + random.nextInt(config.vocabSize() - 3);
+            }
+        }
+        for (String mode : new String[] {"fp32", "bf16"}) {
+            DataType weights = precision(mode);
+            try (Gemma3Model model = Gemma3Model.random(config, new RandomInit(3, 0.05, 0.1), weights, device)) {
+                float[][] logits = new float[2][];
+                for (int path = 0; path < 2; path++) {
+                    model.setNativeDecode(path == 1);
+                    List<float[]> collected = new ArrayList<>();
+                    try (NDManager scope = model.manager().newSubManager();
+                         dev.tooltune.model.gemma3.KvCache cache = new dev.tooltune.model.gemma3.KvCache(config, batch,
+                                 width + steps, model.computeType(), scope)) {
+                        Shape shape = new Shape(batch, width);
+                        model.lastLogits(ModelInput.of(scope.create(ids, shape), scope.create(positions, shape))
+                                .withKeyMask(scope.create(mask, shape)).withCache(cache)).close();
+                        for (int step = 0; step < steps; step++) {
+                            long[] stepPositions = new long[batch];
+                            long[] ones = new long[batch];
+                            for (int r = 0; r < batch; r++) {
+                                stepPositions[r] = width - r * 4 + step;
+                                ones[r] = 1;
+                            }
+                            Shape one = new Shape(batch, 1);
+                            NDArray out = model.lastLogits(ModelInput.of(scope.create(fed[step], one), scope.create(stepPositions, one))
+                                    .withKeyMask(scope.create(ones, one)).withCache(cache));
+                            collected.add(Kernels.toFloat32(out).toDevice(Device.cpu(), false).toFloatArray());
+                        }
+                    }
+                    int total = collected.stream().mapToInt(a -> a.length).sum();
+                    logits[path] = new float[total];
+                    int at = 0;
+                    for (float[] part : collected) {
+                        System.arraycopy(part, 0, logits[path], at, part.length);
+                        at += part.length;
+                    }
+                }
+                double[] error = errors(logits[0], logits[1]);
+                int rows = logits[0].length / config.vocabSize();
+                int agree = 0;
+                for (int r = 0; r < rows; r++) {
+                    if (argmax(logits[0], r * config.vocabSize(), config.vocabSize())
+                            == argmax(logits[1], r * config.vocabSize(), config.vocabSize())) {
+                        agree++;
+                    }
+                }
+                boolean finite = true;
+                for (float v : logits[1]) {
+                    finite &= Float.isFinite(v);
+                }
+                long nativeSteps = model.nativeDecodeSteps();
+                check("native-decode-vs-djl-" + mode + "-argmax" + agree + "of" + rows + "-native_steps" + nativeSteps, error,
+                        finite && nativeSteps == steps && error[0] < (mode.equals("bf16") ? 2e-2 : 1e-5));
+            }
+            Kernels.autocast(false);
+        }
     }
 }
