@@ -342,6 +342,7 @@ public final class AdapterCache implements AutoCloseable {
             if (copy != null && Files.isRegularFile(copy.directory.resolve(PeftAdapterFiles.WEIGHTS_FILE))) {
                 hostHits.increment();
                 copy.pins++;
+                markUsed(copy.directory);
                 return copy;
             }
             if (copy != null) {
@@ -369,6 +370,7 @@ public final class AdapterCache implements AutoCloseable {
             Files.writeString(staging.resolve(VERIFIED), actual);
             deleteQuietly(target);
             Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
+            markUsed(target);
             HostCopy copy = new HostCopy(hostKey(adapter.id()), target, directoryBytes(target));
             synchronized (this) {
                 copy.pins = 1;
@@ -413,6 +415,21 @@ public final class AdapterCache implements AutoCloseable {
             }
         } catch (IOException | UncheckedIOException e) {
             LOG.warnf("cannot index the adapter cache directory %s: %s", cacheDirectory, e.toString());
+        }
+    }
+
+    private static final java.util.concurrent.atomic.AtomicLong LAST_USE = new java.util.concurrent.atomic.AtomicLong();
+
+    /**
+     * Stamps a host copy's directory with its last use, strictly later than any earlier stamp of this process, so that
+     * a restart orders copies as least recently used even when two were used within the file system's clock tick.
+     */
+    private static void markUsed(Path directory) {
+        long stamp = LAST_USE.updateAndGet(last -> Math.max(last + 1, System.currentTimeMillis()));
+        try {
+            Files.setLastModifiedTime(directory, java.nio.file.attribute.FileTime.fromMillis(stamp));
+        } catch (IOException e) {
+            LOG.debugf("cannot stamp %s: %s", directory, e.toString());
         }
     }
 
