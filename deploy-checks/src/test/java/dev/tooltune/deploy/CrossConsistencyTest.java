@@ -139,8 +139,15 @@ class CrossConsistencyTest {
         });
     }
 
+    /**
+     * Every variable compose or Kubernetes (dev and prod) sets for a service is in docs/deployment.md's configuration
+     * table for that service, and every row of that table is read by each service it names: a {@code key} by the
+     * service's application.properties or by name in the sources of the service or a ToolTune module it uses, a
+     * {@code platform} variable by a library on the service's dependency path ({@link SettingReaders}). A variable
+     * that no service reads (a name that drifted, a setting that was never built) fails here.
+     */
     @Test
-    void everyVariableIsDocumentedAndKnownToItsService() {
+    void everyVariableSetIsDocumentedAndReadByItsService() {
         Map<String, Set<String>> documentedServices = new TreeMap<>();
         Map<String, String> documentedKind = new TreeMap<>();
         Matcher row = SETTING_ROW.matcher(Repository.read("docs/deployment.md"));
@@ -150,18 +157,54 @@ class CrossConsistencyTest {
         }
         assertFalse(documentedKind.isEmpty(), "docs/deployment.md has a configuration table");
 
-        List<String> problems = new ArrayList<>();
+        Map<String, Set<String>> setBy = new TreeMap<>();   // "service VARIABLE" -> where it is set
         Services.composeServices().forEach((name, service) -> {
-            String serviceName = Services.serviceOf(service.path("image").asText());
-            var properties = Repository.applicationProperties(serviceName);
             for (String variable : Services.composeEnvironment(service)) {
-                if (!documentedServices.getOrDefault(variable, Set.of()).contains(serviceName)) {
-                    problems.add(variable + " (" + serviceName + ") is not in docs/deployment.md's configuration"
-                            + " table for " + serviceName);
-                } else if (documentedKind.get(variable).equals("key") && properties.isPresent()
-                        && !environmentForms(serviceName).contains(variable)) {
-                    problems.add(variable + " is documented as a key of " + serviceName + " but "
-                            + serviceName + "/src/main/resources/application.properties has no such key");
+                setBy.computeIfAbsent(Services.serviceOf(service.path("image").asText()) + " " + variable,
+                        k -> new TreeSet<>()).add("docker-compose.yml " + name);
+            }
+        });
+        for (String kustomization : List.of(DEV, PROD)) {
+            List<ObjectNode> objects = Repository.render(kustomization);
+            Services.deployments(objects).forEach((service, deployment) -> {
+                for (String variable : Services.kubernetesEnvironment(deployment, objects)) {
+                    setBy.computeIfAbsent(service + " " + variable, k -> new TreeSet<>()).add(kustomization);
+                }
+            });
+        }
+
+        List<String> problems = new ArrayList<>();
+        setBy.forEach((serviceAndVariable, where) -> {
+            String service = serviceAndVariable.split(" ")[0];
+            String variable = serviceAndVariable.split(" ")[1];
+            if (!documentedServices.getOrDefault(variable, Set.of()).contains(service)) {
+                problems.add(variable + " (" + service + ", set by " + where + ") is not in docs/deployment.md's"
+                        + " configuration table for " + service);
+            }
+        });
+        documentedKind.forEach((variable, kind) -> {
+            for (String service : documentedServices.get(variable)) {
+                if (Repository.applicationProperties(service).isEmpty()) {
+                    continue;   // a service without code yet: nothing to check against
+                }
+                boolean read = switch (kind) {
+                    case "key" -> SettingReaders.configurationReader(service, variable).isPresent();
+                    case "platform" -> SettingReaders.libraryReader(service, variable).isPresent();
+                    default -> false;
+                };
+                if (!read) {
+                    problems.add(variable + " is documented as a " + kind + " of " + service + ", but "
+                            + switch (kind) {
+                                case "key" -> "neither " + service + "/src/main/resources/application.properties nor"
+                                        + " the main sources of " + SettingReaders.modulesOf(service)
+                                        + " read it";
+                                case "platform" -> SettingReaders.LIBRARY_VARIABLES.containsKey(variable)
+                                        ? "no module of " + SettingReaders.modulesOf(service) + " depends on "
+                                                + SettingReaders.LIBRARY_VARIABLES.get(variable)
+                                        : "SettingReaders.LIBRARY_VARIABLES does not say which library reads it";
+                                default -> "'" + kind + "' settings are not read by anything: give the key the"
+                                        + " service reads";
+                            });
                 }
             }
         });

@@ -1,9 +1,9 @@
 package dev.tooltune.trainer.health;
 
+import dev.tooltune.artifacts.ArtifactStore;
+import dev.tooltune.artifacts.ArtifactStores;
 import dev.tooltune.trainer.TrainerSettings;
 import jakarta.enterprise.context.ApplicationScoped;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.Admin;
@@ -12,12 +12,17 @@ import org.eclipse.microprofile.health.HealthCheck;
 import org.eclipse.microprofile.health.HealthCheckResponse;
 import org.eclipse.microprofile.health.Readiness;
 
-/** Ready when the broker answers and the artifact store's directory is writable. */
+/**
+ * Ready when the broker answers and the artifact store can be reached: its directory is writable, or its S3 bucket
+ * answers (the store's own check, so that an {@code s3://} location is not mistaken for a local path).
+ */
 @Readiness
 @ApplicationScoped
 public class ReadinessCheck implements HealthCheck {
 
     private final TrainerSettings settings;
+    /** Opened on the first check and kept: an S3 store holds an HTTP client. */
+    private volatile ArtifactStore store;
 
     ReadinessCheck(TrainerSettings settings) {
         this.settings = settings;
@@ -38,9 +43,26 @@ public class ReadinessCheck implements HealthCheck {
             broker = false;
             response.withData("brokerError", String.valueOf(e.getMessage()));
         }
-        String location = settings.artifacts();
-        Path root = location.startsWith("file:") ? Path.of(java.net.URI.create(location)) : Path.of(location);
-        boolean store = Files.isDirectory(root) ? Files.isWritable(root) : Files.isWritable(root.getParent() == null ? root : root.getParent());
+        boolean store;
+        try {
+            store = store().isReachable();
+        } catch (RuntimeException e) {
+            store = false;
+            response.withData("artifactStoreError", String.valueOf(e.getMessage()));
+        }
         return response.withData("broker", broker).withData("artifactStore", store).status(broker && store).build();
+    }
+
+    private ArtifactStore store() {
+        ArtifactStore opened = store;
+        if (opened == null) {
+            synchronized (this) {
+                if (store == null) {
+                    store = ArtifactStores.open(settings.artifacts(), "tooltune.trainer.artifacts (tooltune.artifacts.uri)");
+                }
+                opened = store;
+            }
+        }
+        return opened;
     }
 }
