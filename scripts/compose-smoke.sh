@@ -10,9 +10,11 @@
 # Where Docker Hub is unreachable (the development sandbox), the infrastructure images come from Debian packages and
 # Maven Central (docker/sandbox/README.md): a debootstrap root filesystem with a JRE imported as the base; PostgreSQL,
 # Kafka and S3Proxy (standing in for MinIO) on top. Service images are built by Maven with Jib on
-# docker/service-base (that base plus the Gemma 3 tokenizer) and loaded into podman. Everything large is cached under
-# ~/.cache/tooltune/podman, never in the repository. Ports on the host (127.0.0.1): gateway 28080, dataset-service
-# 28081, PostgreSQL 25432, Kafka 29092, S3 29000 (so a local PostgreSQL or Kafka does not collide).
+# docker/service-base (that base plus the Gemma 3 tokenizer) and loaded into podman. Everything large (the root
+# filesystem, build contexts, podman's image store: CONTAINERS_STORAGE_CONF) is under ~/.cache/tooltune/podman, never
+# in the repository; podman commands by hand need that variable too to see the images. Ports on the host
+# (127.0.0.1): gateway 28080, dataset-service 28081, PostgreSQL 25432, Kafka 29092, S3 29000 (so a local PostgreSQL
+# or Kafka does not collide).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOOLTUNE_CACHE_DIR=${TOOLTUNE_CACHE:-$HOME/.cache/tooltune}
@@ -23,9 +25,14 @@ PROJECT=tooltune-smoke
 export POSTGRES_PORT=25432 KAFKA_PORT=29092 GATEWAY_PORT=28080 DATASET_SERVICE_PORT=28081 MINIO_PORT=29000
 export POSTGRES_PASSWORD=${POSTGRES_PASSWORD:-tooltune}
 export TOOLTUNE_INTERNAL_TOKEN=${TOOLTUNE_INTERNAL_TOKEN:-tooltune-compose-internal-token}
+# podman's image store lives in the cache too (not /var/lib/containers): every podman call of this script, Jib's
+# included, reads this storage.conf.
+mkdir -p "$CACHE"
+printf '[storage]\ndriver = "overlay"\ngraphroot = "%s"\nrunroot = "/run/tooltune-podman"\n' "$CACHE/storage" \
+  > "$CACHE/storage.conf"
+export CONTAINERS_STORAGE_CONF="$CACHE/storage.conf"
 say() { printf '[compose-smoke %3ds] %s\n' "$SECONDS" "$*" >&2; }
 fail() { say "FAILED: $*"; exit 1; }
-mkdir -p "$CACHE"
 
 for tool in podman docker-compose runc psql; do
   command -v "$tool" >/dev/null || fail "$tool not found: apt-get install podman runc docker-compose debootstrap postgresql-client"
