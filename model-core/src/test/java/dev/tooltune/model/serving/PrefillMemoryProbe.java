@@ -37,8 +37,9 @@ public final class PrefillMemoryProbe {
                 outcome = "refused";
             }
             long peak = field("VmHWM:");
-            System.out.printf("RESULT tokens=%d outcome=%s baseline_mib=%d peak_mib=%d growth_mib=%d seconds=%.1f%n",
-                    tokens, outcome, baseline >> 20, peak >> 20, (peak - baseline) >> 20, (System.nanoTime() - start) / 1e9);
+            System.out.printf("RESULT tokens=%d outcome=%s baseline_mib=%d peak_mib=%d growth_mib=%d heap_committed_mib=%d"
+                            + " seconds=%.1f%n", tokens, outcome, baseline >> 20, peak >> 20, (peak - baseline) >> 20,
+                    Runtime.getRuntime().totalMemory() >> 20, (System.nanoTime() - start) / 1e9);
         }
     }
 
