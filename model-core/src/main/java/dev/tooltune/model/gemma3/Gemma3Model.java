@@ -115,10 +115,16 @@ public final class Gemma3Model implements AutoCloseable {
     }
 
     /**
-     * Loads a model directory, converting bf16/fp16/fp32 weights to {@code computeType} (FLOAT32 or FLOAT16)
-     * tensor by tensor.
+     * Loads a model directory, converting bf16/fp16/fp32 weights to {@code computeType} tensor by tensor: FLOAT32,
+     * FLOAT16, or BFLOAT16. bf16 weights need the native library (DJL's JNI has no bf16 type); without it the DJL
+     * path computes in fp32 from the same values (a bf16 checkpoint widens to fp32 exactly), so a bf16 setting never
+     * fails to load: it loses only the memory saving.
      */
     public static Gemma3Model load(Path directory, DataType computeType, Device device) {
+        boolean bf16 = computeType == DataType.BFLOAT16 && Kernels.available();
+        if (computeType == DataType.BFLOAT16 && !bf16) {
+            computeType = DataType.FLOAT32;
+        }
         Gemma3Config config = Gemma3Config.load(directory.resolve("config.json"));
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         Map<String, NDArray> weights = new LinkedHashMap<>();
@@ -134,7 +140,14 @@ public final class Gemma3Model implements AutoCloseable {
                     throw new IllegalArgumentException(directory + ": tensor " + entry.name() + " has shape "
                             + Arrays.toString(stored) + " but config.json implies " + Arrays.toString(entry.shape()));
                 }
-                weights.put(entry.name(), checkpoint.read(entry.name(), manager, computeType));
+                NDArray weight = checkpoint.read(entry.name(), manager, bf16 ? DataType.FLOAT32 : computeType);
+                if (bf16) {
+                    // bf16 storage for frozen weights, as random() does; activations follow autocast
+                    NDArray half = Kernels.toBFloat16(weight);
+                    weight.close();
+                    weight = half;
+                }
+                weights.put(entry.name(), weight);
             }
             if (!missing.isEmpty()) {
                 throw new IllegalArgumentException(directory + ": checkpoint lacks " + missing.size() + " tensor(s) the"
@@ -144,7 +157,7 @@ public final class Gemma3Model implements AutoCloseable {
             manager.close();
             throw e;
         }
-        return new Gemma3Model(config, manager, computeType, weights);
+        return new Gemma3Model(config, manager, bf16 ? DataType.FLOAT32 : computeType, weights);
     }
 
     /** Loads a model directory on the device and in the precision {@code runtime} names. */
