@@ -93,6 +93,8 @@ class ServingEngineTest {
     /**
      * One prompt under the base model, adapter a and adapter b, decoded in one batch: each row gets what it gets
      * alone, and the three differ (so the test fails if adapters were ignored, or one row's adapter served all).
+     * Checked on broken builds: AdapterBatch.delta returning null fails it ("adapter a changes nothing") while every
+     * older test here passed; the batch's first adapter serving every row fails it at row 0.
      */
     @Test
     void mixedAdapterRowsOfOnePromptGetWhatEachGetsAloneAndTheAdaptersMatter() throws Exception {
