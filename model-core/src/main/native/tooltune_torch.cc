@@ -7,8 +7,7 @@
 //
 // Built by scripts/gpu/build-native.sh against the machine's torch; with -DTOOLTUNE_CUDA it also reports
 // CUDA memory statistics. Java side: dev.tooltune.model.kernels.NativeTorch.
-#include <jni.h>
-#include <torch/torch.h>
+#include "jni_support.h"
 #include <ATen/autocast_mode.h>
 #ifdef TOOLTUNE_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
@@ -24,31 +23,11 @@
 #include <string>
 #include <vector>
 
+using tooltune::adopt;
+using tooltune::tensor;
+using tooltune::tensors;
+
 namespace {
-
-torch::Tensor& tensor(jlong handle) { return *reinterpret_cast<torch::Tensor*>(handle); }
-
-jlong adopt(torch::Tensor t) { return reinterpret_cast<jlong>(new torch::Tensor(std::move(t))); }
-
-std::vector<torch::Tensor> tensors(JNIEnv* env, jlongArray handles) {
-  jsize n = env->GetArrayLength(handles);
-  std::vector<torch::Tensor> out;
-  out.reserve(n);
-  jlong* raw = env->GetLongArrayElements(handles, nullptr);
-  for (jsize i = 0; i < n; i++) out.push_back(tensor(raw[i]));
-  env->ReleaseLongArrayElements(handles, raw, JNI_ABORT);
-  return out;
-}
-
-void rethrow(JNIEnv* env, const char* what, const std::exception& e) {
-  std::string message = std::string(what) + ": " + e.what();
-  jclass type = env->FindClass("java/lang/IllegalStateException");
-  env->ThrowNew(type, message.substr(0, 4000).c_str());
-}
-
-#define GUARD(name, fallback, ...) \
-  try { __VA_ARGS__ } catch (const std::exception& e) { rethrow(env, name, e); return fallback; }
-
 
 // ---------------------------------------------------------------- NF4 (QLoRA base weights)
 
