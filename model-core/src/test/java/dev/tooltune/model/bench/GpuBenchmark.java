@@ -597,11 +597,11 @@ public final class GpuBenchmark {
                         Cell cell = runCell(engine, config, random, streams, adapters, promptLength, newTokens, rounds);
                         System.out.printf("RESULT kind=serving impl=model-core path=engine model=%s precision=%s streams=%d "
                                         + "adapters=%d constraint=off prompt=%d new=%d tokens_per_s=%.1f ttft_p50_ms=%.1f "
-                                        + "ttft_p99_ms=%.1f itl_p50_ms=%.2f peak_gib=%.2f native=%s native_kv_gib=%.2f "
+                                        + "ttft_p99_ms=%.1f itl_p50_ms=%.2f peak_gib=%.2f native=%s "
                                         + "decode_steps=%d%n",
                                 preset, mode, streams, adapters, promptLength, newTokens, cell.tokensPerSecond,
                                 cell.ttftP50, cell.ttftP99, cell.itlP50, Kernels.peakAllocatedBytes(device) / 1073741824.0,
-                                Kernels.available(), 0.0, engine.stats().decodeSteps());
+                                Kernels.available(), engine.stats().decodeSteps());
                     }
                 }
             }
