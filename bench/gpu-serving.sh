@@ -10,7 +10,7 @@
 #
 #   GPU_DIR=$PWD/.gpu STAGES="build check engine-1b hf-1b peft-1b" bench/gpu-serving.sh
 # Knobs: PROMPT (128), NEW (128), STREAMS (1,8,32,128), ADAPTERS (0,1,4,16), HF_BUDGET_S (seconds of HF compile
-# + runs per model before the remaining batch sizes are skipped), OUT (copies of raw, csv, table, logs).
+# + runs per model before the remaining batch sizes are skipped), OUT (raw, csv, table), LOGS (one log per stage).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$ROOT"
@@ -78,4 +78,3 @@ for stage in $STAGES; do
 done
 
 python3 bench/gpu_serving_table.py "$RAW" "$CARD" "$OUT/gpu-serving.csv" | tee "$OUT/gpu-serving-table.md"
-[[ $OUT == "$LOGS" ]] || tar czf "$OUT/gpu-serving-logs.tgz" -C "$LOGS" .
