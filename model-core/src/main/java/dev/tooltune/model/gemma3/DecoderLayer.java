@@ -37,7 +37,7 @@ final class DecoderLayer {
     private final int headDim;
     private final float scaling;
     private final Double attnSoftcap;
-    /** fp32 scalar -Float.MAX_VALUE on the model's device, made once (not a host-to-device copy per layer call). */
+    /** The lowest finite score of the compute type, on the model's device, made once (not a copy per layer call). */
     private final NDArray maskFloor;
 
     DecoderLayer(Gemma3Config config, int index, Projection[] projections, RmsNorm[] norms, NDArray maskFloor) {

@@ -70,7 +70,8 @@ public final class Gemma3Model implements AutoCloseable {
         Map<String, Projection> projectionMap = new LinkedHashMap<>();
         Map<String, RmsNorm> normMap = new LinkedHashMap<>();
         List<DecoderLayer> layerList = new ArrayList<>();
-        NDArray maskFloor = manager.create(-Float.MAX_VALUE);
+        // the lowest finite score of the compute type (fp16: -65504; -Float.MAX_VALUE would overflow to -inf there)
+        NDArray maskFloor = manager.create(computeType == DataType.FLOAT16 ? -65504f : -Float.MAX_VALUE);
         for (int l = 0; l < config.numHiddenLayers(); l++) {
             String p = "model.layers." + l + ".";
             String[] projectionNames = {
