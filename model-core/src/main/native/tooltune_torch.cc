@@ -7,8 +7,7 @@
 //
 // Built by scripts/gpu/build-native.sh against the machine's torch; with -DTOOLTUNE_CUDA it also reports
 // CUDA memory statistics. Java side: dev.tooltune.model.kernels.NativeTorch.
-#include <jni.h>
-#include <torch/torch.h>
+#include "jni_support.h"
 #include <ATen/autocast_mode.h>
 #ifdef TOOLTUNE_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
@@ -24,31 +23,11 @@
 #include <string>
 #include <vector>
 
+using tooltune::adopt;
+using tooltune::tensor;
+using tooltune::tensors;
+
 namespace {
-
-torch::Tensor& tensor(jlong handle) { return *reinterpret_cast<torch::Tensor*>(handle); }
-
-jlong adopt(torch::Tensor t) { return reinterpret_cast<jlong>(new torch::Tensor(std::move(t))); }
-
-std::vector<torch::Tensor> tensors(JNIEnv* env, jlongArray handles) {
-  jsize n = env->GetArrayLength(handles);
-  std::vector<torch::Tensor> out;
-  out.reserve(n);
-  jlong* raw = env->GetLongArrayElements(handles, nullptr);
-  for (jsize i = 0; i < n; i++) out.push_back(tensor(raw[i]));
-  env->ReleaseLongArrayElements(handles, raw, JNI_ABORT);
-  return out;
-}
-
-void rethrow(JNIEnv* env, const char* what, const std::exception& e) {
-  std::string message = std::string(what) + ": " + e.what();
-  jclass type = env->FindClass("java/lang/IllegalStateException");
-  env->ThrowNew(type, message.substr(0, 4000).c_str());
-}
-
-#define GUARD(name, fallback, ...) \
-  try { __VA_ARGS__ } catch (const std::exception& e) { rethrow(env, name, e); return fallback; }
-
 
 // ---------------------------------------------------------------- NF4 (QLoRA base weights)
 
@@ -292,6 +271,10 @@ struct DecoderStack {
 #endif
 };
 
+// The additive floor of a masked score: far below any real score, yet finite in x's type (fp16 tops out at 65504,
+// and a query whose keys are all masked must get uniform weights, not NaN).
+double mask_floor(const torch::Tensor& x) { return x.scalar_type() == at::kHalf ? -3e4 : -1e30; }
+
 torch::Tensor rms(const torch::Tensor& x, const torch::Tensor& scale, double eps) {
   c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
   return at::rms_norm(x.to(torch::kFloat32), {x.size(-1)}, scale, eps).to(x.scalar_type());
@@ -330,7 +313,7 @@ torch::Tensor decode_step(DecoderStack& m, const torch::Tensor& ids, const torch
   m.ring_valid.index_copy_(1, ring_index, valid.reshape({b, 1}));
   auto bias_of = [&](const torch::Tensor& visible, const torch::Tensor& like) {
     return at::where(visible.reshape({b, 1, 1, visible.size(1)}), at::scalar_tensor(0.0, like.options()),
-                     at::scalar_tensor(-1e30, like.options()));
+                     at::scalar_tensor(mask_floor(like), like.options()));
   };
   torch::Tensor full_bias, ring_bias;
 
@@ -587,7 +570,7 @@ JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_geluTanh(JNI
 
 // Fused attention. q [B,N,T,D], k/v [B,K,S,D] (K divides N: grouped-query), mask boolean, broadcastable to
 // [B,1,T,S] (a [B,1,1,T,S] grouped-layout mask is accepted), true = visible. Masked scores get a large finite
-// floor, not -inf, so a query with no visible key (padding) gets uniform weights instead of NaN, as the
+// floor (mask_floor: finite in fp16 too), not -inf, so a query with no visible key (padding) gets uniform weights instead of NaN, as the
 // pure-DJL path does. Returns [B,N,T,D] in q's type.
 JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_attention(
     JNIEnv* env, jclass, jlong q, jlong k, jlong v, jlong mask, jdouble scale) {
@@ -614,7 +597,7 @@ JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_attention(
       torch::Tensor m = tensor(mask);
       if (m.dim() == 5) m = m.squeeze(2);
       bias = at::where(m, at::scalar_tensor(0.0, query.options()),
-                       at::scalar_tensor(-1e30, query.options()));
+                       at::scalar_tensor(mask_floor(query), query.options()));
     }
     return adopt(at::scaled_dot_product_attention(query, key, value, bias, 0.0, false, scale));
   })

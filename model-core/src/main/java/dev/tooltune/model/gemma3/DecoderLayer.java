@@ -39,7 +39,7 @@ final class DecoderLayer {
     private final int headDim;
     private final float scaling;
     private final Double attnSoftcap;
-    /** fp32 scalar -Float.MAX_VALUE on the model's device, made once (not a host-to-device copy per layer call). */
+    /** The lowest finite score of the compute type, on the model's device, made once (not a copy per layer call). */
     private final NDArray maskFloor;
     /** Scores ([B,K,G,T_block,S], fp32) one block of queries may hold outside training: 16 MiB. */
     static final long SCORE_BLOCK_ELEMENTS = 1L << 22;

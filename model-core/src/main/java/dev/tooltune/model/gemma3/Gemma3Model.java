@@ -70,7 +70,8 @@ public final class Gemma3Model implements AutoCloseable {
         Map<String, Projection> projectionMap = new LinkedHashMap<>();
         Map<String, RmsNorm> normMap = new LinkedHashMap<>();
         List<DecoderLayer> layerList = new ArrayList<>();
-        NDArray maskFloor = manager.create(-Float.MAX_VALUE);
+        // the lowest finite score of the compute type (fp16: -65504; -Float.MAX_VALUE would overflow to -inf there)
+        NDArray maskFloor = manager.create(computeType == DataType.FLOAT16 ? -65504f : -Float.MAX_VALUE);
         for (int l = 0; l < config.numHiddenLayers(); l++) {
             String p = "model.layers." + l + ".";
             String[] projectionNames = {
@@ -401,6 +402,29 @@ public final class Gemma3Model implements AutoCloseable {
         cache.commit();
         nativeDecodeSteps.incrementAndGet();
         return logits;
+    }
+
+    /** Embedding, head, final norm scale, local and global inverse frequencies: NativeServingStep's first tensors. */
+    List<NDArray> servingTensors() {
+        return List.of(embedding, lmHead == null ? embedding : lmHead, finalNorm.scale(), localRope.inverseFrequencies(),
+                globalRope.inverseFrequencies());
+    }
+
+    /** Layer {@code l}'s six norm scales (1 + w, fp32): q, k, input, post-attention, pre- and post-feedforward. */
+    List<NDArray> layerNormScales(int l) {
+        DecoderLayer layer = layers.get(l);
+        return List.of(layer.queryNorm.scale(), layer.keyNorm.scale(), layer.inputNorm.scale(),
+                layer.postAttentionNorm.scale(), layer.preFeedforwardNorm.scale(), layer.postFeedforwardNorm.scale());
+    }
+
+    /** Whether the frozen weights are stored as bf16 (the native library's GPU mode; products then run under autocast). */
+    public boolean bf16Weights() {
+        return Kernels.available() && "BFloat16".equals(Kernels.typeName(embedding));
+    }
+
+    /** Bytes of one stored weight element (and of one KV element on the native serving path). */
+    public int weightBytes() {
+        return bf16Weights() ? 2 : embedding.getDataType().getNumOfBytes();
     }
 
     /** Decode steps run by the native decoder so far (benchmarks and checks report it). */

@@ -238,6 +238,51 @@ public final class Kernels {
         NativeTorch.decoderFree(decoder);
     }
 
+    /**
+     * The serving engine's native decode step (serving_step.cc) over the given weights, held by reference, with its
+     * own KV cache of {@code ints[6]} slots; free it with {@link #servingFree}. The order is NativeServingStep's.
+     */
+    public static long servingCreate(List<NDArray> tensors, long[] ints, double[] doubles) {
+        return NativeTorch.servingCreate(handles(tensors), ints, doubles);
+    }
+
+    /** Bytes of the step's KV cache on the device. */
+    public static long servingKvBytes(long step) {
+        return NativeTorch.servingKvBytes(step);
+    }
+
+    /** Copies the first {@code length} tokens of a one-row KV cache (keys, values per layer) into {@code slot}. */
+    public static void servingLoad(long step, int slot, List<NDArray> buffers, int length) {
+        NativeTorch.servingLoad(step, slot, handles(buffers), length);
+    }
+
+    /** Puts an adapter's A [r,in] / B [out,r] per layer and projection (null = not targeted) into block {@code index} (1-based). */
+    public static void servingAdapter(long step, int index, List<NDArray> a, List<NDArray> b, double scaling) {
+        NativeTorch.servingAdapter(step, index, handles(a), handles(b), scaling);
+    }
+
+    /**
+     * One decode step of rows 0..rows-1 (row = slot); {@code special} lists the constrained or sampled rows with
+     * their bitsets ({@code words}, ceil(V/64) per row) and sampling parameters. Returns the rows' tokens.
+     */
+    public static long[] servingStep(long step, int rows, long[] ids, long[] positions, long[] adapters, int adapterBlocks,
+            long[] special, long[] words, float[] temperature, int[] topK, float[] topP, float[] draws) {
+        return NativeTorch.servingStep(step, rows, ids, positions, adapters, adapterBlocks, special, words, temperature,
+                topK, topP, draws);
+    }
+
+    public static void servingFree(long step) {
+        NativeTorch.servingFree(step);
+    }
+
+    private static long[] handles(List<NDArray> arrays) {
+        long[] out = new long[arrays.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = arrays.get(i) == null ? 0 : handle(arrays.get(i));
+        }
+        return out;
+    }
+
     /** Waits for the device's queued work (for timing). */
     public static void synchronize() {
         if (AVAILABLE) {

@@ -60,4 +60,17 @@ final class NativeTorch {
     static native long decoderStep(long decoder, long ids, long positions, long keyMask, long length, long slot);
 
     static native void decoderFree(long decoder);
+
+    static native long servingCreate(long[] tensors, long[] ints, double[] doubles);
+
+    static native long servingKvBytes(long step);
+
+    static native void servingLoad(long step, int slot, long[] buffers, long length);
+
+    static native void servingAdapter(long step, int index, long[] a, long[] b, double scaling);
+
+    static native long[] servingStep(long step, int rows, long[] ids, long[] positions, long[] adapters,
+            int adapterBlocks, long[] special, long[] words, float[] temperature, int[] topK, float[] topP, float[] draws);
+
+    static native void servingFree(long step);
 }

@@ -9,6 +9,7 @@ import dev.tooltune.model.gemma3.Gemma3Model;
 import dev.tooltune.model.gemma3.KvCache;
 import dev.tooltune.model.gemma3.ModelInput;
 import dev.tooltune.model.generation.Sampler;
+import dev.tooltune.model.kernels.Kernels;
 import dev.tooltune.model.lora.AdapterBatch;
 import dev.tooltune.model.lora.LoraAdapter;
 import java.nio.file.Path;
@@ -62,6 +63,7 @@ public final class ServingEngine implements AutoCloseable {
     private final PrefixCache prefixes;
     private final Composition prefillComposition = new Composition();
     private final Composition decodeComposition = new Composition();
+    private DeviceBatch device;                 // the native decode step's rows, null without the native library
     private long kvBytesUsed;
 
     // Counters read by stats() from any thread.
@@ -202,6 +204,10 @@ public final class ServingEngine implements AutoCloseable {
 
     private void run() {
         try {
+            if (model.bf16Weights()) {
+                Kernels.autocast(true);   // the DJL path's products in bf16 on this thread, as the weights are
+            }
+            device = DeviceBatch.create(model, config, maxSequenceLength);
             while (!closed) {
                 Sequence next = running.isEmpty() && waiting.isEmpty() ? incoming.poll(100, TimeUnit.MILLISECONDS) : incoming.poll();
                 if (next != null) {
@@ -213,6 +219,7 @@ public final class ServingEngine implements AutoCloseable {
                 if (running.stream().anyMatch(sequence -> !sequence.decoding)) {
                     prefillStep();
                 }
+                moveToDevice();
                 if (running.stream().anyMatch(sequence -> sequence.decoding)) {
                     decodeStep();
                 }
@@ -241,6 +248,9 @@ public final class ServingEngine implements AutoCloseable {
             waiting.clear();
             prefillComposition.close();
             decodeComposition.close();
+            if (device != null) {
+                device.close();
+            }
             prefixes.close();
             root.close();
         }
@@ -360,15 +370,46 @@ public final class ServingEngine implements AutoCloseable {
         }
     }
 
-    /** One decode step of every running row. */
+    /**
+     * Hands newly prefilled rows to the device batch (their prompt's KV copied into a slot, the DJL cache freed):
+     * from then on they decode in the native step. Rows that do not fit a slot stay on the DJL path.
+     */
+    private void moveToDevice() {
+        if (device == null) {
+            return;
+        }
+        for (Sequence s : running) {
+            if (s.decoding && s.slot < 0 && s.cache != null && device.accepts(s.cache.capacity())) {
+                s.slot = device.admit(s.cache, s.adapter == null ? null : s.adapter.adapter);
+                s.slotLength = s.cache.length();
+                s.slotCapacity = s.cache.capacity();
+                s.cache.close();
+                s.cache = null;
+            }
+        }
+    }
+
+    /** One decode step of every running row: the device's rows in one native step, the others through DJL. */
     private void decodeStep() {
         List<Sequence> batch = new ArrayList<>();
         List<int[]> last = new ArrayList<>();
+        List<Sequence> onDevice = new ArrayList<>();
         for (Sequence s : running) {
-            if (s.decoding) {
+            if (!s.decoding) {
+                continue;
+            }
+            if (s.slot >= 0) {
+                onDevice.add(s);
+            } else {
                 batch.add(s);
                 last.add(new int[] {s.lastToken});
             }
+        }
+        if (!onDevice.isEmpty()) {
+            deviceStep(onDevice);
+        }
+        if (batch.isEmpty()) {
+            return;
         }
         AdapterBatch delta = decodeComposition.deltaFor(batch);
         try (NDManager scope = root.newSubManager()) {
@@ -387,6 +428,42 @@ public final class ServingEngine implements AutoCloseable {
                 if (running.contains(s)) {
                     fail(s, e);
                 }
+            }
+        }
+    }
+
+    private void deviceStep(List<Sequence> candidates) {
+        List<Sequence> rows = new ArrayList<>(candidates.size());
+        List<DeviceBatch.Row> inputs = new ArrayList<>(candidates.size());
+        for (Sequence s : candidates) {
+            try {
+                TokenConstraint constraint = s.request.constraint();
+                long[] words = constraint == null ? null : allowedWords(s, constraint, model.config().vocabSize());
+                float draw = s.request.sampling().isGreedy() ? 0f : s.sampler.nextDraw();
+                inputs.add(new DeviceBatch.Row(s.slot, s.lastToken, s.slotLength, s.request.sampling(), words, draw));
+                rows.add(s);
+            } catch (RuntimeException e) {
+                fail(s, e);   // its constraint allows nothing: this row ends, the others step
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        long[] tokens;
+        try {
+            tokens = device.step(inputs);
+        } catch (RuntimeException e) {
+            rows.forEach(s -> fail(s, e));
+            return;
+        }
+        decodeSteps.incrementAndGet();
+        for (int r = 0; r < rows.size(); r++) {
+            Sequence s = rows.get(r);
+            s.slotLength++;
+            try {
+                acceptToken(s, (int) tokens[r]);
+            } catch (RuntimeException e) {
+                fail(s, e);
             }
         }
     }
@@ -477,13 +554,14 @@ public final class ServingEngine implements AutoCloseable {
     private void acceptSampled(Sequence s, NDArray logits) {
         TokenConstraint constraint = s.request.constraint();
         if (constraint != null) {
-            int tokensLeft = s.request.maxNewTokens() - s.length;
-            if (s.cache != null) {
-                tokensLeft = Math.min(tokensLeft, s.cache.capacity() - s.cache.length());
-            }
-            logits = constrain(logits, constraint, tokensLeft);
+            logits = constrain(logits, allowedWords(s, constraint, Math.toIntExact(logits.getShape().get(1))));
         }
-        int token = (int) s.sampler.next(logits)[0];
+        acceptToken(s, (int) s.sampler.next(logits)[0]);
+    }
+
+    /** Accepts {@code token} as {@code s}'s next (picked under its constraint and sampler); finishes s when it ends. */
+    private void acceptToken(Sequence s, int token) {
+        TokenConstraint constraint = s.request.constraint();
         if (s.firstTokenNanos == 0) {
             s.firstTokenNanos = System.nanoTime();
         }
@@ -499,17 +577,17 @@ public final class ServingEngine implements AutoCloseable {
         boolean more = s.request.sink() == null || s.request.sink().onToken(token);
         if (!more || (constraint != null && constraint.isDone())) {
             finish(s, FinishReason.STOP, null);
-        } else if (s.length == s.request.maxNewTokens() || s.cache.length() + 1 > s.cache.capacity()) {
+        } else if (s.length == s.request.maxNewTokens() || s.cachedTokens() + 1 > s.cacheCapacity()) {
             finish(s, FinishReason.LENGTH, null);
         }
     }
 
     /**
-     * Logits with every token the constraint forbids at -inf (given the {@code tokensLeft} this sequence may still
-     * generate, so that what it opened can close in time); stop tokens allowed exactly where it may stop.
+     * The tokens {@code s}'s constraint allows next as a bitset (bit t = token t), given the tokens s may still
+     * generate (so that what it opened can close in time); stop tokens allowed exactly where it may stop.
      */
-    private NDArray constrain(NDArray logits, TokenConstraint constraint, int tokensLeft) {
-        int vocab = Math.toIntExact(logits.getShape().get(1));
+    private long[] allowedWords(Sequence s, TokenConstraint constraint, int vocab) {
+        int tokensLeft = Math.min(s.request.maxNewTokens() - s.length, s.cacheCapacity() - s.cachedTokens());
         long[] words = new long[(vocab + 63) >>> 6];
         constraint.allowedTokens(words, tokensLeft);
         boolean canStop = constraint.canStop();
@@ -522,15 +600,23 @@ public final class ServingEngine implements AutoCloseable {
                 }
             }
         }
-        boolean[] allowed = new boolean[vocab];
         boolean any = false;
         for (int t = 0; t < vocab; t++) {
-            allowed[t] = (words[t >>> 6] & (1L << (t & 63))) != 0;
-            any |= allowed[t];
+            any |= (words[t >>> 6] & (1L << (t & 63))) != 0;
         }
         if (!any) {
             throw new IllegalStateException("the token constraint allows no token at all after "
                     + "the output so far; generation cannot continue");
+        }
+        return words;
+    }
+
+    /** Logits with every token outside {@code words} at -inf. */
+    private NDArray constrain(NDArray logits, long[] words) {
+        int vocab = Math.toIntExact(logits.getShape().get(1));
+        boolean[] allowed = new boolean[vocab];
+        for (int t = 0; t < vocab; t++) {
+            allowed[t] = (words[t >>> 6] & (1L << (t & 63))) != 0;
         }
         NDManager scope = logits.getManager();
         NDArray mask = scope.create(allowed).reshape(logits.getShape());
@@ -554,6 +640,10 @@ public final class ServingEngine implements AutoCloseable {
     private void free(Sequence s) {
         if (running.remove(s)) {
             kvBytesUsed -= s.reserved;
+        }
+        if (s.slot >= 0) {
+            device.release(s.slot);
+            s.slot = -1;
         }
         if (s.cache != null) {
             s.cache.close();
@@ -585,6 +675,9 @@ public final class ServingEngine implements AutoCloseable {
         volatile boolean cancelled;
         boolean dequeued;
         KvCache cache;
+        int slot = -1;            // the device batch's slot once prefilled there, else -1 (the DJL cache decodes)
+        int slotLength;           // tokens in the slot
+        int slotCapacity;
         long reserved;
         int border;                      // end of the shareable prefix (0 = none): no chunk crosses it
         PrefixCache.Key prefixToStore;   // set when the prefix missed: cached once prefilled up to the border
@@ -609,6 +702,14 @@ public final class ServingEngine implements AutoCloseable {
         int[] nextChunk(int chunk) {
             int end = prefilled < border ? border : request.prompt().length;
             return Arrays.copyOfRange(request.prompt(), prefilled, prefilled + Math.min(chunk, end - prefilled));
+        }
+
+        int cachedTokens() {
+            return slot >= 0 ? slotLength : cache.length();
+        }
+
+        int cacheCapacity() {
+            return slot >= 0 ? slotCapacity : cache.capacity();
         }
 
         void append(int token) {
