@@ -682,6 +682,12 @@ JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_toBFloat16(J
   GUARD("toBFloat16", 0, { return adopt(tensor(x).to(torch::kBFloat16)); })
 }
 
+// x's bytes as bf16 (x fp16 or int16: same element size): bf16 checkpoint bytes arrive in an fp16 array, since
+// DJL 0.36 cannot name bf16, and become bf16 weights without widening.
+JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_viewAsBFloat16(JNIEnv* env, jclass, jlong x) {
+  GUARD("viewAsBFloat16", 0, { return adopt(tensor(x).view(at::kBFloat16)); })
+}
+
 // x cast to fp32, keeping the autograd graph (DJL's toType runs under NoGradGuard and detaches).
 JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_toFloat32(JNIEnv* env, jclass, jlong x) {
   GUARD("toFloat32", 0, { return adopt(tensor(x).to(torch::kFloat32)); })

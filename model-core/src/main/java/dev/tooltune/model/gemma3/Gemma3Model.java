@@ -117,7 +117,9 @@ public final class Gemma3Model implements AutoCloseable {
 
     /**
      * Loads a model directory, converting bf16/fp16/fp32 weights to {@code computeType} (FLOAT32 or FLOAT16)
-     * tensor by tensor.
+     * tensor by tensor. BFLOAT16 (native library required) stores the weights as bf16, read from a bf16
+     * checkpoint without widening; products then run in bf16 under autocast and norms, RoPE and the DJL path's
+     * caches in fp32, as for {@link #random} with BFLOAT16.
      */
     public static Gemma3Model load(Path directory, DataType computeType, Device device) {
         Gemma3Config config = Gemma3Config.load(directory.resolve("config.json"));
@@ -145,7 +147,7 @@ public final class Gemma3Model implements AutoCloseable {
             manager.close();
             throw e;
         }
-        return new Gemma3Model(config, manager, computeType, weights);
+        return new Gemma3Model(config, manager, computeType == DataType.BFLOAT16 ? DataType.FLOAT32 : computeType, weights);
     }
 
     /** Loads a model directory on the device and in the precision {@code runtime} names. */

@@ -110,6 +110,11 @@ public final class Kernels {
         return wrap(x, NativeTorch.toBFloat16(handle(x)));
     }
 
+    /** x's bits (an fp16 array holding bf16 bytes) as a bf16 array, no copy (DJL reports its type as UNKNOWN). */
+    public static NDArray viewAsBFloat16(NDArray x) {
+        return wrap(x, NativeTorch.viewAsBFloat16(handle(x)));
+    }
+
     /** x cast to fp32 with its gradient path kept (DJL's toType detaches: it runs under a no-grad guard). */
     public static NDArray toFloat32(NDArray x) {
         return wrap(x, NativeTorch.toFloat32(handle(x)));

@@ -29,6 +29,8 @@ final class NativeTorch {
 
     static native long toFloat32(long x);
 
+    static native long viewAsBFloat16(long x);
+
     static native long castLike(long x, long like);
 
     static native String typeName(long x);

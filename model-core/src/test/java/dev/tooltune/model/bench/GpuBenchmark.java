@@ -742,6 +742,38 @@ public final class GpuBenchmark {
                 }
                 System.clearProperty("tooltune.native.serving");
                 double tolerance = mode.equals("bf16") ? 0.05 : 0.0;
+                if (mode.equals("bf16")) {
+                    // the same weights from a bf16 checkpoint, loaded as bf16 without widening, serve the same tokens
+                    Path checkpoint = root.resolve("bf16-checkpoint");
+                    Gemma3Model.writeRandomCheckpoint(config, new RandomInit(3, 0.05, 0.1), checkpoint,
+                            dev.tooltune.model.checkpoint.StoredType.BF16);
+                    try (Gemma3Model loaded = Gemma3Model.load(checkpoint, DataType.BFLOAT16, device);
+                         ServingEngine engine = ServingEngine.start(loaded, ServingConfig.defaults().withMaxRunningSequences(8)
+                                 .withMaxSequenceLength(64).withPrefixCacheBytes(0).withStopTokens(Set.of()))) {
+                        List<GenerationHandle> handles = new ArrayList<>();
+                        for (int r = 0; r < lengths.length; r++) {
+                            handles.add(engine.submit(new GenerationRequest(ServingFixturesPrompt.prompt(lengths[r], r,
+                                    config.vocabSize()), 0, null, Sampling.greedy(), newTokens, null, null)));
+                        }
+                        List<int[]> out = new ArrayList<>();
+                        for (GenerationHandle handle : handles) {
+                            out.add(handle.result().get().tokens());
+                        }
+                        System.out.printf("bf16 checkpoint: weights stored as %s%n", loaded.bf16Weights() ? "bf16" : "not bf16");
+                        int[] fromCheckpoint = out.stream().flatMapToInt(java.util.Arrays::stream).toArray();
+                        try (ServingEngine engine2 = ServingEngine.start(model, ServingConfig.defaults().withMaxRunningSequences(8)
+                                .withMaxSequenceLength(64).withPrefixCacheBytes(0).withStopTokens(Set.of()))) {
+                            List<int[]> ref = new ArrayList<>();
+                            for (int r = 0; r < lengths.length; r++) {
+                                ref.add(engine2.submit(new GenerationRequest(ServingFixturesPrompt.prompt(lengths[r], r,
+                                        config.vocabSize()), 0, null, Sampling.greedy(), newTokens, null, null)).result().get().tokens());
+                            }
+                            tokenCheck("serving-bf16-checkpoint-vs-random-bf16" + (loaded.bf16Weights() ? "" : "-NOT-BF16"),
+                                    fromCheckpoint, ref.stream().flatMapToInt(java.util.Arrays::stream).toArray(),
+                                    loaded.bf16Weights() ? tolerance : -1);
+                        }
+                    }
+                }
                 tokenCheck("serving-native-batched-vs-alone-" + mode, tokens[0][1], tokens[0][0], tolerance);
                 tokenCheck("serving-djl-batched-vs-alone-" + mode, tokens[1][1], tokens[1][0], tolerance);
                 tokenCheck("serving-native-vs-djl-batched-" + mode, tokens[0][1], tokens[1][1], tolerance);
