@@ -116,12 +116,17 @@ public final class Gemma3Model implements AutoCloseable {
     }
 
     /**
-     * Loads a model directory, converting bf16/fp16/fp32 weights to {@code computeType} (FLOAT32 or FLOAT16)
-     * tensor by tensor. BFLOAT16 (native library required) stores the weights as bf16, read from a bf16
-     * checkpoint without widening; products then run in bf16 under autocast and norms, RoPE and the DJL path's
-     * caches in fp32, as for {@link #random} with BFLOAT16.
+     * Loads a model directory, converting bf16/fp16/fp32 weights to {@code computeType} tensor by tensor: FLOAT32,
+     * FLOAT16, or BFLOAT16. bf16 weights need the native library (DJL's JNI has no bf16 type) and are read from a
+     * bf16 checkpoint without widening (the bytes go to the device as they are); without the library the DJL path
+     * computes in fp32 from the same values (a bf16 checkpoint widens to fp32 exactly), so a bf16 setting never
+     * fails to load: it loses only the memory saving.
      */
     public static Gemma3Model load(Path directory, DataType computeType, Device device) {
+        boolean bf16 = computeType == DataType.BFLOAT16 && Kernels.available();
+        if (computeType == DataType.BFLOAT16 && !bf16) {
+            computeType = DataType.FLOAT32;
+        }
         Gemma3Config config = Gemma3Config.load(directory.resolve("config.json"));
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         Map<String, NDArray> weights = new LinkedHashMap<>();
@@ -137,7 +142,8 @@ public final class Gemma3Model implements AutoCloseable {
                     throw new IllegalArgumentException(directory + ": tensor " + entry.name() + " has shape "
                             + Arrays.toString(stored) + " but config.json implies " + Arrays.toString(entry.shape()));
                 }
-                weights.put(entry.name(), checkpoint.read(entry.name(), manager, computeType));
+                // bf16: storage for frozen weights, as random() does; activations follow autocast
+                weights.put(entry.name(), checkpoint.read(entry.name(), manager, bf16 ? DataType.BFLOAT16 : computeType));
             }
             if (!missing.isEmpty()) {
                 throw new IllegalArgumentException(directory + ": checkpoint lacks " + missing.size() + " tensor(s) the"
@@ -147,7 +153,7 @@ public final class Gemma3Model implements AutoCloseable {
             manager.close();
             throw e;
         }
-        return new Gemma3Model(config, manager, computeType == DataType.BFLOAT16 ? DataType.FLOAT32 : computeType, weights);
+        return new Gemma3Model(config, manager, bf16 ? DataType.FLOAT32 : computeType, weights);
     }
 
     /** Loads a model directory on the device and in the precision {@code runtime} names. */
@@ -252,21 +258,11 @@ public final class Gemma3Model implements AutoCloseable {
         NDList globalAngles = globalRope.cosSin(input.positionIds(), computeType);
 
         // Attention masks, one per layer kind.                                     [B|1,1,1,T,S] boolean
-        NDArray fullMask;
-        NDArray slidingMask;
-        List<KvCache> rowCaches = input.rowCaches();
-        List<NDArray> rowFull = null;
-        List<NDArray> rowSliding = null;
-        if (rowCaches != null) {
-            fullMask = null;
-            slidingMask = null;
-            rowFull = new ArrayList<>();
-            rowSliding = new ArrayList<>();
-            for (KvCache rowCache : rowCaches) {
-                NDList masks = rowCache.begin(t, null, scope);                          // [1,1,1,T,S_r] each
-                rowFull.add(masks.get(0));
-                rowSliding.add(masks.get(1));
-            }
+        NDArray fullMask = null;
+        NDArray slidingMask = null;
+        RowBatch rows = null;
+        if (input.rowCaches() != null) {
+            rows = new RowBatch(input.rowCaches(), input.rowLengths(), t, scope);          // per row [1,1,1,T_r,S_r]
         } else if (cache != null) {
             NDList masks = cache.begin(t, input.keyMask(), scope);
             fullMask = masks.get(0);
@@ -280,7 +276,7 @@ public final class Gemma3Model implements AutoCloseable {
         }
 
         boolean checkpointed = training && activationCheckpointing && Kernels.available() && cache == null
-                && rowCaches == null;
+                && rows == null;
         try {
             for (DecoderLayer layer : layers) {
                 try (NDManager layerScope = scope.newSubManager()) {
@@ -292,10 +288,9 @@ public final class Gemma3Model implements AutoCloseable {
                         // only x is kept per layer; the layer runs again in the backward pass
                         ProjectionDelta delta = input.delta();
                         out = Kernels.checkpoint((in, cos, sin, m) -> layer.forward(in, new NDList(cos, sin), m, null,
-                                null, null, delta, true), manager, x, checkpointAnchor(), angles.get(0), angles.get(1), mask);
+                                null, delta, true), manager, x, checkpointAnchor(), angles.get(0), angles.get(1), mask);
                     } else {
-                        out = layer.forward(x, angles, mask, cache, rowCaches, layer.sliding ? rowSliding : rowFull,
-                                input.delta(), training);
+                        out = layer.forward(x, angles, mask, cache, rows, input.delta(), training);
                     }
                     out.attach(scope);
                     x = out;
@@ -305,29 +300,22 @@ public final class Gemma3Model implements AutoCloseable {
             if (cache != null) {
                 cache.abort();
             }
-            if (rowCaches != null) {
-                rowCaches.forEach(KvCache::abort);
+            if (rows != null) {
+                rows.abort();
+                rows.close();
             }
             throw e;
         }
         if (cache != null) {
             cache.commit();
         }
-        if (rowCaches != null) {
-            rowCaches.forEach(KvCache::commit);
+        if (rows != null) {
+            rows.commit();
+            rows.close();
         }
         NDArray hidden = finalNorm.forward(x);                                    // [B,T,H]
-        List<NDArray> temporaries = new ArrayList<>();
-        temporaries.add(x);
-        if (rowCaches != null) {
-            temporaries.addAll(rowFull);
-            temporaries.addAll(rowSliding);
-        } else {
-            temporaries.add(fullMask);
-            temporaries.add(slidingMask);
-        }
-        for (NDArray temporary : temporaries) {
-            if (temporary != hidden) {
+        for (NDArray temporary : new NDArray[] {x, fullMask, slidingMask}) {
+            if (temporary != null && temporary != hidden) {
                 temporary.close();
             }
         }
@@ -473,13 +461,44 @@ public final class Gemma3Model implements AutoCloseable {
         return logits;
     }
 
-    /** Logits [B,V] of each row's last position only (generation: avoids [B,T,V] during prefill). */
+    /** Longest chunk a prefill over a batch cache runs at once (memory: [B,chunk] activations, not [B,T]). */
+    public static final int PREFILL_CHUNK = 512;
+
+    /**
+     * Logits [B,V] of each row's last position only (generation: avoids [B,T,V] during prefill); with row lengths,
+     * of each row's last real token. A long prompt over a batch cache goes in chunks of {@link #PREFILL_CHUNK}, each
+     * written into the cache before the next, so its memory is bounded by the cache, not by T x T.
+     */
     public NDArray lastLogits(ModelInput input) {
         if (nativeDecodable(input)) {
             return nativeDecode(input);
         }
-        NDArray hidden = hiddenStates(input, false);
-        NDArray last = hidden.get(new NDIndex(":, -1, :"));                        // [B,H]
+        long t = input.length();
+        if (input.cache() == null || t <= PREFILL_CHUNK) {
+            return lastLogitsOf(input);
+        }
+        NDArray logits = null;
+        for (long from = 0; from < t; from += PREFILL_CHUNK) {
+            if (logits != null) {
+                logits.close();
+            }
+            logits = lastLogitsOf(input.slice(from, Math.min(t, from + PREFILL_CHUNK)));
+        }
+        return logits;
+    }
+
+    private NDArray lastLogitsOf(ModelInput input) {
+        NDArray hidden = hiddenStates(input, false);                               // [B,T,H]
+        NDArray last;                                                              // [B,H]
+        if (input.rowLengths() == null) {
+            last = hidden.get(new NDIndex(":, -1, :"));
+        } else {
+            NDList rows = new NDList();
+            for (int r = 0; r < input.rowLengths().length; r++) {
+                rows.add(hidden.get(new NDIndex(r + ":" + (r + 1) + ", " + (input.rowLengths()[r] - 1) + ", :")));
+            }
+            last = rows.size() == 1 ? rows.get(0) : ai.djl.ndarray.NDArrays.concat(rows, 0);
+        }
         NDArray logits = logits(last);
         hidden.close();
         last.close();
