@@ -222,28 +222,6 @@ public final class Kernels {
     }
 
     /**
-     * A native decoder stack (one call per decode step, see tooltune_torch.cc {@code DecoderStack}) over the
-     * given arrays, held by reference; free it with {@link #decoderFree}. The order is Gemma3Model's.
-     */
-    public static long decoderCreate(List<NDArray> tensors, long[] ints, double[] doubles) {
-        long[] handles = new long[tensors.size()];
-        for (int i = 0; i < handles.length; i++) {
-            handles[i] = handle(tensors.get(i));
-        }
-        return NativeTorch.decoderCreate(handles, ints, doubles);
-    }
-
-    /** Logits [B,V] of one new token per row; ids/positions [B] (or [B,1]) int64, keyMask may be null. */
-    public static NDArray decoderStep(long decoder, NDArray ids, NDArray positions, NDArray keyMask, int length, int slot) {
-        return wrap(ids, NativeTorch.decoderStep(decoder, handle(ids), handle(positions),
-                keyMask == null ? 0 : handle(keyMask), length, slot));
-    }
-
-    public static void decoderFree(long decoder) {
-        NativeTorch.decoderFree(decoder);
-    }
-
-    /**
      * The serving engine's native decode step (serving_step.cc) over the given weights, held by reference, with its
      * own KV cache of {@code ints[6]} slots; free it with {@link #servingFree}. The order is NativeServingStep's.
      */

@@ -57,12 +57,6 @@ final class NativeTorch {
 
     static native long share(long x);
 
-    static native long decoderCreate(long[] tensors, long[] ints, double[] doubles);
-
-    static native long decoderStep(long decoder, long ids, long positions, long keyMask, long length, long slot);
-
-    static native void decoderFree(long decoder);
-
     static native long servingCreate(long[] tensors, long[] ints, double[] doubles);
 
     static native long servingKvBytes(long step);
