@@ -460,7 +460,8 @@ public final class GpuBenchmark {
      * The serving engine as inference-service runs it, driven directly: {@code streams} closed-loop streams (each
      * submits its next request when the last one ends), stream i on adapter i mod A (A = 0: the base model),
      * greedy, no stop token, no constraint. One engine per model (128 rows); per cell a warm-up round (CUDA graphs
-     * of the cell's batch buckets are captured there), then {@code rounds} measured requests per stream.
+     * of the cell's batch buckets are captured there), then {@code rounds} measured requests per stream. Prefill
+     * chunks of 4096 tokens (-Dbench.prefill.chunk): up to 32 prompts of 128 tokens per prefill step.
      * Prints one RESULT kind=serving line per cell.
      *
      * <pre>serving PRESET DEVICE bf16 PROMPT NEW STREAMS[,..] ADAPTERS[,..] [ROUNDS]</pre>
@@ -484,6 +485,7 @@ public final class GpuBenchmark {
             int capacity = promptLength + newTokens;
             ServingConfig serving = ServingConfig.defaults().withMaxRunningSequences(maxStreams)
                     .withMaxSequenceLength(capacity).withPrefixCacheBytes(0).withStopTokens(Set.of())
+                    .withPrefillChunkTokens(Integer.getInteger("bench.prefill.chunk", 4096))
                     .withKvCacheBytes((long) (maxStreams * dev.tooltune.model.gemma3.KvCache.bytesFor(config, capacity,
                             model.computeType()) * 1.1));
             Path adapterRoot = Files.createTempDirectory("serving-adapters");
