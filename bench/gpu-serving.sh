@@ -9,7 +9,7 @@
 # RESULT lines go to RAW; gpu_serving_table.py writes CSV (issue 20's columns) and prints the markdown table.
 #
 #   GPU_DIR=$PWD/.gpu STAGES="build check engine-1b hf-1b peft-1b" bench/gpu-serving.sh
-# Knobs: PROMPT (128), NEW (128), STREAMS (1,8,32,128), ADAPTERS (0,1,4,16), HF_BUDGET_S (seconds of HF compile
+# Knobs: PROMPT (128), NEW (128), STREAMS (1,8,32,128), ADAPTERS (0,1,4,16), HF_STREAMS, HF_BUDGET_S (seconds of HF compile
 # + runs per model before the remaining batch sizes are skipped), OUT (raw, csv, table), LOGS (one log per stage).
 set -uo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -20,6 +20,7 @@ PROMPT=${PROMPT:-128}
 NEW=${NEW:-128}
 STREAMS=${STREAMS:-1,8,32,128}
 ADAPTERS=${ADAPTERS:-0,1,4,16}
+HF_STREAMS=${HF_STREAMS:-$STREAMS}   # batch sizes for the HF references, in the order they run (a budget may cut the tail)
 HF_BUDGET_S=${HF_BUDGET_S:-400}
 LOGS=${LOGS:-$ROOT/target/gpu-serving}
 OUT=${OUT:-$LOGS}
@@ -67,11 +68,11 @@ for stage in $STAGES; do
     build) ;;
     check) run serving-check "${JAVA[@]}" "${MC[@]}" serving-check gpu0 ;;
     engine-*) run "$stage" "${JAVA[@]}" "${MC[@]}" serving "${stage#engine-}" gpu0 bf16 "$PROMPT" "$NEW" "$STREAMS" "$ADAPTERS" ;;
-    hf-*) run "$stage" timeout $((HF_BUDGET_S + 120)) python3 bench/gpu_serving_reference.py compiled "${stage#hf-}" "$PROMPT" "$NEW" "$STREAMS" "$HF_BUDGET_S" ;;
+    hf-*) run "$stage" timeout $((HF_BUDGET_S + 120)) python3 bench/gpu_serving_reference.py compiled "${stage#hf-}" "$PROMPT" "$NEW" "$HF_STREAMS" "$HF_BUDGET_S" ;;
     peft-*)
       for n in ${ADAPTERS//,/ }; do
         [[ $n == 0 ]] && continue
-        run "$stage-$n" python3 bench/gpu_serving_reference.py peft "${stage#peft-}" "$PROMPT" "$NEW" "$STREAMS" "$n"
+        run "$stage-$n" python3 bench/gpu_serving_reference.py peft "${stage#peft-}" "$PROMPT" "$NEW" "$HF_STREAMS" "$n"
       done ;;
     *) echo "unknown stage $stage" ;;
   esac

@@ -57,8 +57,6 @@ public final class Gemma3Model implements AutoCloseable {
     private final float embedScale;
     /** Recompute each layer in the backward pass instead of keeping its activations (native library only). */
     private volatile boolean activationCheckpointing;
-    private volatile boolean nativeDecode = true;
-    private final java.util.concurrent.atomic.AtomicLong nativeDecodeSteps = new java.util.concurrent.atomic.AtomicLong();
     private NDArray checkpointAnchor;         // a scalar that requires a gradient: records checkpoint nodes
 
     private Gemma3Model(Gemma3Config config, NDManager manager, DataType computeType, Map<String, NDArray> weights) {
@@ -117,8 +115,9 @@ public final class Gemma3Model implements AutoCloseable {
 
     /**
      * Loads a model directory, converting bf16/fp16/fp32 weights to {@code computeType} tensor by tensor: FLOAT32,
-     * FLOAT16, or BFLOAT16. bf16 weights need the native library (DJL's JNI has no bf16 type); without it the DJL
-     * path computes in fp32 from the same values (a bf16 checkpoint widens to fp32 exactly), so a bf16 setting never
+     * FLOAT16, or BFLOAT16. bf16 weights need the native library (DJL's JNI has no bf16 type) and are read from a
+     * bf16 checkpoint without widening (the bytes go to the device as they are); without the library the DJL path
+     * computes in fp32 from the same values (a bf16 checkpoint widens to fp32 exactly), so a bf16 setting never
      * fails to load: it loses only the memory saving.
      */
     public static Gemma3Model load(Path directory, DataType computeType, Device device) {
@@ -141,14 +140,8 @@ public final class Gemma3Model implements AutoCloseable {
                     throw new IllegalArgumentException(directory + ": tensor " + entry.name() + " has shape "
                             + Arrays.toString(stored) + " but config.json implies " + Arrays.toString(entry.shape()));
                 }
-                NDArray weight = checkpoint.read(entry.name(), manager, bf16 ? DataType.FLOAT32 : computeType);
-                if (bf16) {
-                    // bf16 storage for frozen weights, as random() does; activations follow autocast
-                    NDArray half = Kernels.toBFloat16(weight);
-                    weight.close();
-                    weight = half;
-                }
-                weights.put(entry.name(), weight);
+                // bf16: storage for frozen weights, as random() does; activations follow autocast
+                weights.put(entry.name(), checkpoint.read(entry.name(), manager, bf16 ? DataType.BFLOAT16 : computeType));
             }
             if (!missing.isEmpty()) {
                 throw new IllegalArgumentException(directory + ": checkpoint lacks " + missing.size() + " tensor(s) the"
@@ -329,81 +322,6 @@ public final class Gemma3Model implements AutoCloseable {
         return hidden;
     }
 
-    /** Whether decode steps may run as one native call (default: whenever the native library is loaded). */
-    public void setNativeDecode(boolean enabled) {
-        this.nativeDecode = enabled;
-    }
-
-    /** One new token per row over a shared KV cache, dense projections, no attention soft-cap: what the native step does. */
-    private boolean nativeDecodable(ModelInput input) {
-        if (!nativeDecode || !Kernels.available() || input.cache() == null || input.length() != 1
-                || input.rowCaches() != null || input.delta() != null || input.segmentIds() != null
-                || config.attnLogitSoftcapping() != null) {
-            return false;
-        }
-        for (Projection projection : projections.values()) {
-            if (!(projection.get() instanceof DenseLinear)) {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /** The decode step as one native call over this model's weights and the cache's buffers (see tooltune_torch.cc). */
-    private NDArray nativeDecode(ModelInput input) {
-        KvCache cache = input.cache();
-        if (cache.nativeDecoder() == 0) {
-            // order: embedding, head, final scale, local/global inverse frequencies, full/ring validity; then per
-            // layer q k v o gate up down, the six norm scales, keys, values
-            List<NDArray> buffers = cache.buffers();
-            int layerCount = layers.size();
-            List<NDArray> tensors = new ArrayList<>();
-            tensors.add(embedding);
-            tensors.add(lmHead == null ? embedding : lmHead);
-            tensors.add(finalNorm.scale());
-            tensors.add(localRope.inverseFrequencies());
-            tensors.add(globalRope.inverseFrequencies());
-            tensors.add(buffers.get(2 * layerCount));
-            tensors.add(buffers.get(2 * layerCount + 1));
-            long[] ints = new long[6 + layerCount];
-            ints[0] = layerCount;
-            ints[1] = config.numAttentionHeads();
-            ints[2] = config.numKeyValueHeads();
-            ints[3] = config.headDim();
-            ints[4] = config.hiddenSize();
-            ints[5] = computeType == DataType.FLOAT16 ? 1 : 0;
-            for (int l = 0; l < layerCount; l++) {
-                DecoderLayer layer = layers.get(l);
-                ints[6 + l] = layer.sliding ? 1 : 0;
-                for (Projection p : new Projection[] {layer.q, layer.k, layer.v, layer.o, layer.gate, layer.up, layer.down}) {
-                    tensors.add(((DenseLinear) p.get()).weight());
-                }
-                for (RmsNorm norm : new RmsNorm[] {layer.queryNorm, layer.keyNorm, layer.inputNorm, layer.postAttentionNorm,
-                        layer.preFeedforwardNorm, layer.postFeedforwardNorm}) {
-                    tensors.add(norm.scale());
-                }
-                tensors.add(buffers.get(2 * l));
-                tensors.add(buffers.get(2 * l + 1));
-            }
-            double softcap = config.finalLogitSoftcapping() == null ? 0 : config.finalLogitSoftcapping();
-            double[] doubles = {config.rmsNormEps(), embedScale, Math.pow(config.queryPreAttnScalar(), -0.5), softcap};
-            cache.nativeDecoder(Kernels.decoderCreate(tensors, ints, doubles));
-        }
-        int length = cache.length();
-        int slot = cache.beginToken();
-        NDArray logits;
-        try {
-            logits = Kernels.decoderStep(cache.nativeDecoder(), input.inputIds(), input.positionIds(), input.keyMask(),
-                    length, slot);
-        } catch (RuntimeException e) {
-            cache.abort();
-            throw e;
-        }
-        cache.commit();
-        nativeDecodeSteps.incrementAndGet();
-        return logits;
-    }
-
     /** Embedding, head, final norm scale, local and global inverse frequencies: NativeServingStep's first tensors. */
     List<NDArray> servingTensors() {
         return List.of(embedding, lmHead == null ? embedding : lmHead, finalNorm.scale(), localRope.inverseFrequencies(),
@@ -425,11 +343,6 @@ public final class Gemma3Model implements AutoCloseable {
     /** Bytes of one stored weight element (and of one KV element on the native serving path). */
     public int weightBytes() {
         return bf16Weights() ? 2 : embedding.getDataType().getNumOfBytes();
-    }
-
-    /** Decode steps run by the native decoder so far (benchmarks and checks report it). */
-    public long nativeDecodeSteps() {
-        return nativeDecodeSteps.get();
     }
 
     /**
@@ -475,9 +388,6 @@ public final class Gemma3Model implements AutoCloseable {
      * written into the cache before the next, so its memory is bounded by the cache, not by T x T.
      */
     public NDArray lastLogits(ModelInput input) {
-        if (nativeDecodable(input)) {
-            return nativeDecode(input);
-        }
         long t = input.length();
         if (input.cache() == null || t <= PREFILL_CHUNK) {
             return lastLogitsOf(input);

@@ -110,6 +110,11 @@ public final class Kernels {
         return wrap(x, NativeTorch.toBFloat16(handle(x)));
     }
 
+    /** x's bits (an fp16 array holding bf16 bytes) as a bf16 array, no copy (DJL reports its type as UNKNOWN). */
+    public static NDArray viewAsBFloat16(NDArray x) {
+        return wrap(x, NativeTorch.viewAsBFloat16(handle(x)));
+    }
+
     /** x cast to fp32 with its gradient path kept (DJL's toType detaches: it runs under a no-grad guard). */
     public static NDArray toFloat32(NDArray x) {
         return wrap(x, NativeTorch.toFloat32(handle(x)));
@@ -214,28 +219,6 @@ public final class Kernels {
                 return NativeTorch.share(handle(out));
             }
         }
-    }
-
-    /**
-     * A native decoder stack (one call per decode step, see tooltune_torch.cc {@code DecoderStack}) over the
-     * given arrays, held by reference; free it with {@link #decoderFree}. The order is Gemma3Model's.
-     */
-    public static long decoderCreate(List<NDArray> tensors, long[] ints, double[] doubles) {
-        long[] handles = new long[tensors.size()];
-        for (int i = 0; i < handles.length; i++) {
-            handles[i] = handle(tensors.get(i));
-        }
-        return NativeTorch.decoderCreate(handles, ints, doubles);
-    }
-
-    /** Logits [B,V] of one new token per row; ids/positions [B] (or [B,1]) int64, keyMask may be null. */
-    public static NDArray decoderStep(long decoder, NDArray ids, NDArray positions, NDArray keyMask, int length, int slot) {
-        return wrap(ids, NativeTorch.decoderStep(decoder, handle(ids), handle(positions),
-                keyMask == null ? 0 : handle(keyMask), length, slot));
-    }
-
-    public static void decoderFree(long decoder) {
-        NativeTorch.decoderFree(decoder);
     }
 
     /**

@@ -29,6 +29,8 @@ final class NativeTorch {
 
     static native long toFloat32(long x);
 
+    static native long viewAsBFloat16(long x);
+
     static native long castLike(long x, long like);
 
     static native String typeName(long x);
@@ -54,12 +56,6 @@ final class NativeTorch {
     static native long checkpoint(Object body, long x, long anchor, long a, long b, long c);
 
     static native long share(long x);
-
-    static native long decoderCreate(long[] tensors, long[] ints, double[] doubles);
-
-    static native long decoderStep(long decoder, long ids, long positions, long keyMask, long length, long slot);
-
-    static native void decoderFree(long decoder);
 
     static native long servingCreate(long[] tensors, long[] ints, double[] doubles);
 

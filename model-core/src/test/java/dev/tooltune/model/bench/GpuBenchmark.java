@@ -49,7 +49,6 @@ import java.util.Set;
  *   logits  PRESET DEVICE bf16|fp32 FILE      (writes fp32 logits of a fixed random batch)
  *   compare FILE_REFERENCE FILE_OTHER LABEL  (relative L2 error, max abs error, argmax agreement)
  *   qlora-check DEVICE                       (native NF4 and activation checkpointing against the pure paths)
- *   decode-check DEVICE                      (the native decode step against the DJL path, teacher-forced)
  *   serving PRESET DEVICE bf16 PROMPT NEW STREAMS[,..] ADAPTERS[,..] [ROUNDS]   (the serving engine, closed loop)
  *   serving-check DEVICE                     (mixed-adapter batches vs each request alone, native vs DJL)
  * </pre>
@@ -66,7 +65,6 @@ public final class GpuBenchmark {
             case "logits" -> logits(args);
             case "compare" -> compare(args);
             case "qlora-check" -> qloraCheck(args);
-            case "decode-check" -> decodeCheck(args);
             case "serving" -> serving(args);
             case "serving-check" -> servingCheck(args);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
@@ -199,11 +197,11 @@ public final class GpuBenchmark {
                 double decodeSeconds = result.decodeNanos() / 1e9;
                 System.out.printf("RESULT kind=decode impl=model-core model=%s precision=%s batch=%d prompt=%d new=%d "
                                 + "ttft_ms=%.1f decode_tokens_per_s=%.1f per_stream_tokens_per_s=%.1f peak_gib=%.2f native=%s "
-                                + "cuda_graphs=%s native_steps=%d%n",
+                                + "cuda_graphs=%s%n",
                         preset, mode, batch, promptLength, newTokens, result.prefillNanos() / 1e6,
                         (generated - batch) / decodeSeconds, (generated - batch) / decodeSeconds / batch,
                         Kernels.peakAllocatedBytes(device) / 1073741824.0, Kernels.available(),
-                        Kernels.available() && !"0".equals(System.getenv("TOOLTUNE_CUDA_GRAPHS")), model.nativeDecodeSteps());
+                        Kernels.available() && !"0".equals(System.getenv("TOOLTUNE_CUDA_GRAPHS")));
             }
         }
     }
@@ -456,108 +454,14 @@ public final class GpuBenchmark {
         System.out.printf("RESULT kind=check label=%s rel_l2=%.3e max_abs=%.3e pass=%s%n", label, error[0], error[1], pass);
     }
 
-    // ------------------------------------------------------------------------------------------ decode-check
-
-    /**
-     * The native decode step (one call per token) against the DJL path it replaces, teacher-forced: the same
-     * left-padded prompts prefilled by the DJL path, then the same fed tokens, logits of every step compared (fp32
-     * with TF32 off, and bf16 weights under autocast). Sliding window 8 with 24 steps, so the ring wraps.
-     */
-    static void decodeCheck(String[] args) {
-        if (!Kernels.available()) {
-            throw new IllegalStateException("decode-check needs the native library (" + Kernels.LIBRARY_PROPERTY + ")");
-        }
-        Device device = device(args[1]);
-        Gemma3Config.Builder b = Gemma3Config.preset("1b").toBuilder();
-        b.vocabSize = 4096;
-        b.numHiddenLayers = 4;
-        b.slidingWindow = 8;
-        b.layerTypes = List.of(Gemma3Config.SLIDING, Gemma3Config.SLIDING, Gemma3Config.FULL, Gemma3Config.SLIDING);
-        Gemma3Config config = b.build();
-        int batch = 3;
-        int width = 12;
-        int steps = 24;
-        Random random = new Random(8);
-        long[] ids = new long[batch * width];
-        long[] positions = new long[batch * width];
-        long[] mask = new long[batch * width];
-        for (int r = 0; r < batch; r++) {
-            int pad = r * 4;
-            for (int t = 0; t < width; t++) {
-                int at = r * width + t;
-                ids[at] = t < pad ? config.padTokenId() : 3 + random.nextInt(config.vocabSize() - 3);
-                positions[at] = Math.max(0, t - pad);
-                mask[at] = t < pad ? 0 : 1;
-            }
-        }
-        long[][] fed = new long[steps][batch];
-        for (long[] row : fed) {
-            for (int r = 0; r < batch; r++) {
-                row[r] = 3 + random.nextInt(config.vocabSize() - 3);
-            }
-        }
-        for (String mode : new String[] {"fp32", "bf16"}) {
-            DataType weights = precision(mode);
-            try (Gemma3Model model = Gemma3Model.random(config, new RandomInit(3, 0.05, 0.1), weights, device)) {
-                float[][] logits = new float[2][];
-                for (int path = 0; path < 2; path++) {
-                    model.setNativeDecode(path == 1);
-                    List<float[]> collected = new ArrayList<>();
-                    try (NDManager scope = model.manager().newSubManager();
-                         dev.tooltune.model.gemma3.KvCache cache = new dev.tooltune.model.gemma3.KvCache(config, batch,
-                                 width + steps, model.computeType(), scope)) {
-                        Shape shape = new Shape(batch, width);
-                        model.lastLogits(ModelInput.of(scope.create(ids, shape), scope.create(positions, shape))
-                                .withKeyMask(scope.create(mask, shape)).withCache(cache)).close();
-                        for (int step = 0; step < steps; step++) {
-                            long[] stepPositions = new long[batch];
-                            long[] ones = new long[batch];
-                            for (int r = 0; r < batch; r++) {
-                                stepPositions[r] = width - r * 4 + step;
-                                ones[r] = 1;
-                            }
-                            Shape one = new Shape(batch, 1);
-                            NDArray out = model.lastLogits(ModelInput.of(scope.create(fed[step], one), scope.create(stepPositions, one))
-                                    .withKeyMask(scope.create(ones, one)).withCache(cache));
-                            collected.add(Kernels.toFloat32(out).toDevice(Device.cpu(), false).toFloatArray());
-                        }
-                    }
-                    int total = collected.stream().mapToInt(a -> a.length).sum();
-                    logits[path] = new float[total];
-                    int at = 0;
-                    for (float[] part : collected) {
-                        System.arraycopy(part, 0, logits[path], at, part.length);
-                        at += part.length;
-                    }
-                }
-                double[] error = errors(logits[0], logits[1]);
-                int rows = logits[0].length / config.vocabSize();
-                int agree = 0;
-                for (int r = 0; r < rows; r++) {
-                    if (argmax(logits[0], r * config.vocabSize(), config.vocabSize())
-                            == argmax(logits[1], r * config.vocabSize(), config.vocabSize())) {
-                        agree++;
-                    }
-                }
-                boolean finite = true;
-                for (float v : logits[1]) {
-                    finite &= Float.isFinite(v);
-                }
-                long nativeSteps = model.nativeDecodeSteps();
-                check("native-decode-vs-djl-" + mode + "-argmax" + agree + "of" + rows + "-native_steps" + nativeSteps, error,
-                        finite && nativeSteps == steps && error[0] < (mode.equals("bf16") ? 2e-2 : 1e-5));
-            }
-            Kernels.autocast(false);
-        }
-    }
-
     // ------------------------------------------------------------------------------------------ serving (issue 20)
 
     /**
      * The serving engine as inference-service runs it, driven directly: {@code streams} closed-loop streams (each
      * submits its next request when the last one ends), stream i on adapter i mod A (A = 0: the base model),
      * greedy, no stop token, no constraint. One engine per model (128 rows); per cell a warm-up round (CUDA graphs
-     * of the cell's batch buckets are captured there), then {@code rounds} measured requests per stream.
+     * of the cell's batch buckets are captured there), then {@code rounds} measured requests per stream. Prefill
+     * chunks of 4096 tokens (-Dbench.prefill.chunk): up to 32 prompts of 128 tokens per prefill step.
      * Prints one RESULT kind=serving line per cell.
      *
      * <pre>serving PRESET DEVICE bf16 PROMPT NEW STREAMS[,..] ADAPTERS[,..] [ROUNDS]</pre>
@@ -581,6 +485,7 @@ public final class GpuBenchmark {
             int capacity = promptLength + newTokens;
             ServingConfig serving = ServingConfig.defaults().withMaxRunningSequences(maxStreams)
                     .withMaxSequenceLength(capacity).withPrefixCacheBytes(0).withStopTokens(Set.of())
+                    .withPrefillChunkTokens(Integer.getInteger("bench.prefill.chunk", 4096))
                     .withKvCacheBytes((long) (maxStreams * dev.tooltune.model.gemma3.KvCache.bytesFor(config, capacity,
                             model.computeType()) * 1.1));
             Path adapterRoot = Files.createTempDirectory("serving-adapters");
@@ -742,6 +647,38 @@ public final class GpuBenchmark {
                 }
                 System.clearProperty("tooltune.native.serving");
                 double tolerance = mode.equals("bf16") ? 0.05 : 0.0;
+                if (mode.equals("bf16")) {
+                    // the same weights from a bf16 checkpoint, loaded as bf16 without widening, serve the same tokens
+                    Path checkpoint = root.resolve("bf16-checkpoint");
+                    Gemma3Model.writeRandomCheckpoint(config, new RandomInit(3, 0.05, 0.1), checkpoint,
+                            dev.tooltune.model.checkpoint.StoredType.BF16);
+                    try (Gemma3Model loaded = Gemma3Model.load(checkpoint, DataType.BFLOAT16, device);
+                         ServingEngine engine = ServingEngine.start(loaded, ServingConfig.defaults().withMaxRunningSequences(8)
+                                 .withMaxSequenceLength(64).withPrefixCacheBytes(0).withStopTokens(Set.of()))) {
+                        List<GenerationHandle> handles = new ArrayList<>();
+                        for (int r = 0; r < lengths.length; r++) {
+                            handles.add(engine.submit(new GenerationRequest(ServingFixturesPrompt.prompt(lengths[r], r,
+                                    config.vocabSize()), 0, null, Sampling.greedy(), newTokens, null, null)));
+                        }
+                        List<int[]> out = new ArrayList<>();
+                        for (GenerationHandle handle : handles) {
+                            out.add(handle.result().get().tokens());
+                        }
+                        System.out.printf("bf16 checkpoint: weights stored as %s%n", loaded.bf16Weights() ? "bf16" : "not bf16");
+                        int[] fromCheckpoint = out.stream().flatMapToInt(java.util.Arrays::stream).toArray();
+                        try (ServingEngine engine2 = ServingEngine.start(model, ServingConfig.defaults().withMaxRunningSequences(8)
+                                .withMaxSequenceLength(64).withPrefixCacheBytes(0).withStopTokens(Set.of()))) {
+                            List<int[]> ref = new ArrayList<>();
+                            for (int r = 0; r < lengths.length; r++) {
+                                ref.add(engine2.submit(new GenerationRequest(ServingFixturesPrompt.prompt(lengths[r], r,
+                                        config.vocabSize()), 0, null, Sampling.greedy(), newTokens, null, null)).result().get().tokens());
+                            }
+                            tokenCheck("serving-bf16-checkpoint-vs-random-bf16" + (loaded.bf16Weights() ? "" : "-NOT-BF16"),
+                                    fromCheckpoint, ref.stream().flatMapToInt(java.util.Arrays::stream).toArray(),
+                                    loaded.bf16Weights() ? tolerance : -1);
+                        }
+                    }
+                }
                 tokenCheck("serving-native-batched-vs-alone-" + mode, tokens[0][1], tokens[0][0], tolerance);
                 tokenCheck("serving-djl-batched-vs-alone-" + mode, tokens[1][1], tokens[1][0], tolerance);
                 tokenCheck("serving-native-vs-djl-batched-" + mode, tokens[0][1], tokens[1][1], tolerance);
