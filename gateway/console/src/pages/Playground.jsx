@@ -49,7 +49,8 @@ export function Playground() {
   };
 
   const request = (history) => {
-    const body = { model: chosenModel, messages: [...(system.trim() ? [{ role: 'system', content: system }] : []), ...history],
+    const turns = history.map(clean);
+    const body = { model: chosenModel, messages: [...(system.trim() ? [{ role: 'system', content: system }] : []), ...turns],
       temperature: Number(temperature), max_tokens: Number(maxTokens), stream: streaming };
     if (tools.length) {
       body.tools = tools;
@@ -158,6 +159,15 @@ export function Playground() {
   );
 }
 
+/** A turn as the API expects it back: no empty tool_calls list, null content beside tool calls. */
+function clean(message) {
+  if (message.role !== 'assistant') return message;
+  const calls = (message.tool_calls || []).filter((c) => c.function && c.function.name);
+  const turn = { role: 'assistant', content: message.content || (calls.length ? null : '') };
+  if (calls.length) turn.tool_calls = calls;
+  return turn;
+}
+
 /** Accumulates one streamed delta: content appended, tool calls by index (name once, arguments appended). */
 function merge(reply, delta) {
   const next = { ...reply, tool_calls: reply.tool_calls.map((c) => ({ ...c, function: { ...c.function } })) };
@@ -176,7 +186,7 @@ function ToolResult({ call, onSubmit }) {
   const [value, setValue] = useState('{"result": "ok"}');
   return (
     <form class="row tool-result" onSubmit={(e) => { e.preventDefault(); onSubmit(value); }}>
-      <label class="grow">Result of <code>{call.function.name}</code> to send back
+      <label class="grow"><span>Result of <code>{call.function.name}</code> to send back</span>
         <input value={value} onInput={(e) => setValue(e.currentTarget.value)} /></label>
       <button type="submit" class="secondary">Send result</button>
     </form>
