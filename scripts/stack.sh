@@ -95,13 +95,20 @@ build_missing() {
   keep_log "$log"
   say "building $list (mvn package -DskipTests; the first build fetches dependencies, the tokenizer and the"
   say "  console's npm packages: several minutes on 2 cores; each module is listed as it starts; full log: $log)"
-  # Maven's "--< group:artifact >--" line names the module; its "Building ... [n/N]" line says how far the build is.
+  # Maven's "--< group:artifact >--" line names the module; its "Building ... [n/N]" line says how far the build is;
+  # a module that takes long (a Quarkus app, the first dependency downloads) gets a line every 30 seconds.
   set +e
-  mvn -B -pl "$list" -am package -DskipTests 2>&1 | tee "$log" | while IFS= read -r line; do
-    if [[ "$line" =~ \<\ [^:]+:([^ ]+)\ \> ]]; then
-      module="${BASH_REMATCH[1]}"
-    elif [[ "$line" =~ ^\[INFO\]\ Building\ .*\[([0-9]+)/([0-9]+)\]$ ]]; then
-      say "  build ${BASH_REMATCH[1]}/${BASH_REMATCH[2]}: $module ($((SECONDS - start))s so far)"
+  mvn -B -pl "$list" -am package -DskipTests 2>&1 | tee "$log" | while :; do
+    if IFS= read -r -t 30 line; then
+      if [[ "$line" =~ \<\ [^:]+:([^ ]+)\ \> ]]; then
+        module="${BASH_REMATCH[1]}"
+      elif [[ "$line" =~ ^\[INFO\]\ Building\ .*\[([0-9]+)/([0-9]+)\]$ ]]; then
+        say "  build ${BASH_REMATCH[1]}/${BASH_REMATCH[2]}: $module ($((SECONDS - start))s so far)"
+      fi
+    elif (($? > 128)); then
+      say "    still building ${module:-(Maven starting)} ($((SECONDS - start))s so far)"
+    else
+      break
     fi
   done
   status=${PIPESTATUS[0]}
@@ -157,7 +164,7 @@ start_service() {
 }
 
 wait_ready() {
-  local deadline=$((SECONDS + TIMEOUT)) pending
+  local deadline=$((SECONDS + TIMEOUT)) pending begin=$SECONDS next_note=$((SECONDS + 30))
   while :; do
     pending=()
     for s in "${SERVICES[@]}"; do
@@ -167,6 +174,10 @@ wait_ready() {
     done
     [[ ${#pending[@]} -eq 0 ]] && return 0
     ((SECONDS < deadline)) || fail "not ready after ${TIMEOUT}s: ${pending[*]} (logs in $STACK_DIR/logs)"
+    if ((SECONDS >= next_note)); then
+      say "  still starting: ${pending[*]} ($((SECONDS - begin))s so far; the model loads first)"
+      next_note=$((SECONDS + 30))
+    fi
     sleep 1
   done
 }
