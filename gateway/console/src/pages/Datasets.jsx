@@ -1,6 +1,6 @@
 import { useState, useEffect } from 'preact/hooks';
 import { api, upload } from '../api.js';
-import { useLoad, ErrorBox, Empty, Loading, time } from '../components/ui.jsx';
+import { useLoad, ErrorBox, Empty, Loading } from '../components/ui.jsx';
 import { Bars } from '../components/Bars.jsx';
 import { Chat, ToolSchemas } from '../components/Chat.jsx';
 
@@ -21,8 +21,8 @@ export function Datasets({ params }) {
           {list.data && list.data.length === 0 && (
             <Empty title="No datasets yet">
               Upload a JSON Lines file of tool-calling conversations above (OpenAI chat format, ShareGPT/Hermes or xLAM).
-              Each line is checked against its tools' JSON Schemas; problems are listed by line and field.
-              <code>samples/tool-calling-sample.jsonl</code> in the repository is a good first file.
+              Each line is checked against its tools' JSON Schemas; problems are listed by line and
+              field. <code>samples/tool-calling-sample.jsonl</code> in the repository is a good first file.
             </Empty>
           )}
           {list.data && list.data.length > 0 && (
