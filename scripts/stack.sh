@@ -113,7 +113,10 @@ build_missing() {
   done
   status=${PIPESTATUS[0]}
   set -e
-  [[ $status -eq 0 ]] || { grep -E '^\[(ERROR|FATAL)\]' "$log" | head -40 >&2; fail "build failed; see $log"; }
+  if [[ $status -ne 0 ]]; then
+    { grep -E '^\[(ERROR|FATAL)\]' "$log" || tail -40 "$log"; } | head -40 >&2 || true
+    fail "build failed; see $log"
+  fi
   say "  built in $((SECONDS - start))s"
 }
 
