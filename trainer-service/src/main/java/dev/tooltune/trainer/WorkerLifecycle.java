@@ -46,18 +46,20 @@ public class WorkerLifecycle {
     private final EventPublisher events;
     private final CancelWatcher cancels;
     private final AdapterCatalog catalog;
+    private final DatasetClient datasets;
     private ArtifactStore store;
     private JobQueue queue;
     private TrainingWorker worker;
     private Thread thread;
 
     WorkerLifecycle(TrainerSettings settings, MeterRegistry registry, EventPublisher events, CancelWatcher cancels,
-            AdapterCatalog catalog) {
+            AdapterCatalog catalog, DatasetClient datasets) {
         this.settings = settings;
         this.registry = registry;
         this.events = events;
         this.cancels = cancels;
         this.catalog = catalog;
+        this.datasets = datasets;
     }
 
     void start(@Observes StartupEvent startup) {
@@ -72,7 +74,7 @@ public class WorkerLifecycle {
         if (settings.configureGroup()) {
             JobQueue.configureGroup(settings);
         }
-        worker = new TrainingWorker(settings, events, catalog, cancels, store, new DatasetClient(settings),
+        worker = new TrainingWorker(settings, events, catalog, cancels, store, datasets,
                 BaseModels.fromEnvironment(), device, precision, new WorkerMetrics(registry, device));
         String clientId = "trainer-" + UUID.randomUUID().toString().substring(0, 8);
         queue = new JobQueue(settings, clientId);
