@@ -10,6 +10,7 @@ import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Default;
 import jakarta.inject.Inject;
 import java.util.Collection;
 import java.util.Map;
@@ -27,6 +28,7 @@ import org.jboss.logging.Logger;
  * {@link #caughtUp()} tells readiness when every record that was on the topic at startup has been applied.
  */
 @ApplicationScoped
+@Default // injected by type as well; @Identifier names it for the channel config
 @Identifier(AdapterTopicConsumer.REBALANCE_LISTENER)
 public class AdapterTopicConsumer implements KafkaConsumerRebalanceListener {
     /** The channel's consumer-rebalance-listener.name. */

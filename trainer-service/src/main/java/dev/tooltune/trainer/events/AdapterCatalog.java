@@ -8,6 +8,7 @@ import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaClientService;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Default;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Collection;
@@ -29,6 +30,7 @@ import org.eclipse.microprofile.reactive.messaging.Incoming;
  * unique and inference-service orders equal versions by createdAt.
  */
 @ApplicationScoped
+@Default // injected by type as well; @Identifier names it for the channel config
 @Identifier(AdapterCatalog.REBALANCE_LISTENER)
 public class AdapterCatalog implements KafkaConsumerRebalanceListener {
     /** The channel's consumer-rebalance-listener.name. */

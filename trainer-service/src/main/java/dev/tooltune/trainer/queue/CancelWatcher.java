@@ -8,6 +8,7 @@ import dev.tooltune.trainer.TrainerSettings;
 import io.smallrye.common.annotation.Identifier;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Default;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.Collections;
@@ -27,6 +28,7 @@ import org.jboss.logging.Logger;
  * {@code cancelMemory} cancelled job ids are kept, so that a job cancelled before any worker took it is never started.
  */
 @ApplicationScoped
+@Default // injected by type as well; @Identifier names it for the channel config
 @Identifier(CancelWatcher.REBALANCE_LISTENER)
 public class CancelWatcher implements KafkaConsumerRebalanceListener {
     /** The channel's consumer-rebalance-listener.name. */
