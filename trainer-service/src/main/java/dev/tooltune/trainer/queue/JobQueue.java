@@ -38,7 +38,7 @@ import org.jboss.logging.Logger;
  * in flight, but against our Kafka 4.2 broker it does not hold a long job: a 50 s job under the default 30 s lock
  * logged "SRMSG18287 ... The record cannot be acknowledged" and was handed over again, running 2-3 times (a 10 s job
  * ran once). A training job runs for minutes to hours, so the queue keeps its own RENEW loop, one job per worker and a
- * RELEASE after the shutdown checkpoint. {@code SmallRyeShareGroupLongJobTest} (opt-in) repeats that reproduction:
+ * RELEASE after the shutdown checkpoint. {@code SmallRyeShareGroupLongJobCheck} (opt-in) repeats that reproduction:
  * when it passes after an upgrade, this class can become an {@code @Incoming} channel.
  */
 public final class JobQueue implements AutoCloseable {

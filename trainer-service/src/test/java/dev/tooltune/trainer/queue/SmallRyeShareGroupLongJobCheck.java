@@ -38,12 +38,14 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
  * times; this test then fails with the number of deliveries. When it passes, JobQueue can become an {@code @Incoming}.
  *
  * <p>Run: {@code KAFKA_BOOTSTRAP_SERVERS=... mvn -B -pl trainer-service -am verify -Dtooltune.upstream-checks=true
- * -Dtest=SmallRyeShareGroupLongJobTest -Dsurefire.failIfNoSpecifiedTests=false -DskipITs}.
+ * -Dtest=SmallRyeShareGroupLongJobCheck -Dsurefire.failIfNoSpecifiedTests=false -DskipITs}. Named {@code ...Check},
+ * not {@code ...Test}, so that the test runs do not select it: surefire would build the Quarkus application only to
+ * find it disabled.
  */
 @QuarkusTest
-@QuarkusTestResource(value = SmallRyeShareGroupLongJobTest.Topics.class, restrictToAnnotatedClass = true)
+@QuarkusTestResource(value = SmallRyeShareGroupLongJobCheck.Topics.class, restrictToAnnotatedClass = true)
 @EnabledIfSystemProperty(named = "tooltune.upstream-checks", matches = "true")
-class SmallRyeShareGroupLongJobTest {
+class SmallRyeShareGroupLongJobCheck {
     static final Duration JOB = Duration.ofSeconds(50);
     static final String BOOTSTRAP = System.getenv().getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092");
 
