@@ -51,7 +51,7 @@ class PrefillMemoryTest {
         Process process = builder.start();
         String output = new String(process.getInputStream().readAllBytes());
         assertTrue(process.waitFor(10, TimeUnit.MINUTES), "probe did not finish");
-        Matcher m = Pattern.compile("RESULT tokens=\\d+ outcome=(\\S+) .* growth_mib=(\\d+)").matcher(output);
+        Matcher m = Pattern.compile("RESULT tokens=\\d+ outcome=(\\S+) .* growth_mib=(-?\\d+)").matcher(output);
         assertTrue(m.find(), "no RESULT line from the probe:\n" + output);
         System.out.println(output.lines().filter(l -> l.startsWith("RESULT")).findFirst().orElseThrow());
         return m;
