@@ -97,4 +97,45 @@ class ToolSchemasTest {
         assertNull(compiled.schema());
         assertTrue(compiled.problem().contains("levels deep"), compiled.problem());
     }
+
+    /** Every asserted format rejects a wrong value and accepts a right one, under Draft 2020-12 and Draft 7 alike. */
+    @Test
+    void formatsAreAssertedUnderEveryDraft() throws IOException {
+        String[][] cases = {
+                {"date", "2025-02-28", "2025-02-30"}, {"time", "10:15:00Z", "25:00:00Z"},
+                {"date-time", "2025-01-01T10:00:00+01:00", "tomorrow at 3"}, {"email", "ann@example.com", "ann at example"},
+                {"uuid", "123e4567-e89b-12d3-a456-426614174000", "123e4567"}, {"ipv4", "10.0.0.1", "10.0.0.256"},
+                {"uri", "https://example.com/a?b=c", "not a uri"}, {"hostname", "api.example.com", "-bad-.example.com"},
+                {"ipv6", "::1", "::g"}, {"duration", "P1DT2H", "one day"}};
+        ToolSchemas schemas = new ToolSchemas();
+        for (String draft : new String[] {null, "http://json-schema.org/draft-07/schema#"}) {
+            for (String[] c : cases) {
+                var schema = JSON.createObjectNode().put("type", "object");
+                if (draft != null) {
+                    schema.put("$schema", draft);
+                }
+                schema.putObject("properties").putObject("v").put("type", "string").put("format", c[0]);
+                ToolSchemas.Compiled compiled = schemas.compile(schema);
+                assertNull(compiled.problem(), c[0]);
+                String where = c[0] + " under " + (draft == null ? "2020-12" : draft);
+                assertEquals(0, compiled.schema().validate(JSON.createObjectNode().put("v", c[1])).size(), where + " accepts " + c[1]);
+                var errors = compiled.schema().validate(JSON.createObjectNode().put("v", c[2]));
+                assertEquals(1, errors.size(), where + " rejects " + c[2]);
+                String message = errors.iterator().next().getMessage();
+                assertTrue(message.contains("$.v") && message.contains(c[0]), message);
+            }
+        }
+    }
+
+    /** The library's non-standard formats and unknown ones are annotations: a tool's "phone" is not forced to E.164. */
+    @Test
+    void nonStandardFormatsAreAnnotations() throws IOException {
+        ToolSchemas schemas = new ToolSchemas();
+        for (String format : new String[] {"phone", "color", "alpha", "utc-millisec", "made-up"}) {
+            var schema = JSON.createObjectNode().put("type", "string").put("format", format);
+            assertEquals(0, schemas.compile(schema).schema().validate(JSON.valueToTree("555-0100 ext. 7")).size(), format);
+        }
+        assertTrue(ToolSchemas.ASSERTED_FORMATS.containsAll(
+                java.util.List.of("date", "time", "date-time", "email", "uuid", "ipv4", "uri", "hostname")));
+    }
 }
