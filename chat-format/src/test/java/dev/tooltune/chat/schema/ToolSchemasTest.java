@@ -74,6 +74,56 @@ class ToolSchemasTest {
         }
     }
 
+    /**
+     * {@code $ref}s that are relative to an {@code $id} (of the root or of a subschema, http, file, scheme-relative,
+     * or climbing out of the bundled meta-schemas' class path directory) resolve to outside documents: none may be
+     * fetched or read. A ref to the schema's own {@code $id} still works, without any fetch.
+     */
+    @Test
+    void idRelativeReferencesAreNeverFetchedNorFilesRead(@TempDir Path dir) throws Exception {
+        AtomicInteger connections = new AtomicInteger();
+        try (ServerSocket listener = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread server = new Thread(() -> {
+                while (!listener.isClosed()) {
+                    try (Socket socket = listener.accept(); OutputStream out = socket.getOutputStream()) {
+                        connections.incrementAndGet();
+                        out.write(("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + TARGET.length()
+                                + "\r\n\r\n" + TARGET).getBytes(StandardCharsets.UTF_8));
+                    } catch (IOException closed) {
+                        return;
+                    }
+                }
+            });
+            server.setDaemon(true);
+            server.start();
+            String http = "http://127.0.0.1:" + listener.getLocalPort() + "/";
+            Files.writeString(dir.resolve("s.json"), TARGET);
+            ToolSchemas schemas = new ToolSchemas();
+            for (String schema : new String[] {
+                    "{\"$id\":\"" + http + "root.json\",\"type\":\"object\",\"properties\":{\"a\":{\"$ref\":\"s.json\"}}}",
+                    "{\"type\":\"object\",\"properties\":{\"a\":{\"$id\":\"" + http + "dir/\",\"$ref\":\"s.json\"}}}",
+                    "{\"$id\":\"" + http + "r/\",\"type\":\"object\",\"properties\":{\"a\":{\"$ref\":\"#/$defs/x\"}},"
+                            + "\"$defs\":{\"x\":{\"$id\":\"sub/\",\"$ref\":\"s.json\"}}}",
+                    "{\"$id\":\"" + dir.toUri() + "\",\"type\":\"object\",\"properties\":{\"a\":{\"$ref\":\"s.json\"}}}",
+                    "{\"$id\":\"//127.0.0.1:" + listener.getLocalPort() + "/n/\",\"type\":\"object\",\"properties\":{\"a\":{\"$ref\":\"s.json\"}}}",
+                    "{\"$id\":\"" + http + "x\",\"type\":\"object\",\"properties\":{\"a\":{\"$dynamicRef\":\"s.json#meta\"}}}",
+                    "{\"$schema\":\"http://json-schema.org/draft-07/schema#\",\"$id\":\"" + http + "d7/root.json\","
+                            + "\"type\":\"object\",\"properties\":{\"a\":{\"$ref\":\"s.json\"}}}",
+                    "{\"$id\":\"classpath:draft2020-12/\",\"type\":\"object\",\"properties\":{\"a\":"
+                            + "{\"$ref\":\"../dev/tooltune/chat/schema/ToolSchemas.class\"}}}"}) {
+                ToolSchemas.Compiled compiled = schemas.compile(JSON.readTree(schema));
+                assertNull(compiled.schema(), schema + " must not compile into a usable schema");
+                assertTrue(compiled.problem().contains("never fetches"), schema + ": " + compiled.problem());
+            }
+            ToolSchemas.Compiled own = schemas.compile(JSON.readTree("{\"$id\":\"" + http + "own.json\",\"type\":\"object\","
+                    + "\"properties\":{\"a\":{\"$ref\":\"own.json#/$defs/city\"}},\"$defs\":{\"city\":{\"type\":\"string\"}}}"));
+            assertNull(own.problem());
+            assertEquals(1, own.schema().validate(JSON.readTree("{\"a\":3}")).size());
+            Thread.sleep(300);
+            assertEquals(0, connections.get(), "no connection may reach the listener");
+        }
+    }
+
     @Test
     void localReferencesAndBundledMetaSchemasStillWork() throws IOException {
         ToolSchemas schemas = new ToolSchemas();
