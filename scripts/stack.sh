@@ -211,6 +211,7 @@ up() {
     QUARKUS_LOG_CATEGORY__AI_DJL_UTIL_CUDA__LEVEL="$cuda_log"
   start_service trainer-service \
     TOOLTUNE_TRAINER_DATASET_SERVICE_URL="$dataset" TOOLTUNE_TRAINER_DEVICE="$DEVICE" \
+    TOOLTUNE_TRAINER_GATEWAY_URL="http://127.0.0.1:$(port_of gateway)" \
     TOOLTUNE_ARTIFACTS_URI="$STACK_DIR/artifacts" TOOLTUNE_TRAINER_WORK_DIRECTORY="$STACK_DIR/work/trainer" \
     QUARKUS_LOG_CATEGORY__AI_DJL_UTIL_CUDA__LEVEL="$cuda_log"
   start_service gateway \

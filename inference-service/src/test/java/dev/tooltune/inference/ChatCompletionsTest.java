@@ -27,11 +27,9 @@ import dev.tooltune.chat.sample.SampleTools;
 import dev.tooltune.chat.schema.ToolSchemas;
 import dev.tooltune.contracts.BaseModel;
 import dev.tooltune.contracts.adapters.Adapter;
-import dev.tooltune.inference.serving.ConstraintFactory;
 import io.quarkus.test.common.QuarkusTestResource;
 import io.quarkus.test.common.http.TestHTTPResource;
 import io.quarkus.test.junit.QuarkusTest;
-import jakarta.inject.Inject;
 import java.io.BufferedReader;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -46,6 +44,7 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -55,12 +54,11 @@ import org.junit.jupiter.api.Test;
 class ChatCompletionsTest {
     private static final String TOKEN = "X-Tooltune-Internal-Token";
     private static final Map<String, String> AUTH = Map.of(TOKEN, KafkaTopicResource.INTERNAL_TOKEN);
+    /** Room for the shortest call of every sample tool (the longest, send_email's, is well under it). */
+    private static final int TOOL_MAX_TOKENS = 96;
 
     @TestHTTPResource("/")
     URL url;
-
-    @Inject
-    ConstraintFactory constraints;
 
     private String base;
     private OpenAIClient client;
@@ -117,6 +115,13 @@ class ChatCompletionsTest {
         assertTrue(last.usage().orElseThrow().completionTokens() >= 1);
     }
 
+    /**
+     * Every sample tool set in every tool_choice mode, streamed and not, at a temperature: the calls returned are
+     * declared and schema-valid (formats included), required and named always call, none never does. The budget
+     * holds the shortest call of every sample tool, so the grammar must finish each required or named call within
+     * it: a request that ends by length there is a failure, not an excuse, and the test counts the calls it
+     * validated so that it cannot pass with none.
+     */
     @Test
     void toolCallsOfEverySampleToolSetAreSchemaValidInEveryModeStreamingIncluded() throws Exception {
         ToolSchemas schemas = new ToolSchemas();
@@ -130,8 +135,9 @@ class ChatCompletionsTest {
         }
         ExecutorService pool = Executors.newFixedThreadPool(4);
         List<Future<Integer>> results = new ArrayList<>();
+        AtomicInteger refused = new AtomicInteger();
         for (Case c : cases) {
-            results.add(pool.submit(() -> checkToolCase(schemas, c.set(), c.mode(), c.stream())));
+            results.add(pool.submit(() -> checkToolCase(schemas, c.set(), c.mode(), c.stream(), refused)));
         }
         int calls = 0;
         try {
@@ -141,13 +147,16 @@ class ChatCompletionsTest {
         } finally {
             pool.shutdownNow();
         }
-        // A random model rarely closes a JSON string within the token limit, so most required/named answers end at
-        // the limit inside a call; the checks above are what must hold for every answer.
-        System.out.printf("tool cases: %d requests, %d schema-valid calls%n", cases.size(), calls);
+        long mustCall = cases.stream().filter(c -> c.mode() == 1 || c.mode() == 2).count();
+        System.out.printf("tool cases: %d requests, %d of them required or named (%d refused for uniqueItems), "
+                + "%d schema-valid calls validated%n", cases.size(), mustCall, refused.get(), calls);
+        assertTrue(refused.get() <= mustCall / 4, "refused after generation: " + refused.get());
+        assertTrue(calls >= mustCall - refused.get(), "every required or named request yields at least one "
+                + "validated call: " + calls + " calls for " + mustCall + " such requests");
     }
 
-    /** One request; returns the number of (schema-valid) calls it got. */
-    private int checkToolCase(ToolSchemas schemas, String set, int mode, boolean stream) {
+    /** One request; returns the number of calls it validated (each declared and schema-valid). */
+    private int checkToolCase(ToolSchemas schemas, String set, int mode, boolean stream, AtomicInteger refused) {
         List<ToolDefinition> tools = SampleTools.TOOL_SETS.get(set);
         String first = tools.get(0).function().name();
         List<ChatCompletionToolChoiceOption> choices = List.of(
@@ -159,7 +168,7 @@ class ChatCompletionsTest {
         ChatCompletionCreateParams.Builder params = ChatCompletionCreateParams.builder()
                 .model(TestBaseModel.ID)
                 .addUserMessage("Please use the " + set + " tools for my request #" + mode)
-                .temperature(0.8).seed(mode * 2L + (stream ? 1 : 0)).maxCompletionTokens(48)
+                .temperature(0.8).seed(mode * 2L + (stream ? 1 : 0)).maxCompletionTokens(TOOL_MAX_TOKENS)
                 .toolChoice(choices.get(mode));
         tools.forEach(t -> params.addTool(ServiceClients.tool(t)));
         ChatCompletion completion;
@@ -185,27 +194,30 @@ class ChatCompletionsTest {
             JsonValue value = completion._additionalProperties().get("tooltune");
             extension = value == null ? "" : String.valueOf(value);
         }
-        // What the grammar enforces is never refused after generation; only pattern/format-like keywords may be.
-        if (constraints.available()) {
-            for (String enforced : List.of("not a declared tool", "arguments are not", "tool_choice requires",
-                    "parallel_tool_calls is false")) {
-                assertFalse(extension.contains(enforced), set + " mode " + mode + ": " + extension);
-            }
+        // The sample tools use no keyword the grammar leaves to the post-check except uniqueItems (the tags of
+        // create_ticket): nothing else may be refused after generation.
+        String where = set + " mode " + mode + (stream ? " (stream)" : "") + ": " + extension;
+        for (String enforced : List.of("not a declared tool", "arguments are not", "tool_choice requires",
+                "parallel_tool_calls is false", "format", "pattern")) {
+            assertFalse(extension.contains(enforced), where);
         }
         boolean refusedAfterGeneration = extension.contains("invalid_tool_calls");
-        String where = set + " mode " + mode + (stream ? " (stream)" : "");
+        assertTrue(!refusedAfterGeneration || extension.contains("unique"), where);
+        if (refusedAfterGeneration && (mode == 1 || mode == 2)) {
+            refused.incrementAndGet();
+        }
         ChatCompletion.Choice choice = completion.choices().get(0);
         List<ChatCompletionMessageToolCall> toolCalls = choice.message().toolCalls().orElse(List.of());
         boolean outOfTokens = choice.finishReason().equals(ChatCompletion.Choice.FinishReason.LENGTH);
         if (mode == 3) {
             assertTrue(toolCalls.isEmpty(), "tool_choice none must not call: " + where);
         }
-        if ((mode == 1 || mode == 2) && constraints.available() && !outOfTokens && !refusedAfterGeneration) {
-            assertFalse(toolCalls.isEmpty(), "required / named must call: " + where);
+        if (mode == 1 || mode == 2) {
+            assertFalse(outOfTokens, "a required or named call must finish within " + TOOL_MAX_TOKENS + " tokens: " + where);
+            assertTrue(!toolCalls.isEmpty() || refusedAfterGeneration, "required / named must call: " + where);
         }
         if (!toolCalls.isEmpty() && !outOfTokens) {
-            assertEquals(ChatCompletion.Choice.FinishReason.TOOL_CALLS, choice.finishReason(), where + ": "
-                    + toolCalls + " " + extension);
+            assertEquals(ChatCompletion.Choice.FinishReason.TOOL_CALLS, choice.finishReason(), where + ": " + toolCalls);
         }
         if (stream && outOfTokens && !toolCalls.isEmpty()) {
             // As OpenAI's: a call streamed while it was generated and then cut by max_tokens stays in the stream,

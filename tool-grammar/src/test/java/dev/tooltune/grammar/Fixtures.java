@@ -23,6 +23,18 @@ final class Fixtures {
         return decoding;
     }
 
+    /**
+     * The seed of a property test: a new one every run, so that runs explore, printed with the test's name so that a
+     * failure can be replayed with {@code -Dproperty.seed=N} (the property dataset-service's property test reads too).
+     */
+    static long seed() {
+        StackWalker.StackFrame caller = StackWalker.getInstance().walk(frames -> frames.skip(1).findFirst()).orElseThrow();
+        long seed = Long.getLong("property.seed", new java.security.SecureRandom().nextLong());
+        System.out.printf("%s.%s seed: %d (replay with -Dproperty.seed=%d)%n",
+                caller.getClassName().substring(caller.getClassName().lastIndexOf('.') + 1), caller.getMethodName(), seed, seed);
+        return seed;
+    }
+
     static GemmaTokenizer tokenizer() {
         return GemmaTokenizer.loadDefault();
     }

@@ -28,7 +28,7 @@ class RandomSchemaPropertyTest {
     @Test
     void sampledCallsAlwaysValidate() {
         ConstrainedDecoding decoding = Fixtures.decoding();
-        Random random = new Random(7);
+        Random random = new Random(Fixtures.seed());
         RandomSchemas schemas = new RandomSchemas(random);
         int finished = 0;
         for (int i = 0; i < SCHEMAS; i++) {
@@ -53,7 +53,7 @@ class RandomSchemaPropertyTest {
     void maskAcceptsExactlyWhatTheValidatorAccepts() throws Exception {
         ConstrainedDecoding decoding = Fixtures.decoding();
         GemmaTokenizer tokenizer = Fixtures.tokenizer();
-        Random random = new Random(11);
+        Random random = new Random(Fixtures.seed());
         RandomSchemas schemas = new RandomSchemas(random);
         int valid = 0;
         int invalid = 0;

@@ -36,7 +36,7 @@ class SampleToolsPropertyTest {
     @Test
     void everyModeOfEveryToolSetYieldsValidCalls() {
         ConstrainedDecoding decoding = Fixtures.decoding();
-        Random random = new Random(20261128);
+        Random random = new Random(Fixtures.seed());
         int finished = 0;
         int total = 0;
         int textAnswers = 0;
@@ -53,7 +53,9 @@ class SampleToolsPropertyTest {
                         String unfinished = set.getKey() + " " + choice + " parallel=" + parallel + ": " + sample.text();
                         assertTrue(sample.finished() || choice == ToolChoice.AUTO && !sample.text().contains("```"),
                                 () -> "did not finish within " + MAX_TOKENS + " tokens: " + unfinished);
-                        finished++;
+                        if (sample.finished()) {
+                            finished++; // auto-mode text cut by the budget is allowed, but not counted as finished
+                        }
                         ParsedAssistantMessage message = parser.parse(sample.text());
                         String where = set.getKey() + " " + choice + " parallel=" + parallel + ": " + sample.text();
                         assertTrue(message.invalidToolCalls().isEmpty(), () -> "invalid block in " + where);
@@ -97,7 +99,7 @@ class SampleToolsPropertyTest {
     @Test
     void callsFinishWithinTheTightestBudget() {
         ConstrainedDecoding decoding = Fixtures.decoding();
-        Random random = new Random(28);
+        Random random = new Random(Fixtures.seed());
         int calls = 0;
         for (Map.Entry<String, List<ToolDefinition>> set : SampleTools.TOOL_SETS.entrySet()) {
             List<ToolDefinition> tools = set.getValue();
@@ -106,7 +108,7 @@ class SampleToolsPropertyTest {
             for (ToolChoice choice : choices) {
                 for (int i = 0; i < 3; i++) {
                     GrammarConstraint constraint = (GrammarConstraint) decoding.forTools(tools, choice, true).orElseThrow();
-                    int budget = constraint.shortestCompletion() + 1 + random.nextInt(3);
+                    int budget = constraint.shortestCompletion() + 1; // exactly: the call and <end_of_turn>
                     Fixtures.Sample sample = Fixtures.sample(constraint, random, budget, true);
                     String where = set.getKey() + " " + choice + " budget " + budget + ": " + sample.text();
                     assertTrue(sample.finished(), () -> "unfinished: " + where);

@@ -26,7 +26,7 @@ class ShortestCompletionTest {
     @Test
     void sampleToolSetsInEveryMode() {
         ConstrainedDecoding decoding = Fixtures.decoding();
-        Random random = new Random(5);
+        Random random = new Random(Fixtures.seed());
         int states = 0;
         for (List<ToolDefinition> tools : SampleTools.TOOL_SETS.values()) {
             List<ToolChoice> choices = new ArrayList<>(List.of(ToolChoice.AUTO, ToolChoice.REQUIRED));
@@ -43,7 +43,7 @@ class ShortestCompletionTest {
     @Test
     void randomSchemas() {
         ConstrainedDecoding decoding = Fixtures.decoding();
-        Random random = new Random(13);
+        Random random = new Random(Fixtures.seed());
         RandomSchemas schemas = new RandomSchemas(random);
         int states = 0;
         for (int i = 0; i < 300; i++) {

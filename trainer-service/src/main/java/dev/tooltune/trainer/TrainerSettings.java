@@ -56,7 +56,14 @@ public interface TrainerSettings {
     @WithDefault("http://localhost:8081")
     String datasetServiceUrl();
 
-    /** Sent as X-Tooltune-Internal-Token to dataset-service (TOOLTUNE_INTERNAL_TOKEN). */
+    /**
+     * Base URL of the gateway, which keeps the in-flight claims of jobs (a worker trains a job only while it holds
+     * its claim; the claim lives lockDuration and is renewed every lockRenewal).
+     */
+    @WithDefault("http://localhost:8080")
+    String gatewayUrl();
+
+    /** Sent as X-Tooltune-Internal-Token to dataset-service and the gateway (TOOLTUNE_INTERNAL_TOKEN). */
     @io.smallrye.config.WithName("internal-token")
     Optional<String> internalToken();
 

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import dev.tooltune.artifacts.ArtifactStore;
 import dev.tooltune.artifacts.ArtifactStores;
 import dev.tooltune.model.checkpoint.BaseModels;
+import dev.tooltune.trainer.claims.JobClaims;
 import dev.tooltune.trainer.data.DatasetClient;
 import dev.tooltune.trainer.events.AdapterCatalog;
 import dev.tooltune.trainer.events.EventPublisher;
@@ -74,9 +75,10 @@ public class WorkerLifecycle {
         if (settings.configureGroup()) {
             JobQueue.configureGroup(settings);
         }
-        worker = new TrainingWorker(settings, events, catalog, cancels, store, datasets,
-                BaseModels.fromEnvironment(), device, precision, new WorkerMetrics(registry, device));
         String clientId = "trainer-" + UUID.randomUUID().toString().substring(0, 8);
+        worker = new TrainingWorker(settings, events, catalog, cancels, store, datasets,
+                BaseModels.fromEnvironment(), device, precision, new WorkerMetrics(registry, device), new JobClaims(settings),
+                clientId);
         queue = new JobQueue(settings, clientId);
         // Jobs run on one thread of their own: PyTorch's grad mode is per thread (see TrainingWorker.handle), and
         // the queue thread stays free to renew the job's lock.

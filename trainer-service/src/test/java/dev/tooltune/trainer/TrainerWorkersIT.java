@@ -22,6 +22,7 @@ import dev.tooltune.contracts.jobs.LoraSettings;
 import dev.tooltune.contracts.jobs.TrainingJob;
 import dev.tooltune.contracts.jobs.TrainingMethod;
 import dev.tooltune.model.checkpoint.BaseModels;
+import dev.tooltune.model.checkpoint.SafetensorsFile;
 import dev.tooltune.model.gemma3.Gemma3Model;
 import dev.tooltune.model.lora.LoraAdapter;
 import dev.tooltune.model.lora.PeftAdapterFiles;
@@ -75,9 +76,11 @@ class TrainerWorkersIT {
     private static final String RUN = UUID.randomUUID().toString().substring(0, 8);
     private static final String BOOTSTRAP = System.getenv().getOrDefault("KAFKA_BOOTSTRAP_SERVERS", "localhost:9092");
     private static final String JOBS = "it-jobs-" + RUN;
+    private static final int JOB_PARTITIONS = 3;
     private static final String CANCELS = "it-cancels-" + RUN;
     private static final String EVENTS = "it-events-" + RUN;
     private static final String ADAPTERS = "it-adapters-" + RUN;
+    private static final String GATEWAY_TOPICS = "it-gateway-" + RUN + "-";
     private static final String TENANT = "acme-" + RUN;
     private static final Path MODULE = Path.of("").toAbsolutePath();
     private static final Path WORK = MODULE.resolve("target/it-" + RUN);
@@ -85,6 +88,8 @@ class TrainerWorkersIT {
 
     private static Process datasetService;
     private static String datasetUrl;
+    private static Process gateway;
+    private static String gatewayUrl;
     private static String datasetId;
     private static final List<Process> workers = new ArrayList<>();
     private static final List<Path> workerLogs = new ArrayList<>();
@@ -100,13 +105,18 @@ class TrainerWorkersIT {
         Properties admin = new Properties();
         admin.put("bootstrap.servers", BOOTSTRAP);
         try (Admin a = Admin.create(admin)) {
-            a.createTopics(List.of(new NewTopic(JOBS, 3, (short) 1), new NewTopic(CANCELS, 1, (short) 1),
+            a.createTopics(List.of(new NewTopic(JOBS, JOB_PARTITIONS, (short) 1), new NewTopic(CANCELS, 1, (short) 1),
                     new NewTopic(EVENTS, 1, (short) 1),
-                    new NewTopic(ADAPTERS, 1, (short) 1).configs(Map.of("cleanup.policy", "compact")))).all().get();
+                    new NewTopic(ADAPTERS, 1, (short) 1).configs(Map.of("cleanup.policy", "compact")),
+                    // the gateway's own topics: it only keeps the claims here, its job registry stays empty
+                    new NewTopic(GATEWAY_TOPICS + "jobs", 1, (short) 1), new NewTopic(GATEWAY_TOPICS + "cancels", 1, (short) 1),
+                    new NewTopic(GATEWAY_TOPICS + "events", 1, (short) 1), new NewTopic(GATEWAY_TOPICS + "adapters", 1, (short) 1)))
+                    .all().get();
         }
         producer = new KafkaProducer<>(admin, new StringSerializer(), new ByteArraySerializer());
         startEventReader();
         startDatasetService();
+        startGateway();
         datasetId = importFrozenDataset();
         startWorker();
         startWorker();
@@ -117,9 +127,11 @@ class TrainerWorkersIT {
         for (Process worker : workers) {
             worker.destroyForcibly();
         }
-        if (datasetService != null) {
-            datasetService.destroy();
-            datasetService.waitFor();
+        for (Process service : new Process[] {datasetService, gateway}) {
+            if (service != null) {
+                service.destroy();
+                service.waitFor();
+            }
         }
         reading = false;
         if (eventReader != null) {
@@ -132,12 +144,11 @@ class TrainerWorkersIT {
 
     @Test
     @Order(1)
-    void aPoisonJobFailsWithAReasonAndTheJobBehindItTrainsOnceDespiteADuplicateSubmit() throws Exception {
+    void aPoisonJobFailsWithAReasonAndTheJobBehindItTrains() throws Exception {
         TrainingJob poison = job("poison", 1, new DatasetRef("999999", 1));
         TrainingJob good = job("good", 1, new DatasetRef(datasetId, 1));
         submit(poison);
         submit(good);
-        submit(good); // a duplicate submit (e.g. the gateway's outbox sending twice)
 
         JobFailed failed = (JobFailed) awaitEvent(e -> e instanceof JobFailed && e.jobId().equals(poison.jobId()), 120);
         assertEquals(FailureKind.INVALID_DATASET, failed.reason());
@@ -146,7 +157,6 @@ class TrainerWorkersIT {
         JobSucceeded succeeded = (JobSucceeded) awaitEvent(e -> e instanceof JobSucceeded && e.jobId().equals(good.jobId()), 300);
         assertTrue(succeeded.metrics().containsKey("eval_loss_after"), "metrics: " + succeeded.metrics());
         assertTrue(succeeded.metrics().containsKey("tool_call_exact_match_before"), "metrics: " + succeeded.metrics());
-        Thread.sleep(15_000); // time for the duplicate to be taken and acknowledged
         assertEquals(1, events.stream().filter(e -> e instanceof JobSucceeded && e.jobId().equals(good.jobId())).count());
         List<Adapter> published = adapters.stream().filter(a -> a.jobId().equals(good.jobId())).toList();
         assertEquals(1, published.size(), "one adapter record: " + published);
@@ -165,14 +175,110 @@ class TrainerWorkersIT {
         }
     }
 
+    /** The gateway's claims, raw: of eight owners asking at once one wins; renewals keep the epoch, takeovers raise it. */
     @Test
     @Order(2)
+    void theGatewayGrantsAClaimToOneOwnerAtATime() throws Exception {
+        String jobId = "job-claims-" + RUN;
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            List<java.util.concurrent.Future<HttpResponse<String>>> answers = new ArrayList<>();
+            java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+            for (int i = 0; i < 8; i++) {
+                String owner = "owner-" + i;
+                answers.add(pool.submit(() -> {
+                    start.await();
+                    return putClaim(jobId, owner, 60_000);
+                }));
+            }
+            start.countDown();
+            List<String> granted = new ArrayList<>();
+            for (var answer : answers) {
+                HttpResponse<String> response = answer.get();
+                assertTrue(response.statusCode() == 200 || response.statusCode() == 409, response.body());
+                if (response.statusCode() == 200) {
+                    granted.add(response.body());
+                }
+            }
+            assertEquals(1, granted.size(), "claims granted at once: " + granted);
+        } finally {
+            pool.shutdownNow();
+        }
+        String other = "late-" + RUN;
+        String job2 = jobId + "-2";
+        HttpResponse<String> first = putClaim(job2, "a", 1000);
+        assertEquals(200, first.statusCode(), first.body());
+        assertTrue(first.body().contains("\"epoch\":1"), first.body());
+        assertEquals(409, putClaim(job2, other, 1000).statusCode());
+        assertTrue(putClaim(job2, "a", 1000).body().contains("\"epoch\":1"), "a renewal keeps the epoch");
+        Thread.sleep(1500);
+        HttpResponse<String> takeover = putClaim(job2, other, 60_000);
+        assertEquals(200, takeover.statusCode(), "an expired claim is taken over: " + takeover.body());
+        assertTrue(takeover.body().contains("\"epoch\":2"), takeover.body());
+        assertEquals(409, putClaim(job2, "a", 1000).statusCode(), "the old owner is fenced off");
+        assertEquals(204, HTTP.send(HttpRequest.newBuilder(URI.create(gatewayUrl + "/internal/training-claims/" + job2
+                + "?owner=" + other)).DELETE().build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals(200, putClaim(job2, "a", 1000).statusCode(), "a released claim is free");
+        assertEquals(400, putClaim(job2, "a", 10).statusCode(), "a ttl under a second is refused");
+    }
+
+    private static HttpResponse<String> putClaim(String jobId, String owner, long ttlMillis) throws Exception {
+        return HTTP.send(HttpRequest.newBuilder(URI.create(gatewayUrl + "/internal/training-claims/" + jobId))
+                .header("Content-Type", "application/json")
+                .PUT(HttpRequest.BodyPublishers.ofString("{\"owner\":\"" + owner + "\",\"ttlMillis\":" + ttlMillis + "}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * The same job delivered to both (idle) workers at once, as when the gateway's outbox relays it twice into a
+     * partition that several workers share (more workers than partitions). The share group gives each partition here
+     * to one of the two workers, so the copies go to every partition: both workers take one at the same moment. One
+     * worker claims and trains the job; the other finds the claim held and renewed and logs that it skips the
+     * duplicate. Exactly one training run: one validating event, one strictly increasing series of steps, one
+     * success, one adapter, and the skipping worker trained nothing.
+     */
+    @Test
+    @Order(3)
+    void twoDeliveriesOfOneJobAtTheSameMomentTrainItOnceAndTheDuplicateIsSkipped() throws Exception {
+        TrainingJob job = job("duplicate", 2, new DatasetRef(datasetId, 1));
+        int eventsBefore = events.size();
+        for (int partition = 0; partition < JOB_PARTITIONS; partition++) {
+            producer.send(new ProducerRecord<>(JOBS, partition, job.jobId(), MessageCodec.TRAINING_JOBS.encode(job))).get();
+        }
+        Pattern skipped = Pattern.compile("job " + Pattern.quote(job.jobId())
+                + " \\(delivery \\d+\\): duplicate delivery skipped: (\\S+) holds its claim");
+        awaitEvent(e -> e instanceof JobSucceeded && e.jobId().equals(job.jobId()), 400);
+        int skipper = awaitLog(skipped, 60); // the skip comes one claim expiry (15 s) after both took the job
+        List<TrainingEvent> ofJob = events.subList(eventsBefore, events.size()).stream()
+                .filter(e -> e.jobId().equals(job.jobId())).toList();
+        assertEquals(1, ofJob.stream().filter(e -> e instanceof JobValidating).count(), "one training run: " + ofJob);
+        List<Long> steps = ofJob.stream().filter(e -> e instanceof JobRunning).map(e -> ((JobRunning) e).step()).toList();
+        for (int i = 1; i < steps.size(); i++) {
+            assertTrue(steps.get(i) > steps.get(i - 1), "two runs interleaved their steps: " + steps);
+        }
+        assertEquals(1, ofJob.stream().filter(e -> e instanceof JobSucceeded).count(), ofJob.toString());
+        assertEquals(1, adapters.stream().filter(a -> a.jobId().equals(job.jobId())).count());
+        // both records were delivered at once: the skipping worker was not the one that trained, nor did it train after
+        String trained = "job " + job.jobId() + ": checkpoint at step";
+        for (int i = 0; i < workers.size(); i++) {
+            String log = Files.readString(workerLogs.get(i));
+            assertEquals(i != skipper, log.contains(trained), "worker " + i + " trained: " + (i != skipper));
+        }
+        assertTrue(countInLogs(skipped) >= 1, "a duplicate delivery skipped");
+    }
+
+    @Test
+    @Order(4)
     void aCancelStopsARunningJobAndAJobCancelledBeforeItStartsNeverRuns() throws Exception {
         TrainingJob early = job("cancel-early", 1, new DatasetRef(datasetId, 1));
         cancel(early);
         submit(early);
         JobCancelled before = (JobCancelled) awaitEvent(e -> e instanceof JobCancelled && e.jobId().equals(early.jobId()), 120);
-        assertTrue(before.message().contains("before it started"), before.message());
+        assertEquals("cancelled before it started", before.message());
+        // One worker publishes a delivery's events in order on one partition: had the job been checked or trained,
+        // its validating, queued or running events would be here before the cancelled one.
+        List<TrainingEvent> ofEarly = events.stream().filter(e -> e.jobId().equals(early.jobId())).toList();
+        assertEquals(List.of(before), ofEarly, "a job cancelled before it started is never validated nor run");
 
         TrainingJob running = job("cancel-running", 200, new DatasetRef(datasetId, 1));
         submit(running);
@@ -183,7 +289,7 @@ class TrainerWorkersIT {
     }
 
     @Test
-    @Order(3)
+    @Order(5)
     void aWorkerKilledMidTrainingIsReplacedAndTheJobResumesFromItsCheckpoint() throws Exception {
         TrainingJob job = job("killed", 4, new DatasetRef(datasetId, 1));
         submit(job);
@@ -206,26 +312,80 @@ class TrainerWorkersIT {
         }
         assertTrue(holder >= 0, "no worker stored a checkpoint of " + job.jobId());
         workers.get(holder).destroyForcibly().waitFor(); // SIGKILL: no shutdown hook, no release
-        int killedAfterCheckpoint = checkpointStep;
         int runningBeforeKill = events.size();
+        Matcher last = checkpoint.matcher(Files.readString(workerLogs.get(holder)));
+        while (last.find()) {
+            checkpointStep = Integer.parseInt(last.group(1)); // it may have stored one more before the kill landed
+        }
+        int killedAfterCheckpoint = checkpointStep;
 
         awaitEvent(e -> e instanceof JobSucceeded && e.jobId().equals(job.jobId()), 400);
-        // the other worker re-read the checkpoint: the first step it reports is the one after the checkpoint
-        List<Long> resumedSteps = events.subList(runningBeforeKill, events.size()).stream()
+        // the other worker re-read the checkpoint: the first step of the next delivery is the one after it (events
+        // the killed worker sent before it died may still arrive after the kill, so count from the redelivery on)
+        int redelivered = -1;
+        for (int i = runningBeforeKill; i < events.size() && redelivered < 0; i++) {
+            if (events.get(i) instanceof JobValidating v && v.jobId().equals(job.jobId())) {
+                redelivered = i;
+            }
+        }
+        assertTrue(redelivered >= 0, "no validating event of the redelivery: " + events);
+        List<Long> resumedSteps = events.subList(redelivered, events.size()).stream()
                 .filter(e -> e instanceof JobRunning r && r.jobId().equals(job.jobId())).map(e -> ((JobRunning) e).step()).toList();
         assertTrue(!resumedSteps.isEmpty(), "no progress after the kill");
-        assertTrue(resumedSteps.get(0) > killedAfterCheckpoint, "resumed at step " + resumedSteps.get(0)
-                + " although the checkpoint was at step " + killedAfterCheckpoint + ": " + resumedSteps);
-        assertTrue(resumedSteps.get(0) <= killedAfterCheckpoint + 2, "steps after the checkpoint were skipped: " + resumedSteps);
+        // another worker loaded the killed worker's last checkpoint (the one it logged, or one stored in the instant
+        // between storing and logging before the kill) and went on right after it
+        Pattern resuming = Pattern.compile("job " + Pattern.quote(job.jobId()) + ": resuming from checkpoint-(\\d+)");
+        int loaded = -1;
+        for (int i = 0; i < workers.size(); i++) {
+            Matcher m = resuming.matcher(Files.readString(workerLogs.get(i)));
+            if (i != holder && m.find()) {
+                loaded = Integer.parseInt(m.group(1));
+            }
+        }
+        assertTrue(loaded >= killedAfterCheckpoint && loaded <= killedAfterCheckpoint + 2, "no other worker resumed from "
+                + "the checkpoint of step " + killedAfterCheckpoint + " (loaded: " + loaded + "); logs under " + WORK);
+        assertEquals(loaded + 1, resumedSteps.get(0), "the redelivery goes on right after the checkpoint it loaded: " + resumedSteps);
         for (int i = 1; i < resumedSteps.size(); i++) {
             assertTrue(resumedSteps.get(i) > resumedSteps.get(i - 1), "a step was repeated: " + resumedSteps);
         }
         assertEquals(1, events.stream().filter(e -> e instanceof JobSucceeded && e.jobId().equals(job.jobId())).count());
         assertEquals(1, adapters.stream().filter(a -> a.jobId().equals(job.jobId())).count());
+        // the adapter the resumed run finished is the one an uninterrupted run (same seed, same data) trains
+        TrainingJob uninterrupted = job("killed-reference", 4, new DatasetRef(datasetId, 1));
+        submit(uninterrupted);
+        awaitEvent(e -> e instanceof JobSucceeded && e.jobId().equals(uninterrupted.jobId()), 400);
+        Map<String, float[]> resumed = adapterWeights(job);
+        Map<String, float[]> reference = adapterWeights(uninterrupted);
+        assertEquals(reference.keySet(), resumed.keySet());
+        double largestB = 0; // lora_B starts at zero: nonzero only where training moved it
+        for (String name : reference.keySet()) {
+            float[] a = reference.get(name);
+            float[] b = resumed.get(name);
+            assertEquals(a.length, b.length, name);
+            for (int i = 0; i < a.length; i++) {
+                largestB = name.contains("lora_B") ? Math.max(largestB, Math.abs(a[i])) : largestB;
+                assertEquals(a[i], b[i], 1e-6f + 1e-5f * Math.abs(a[i]), name + "[" + i + "]: resumed != uninterrupted");
+            }
+        }
+        assertTrue(largestB > 0, "lora_B is still zero: the comparison would prove nothing");
+    }
+
+    /** The LoRA tensors of a job's published adapter, fetched (and verified) from the store. */
+    private static Map<String, float[]> adapterWeights(TrainingJob job) throws IOException {
+        Adapter adapter = adapters.stream().filter(a -> a.jobId().equals(job.jobId())).findFirst().orElseThrow();
+        Path fetched = WORK.resolve("fetched-" + adapter.adapterId());
+        new DirectoryArtifactStore(WORK.resolve("artifacts")).fetch(URI.create(adapter.artifactUri()), fetched);
+        Map<String, float[]> weights = new java.util.TreeMap<>();
+        try (SafetensorsFile file = SafetensorsFile.open(fetched.resolve(PeftAdapterFiles.WEIGHTS_FILE))) {
+            for (String name : file.tensors().keySet()) {
+                weights.put(name, file.readFloats(name));
+            }
+        }
+        return weights;
     }
 
     @Test
-    @Order(4)
+    @Order(6)
     void aJobThatKeepsFailingItsWorkerIsFailedAfterTheDeliveryLimitAndDoesNotBlockTheJobsBehindIt() throws Exception {
         // A base model directory that resolves (config.json is there) but cannot be loaded: every delivery ends in an
         // internal error, which releases the job for another try until the last delivery reports it as failed.
@@ -252,7 +412,7 @@ class TrainerWorkersIT {
     }
 
     @Test
-    @Order(5)
+    @Order(7)
     void aWorkerStoppedWithSigtermCheckpointsAndReleasesItsJobAndAnotherResumesIt() throws Exception {
         while (workers.stream().filter(Process::isAlive).count() < 2) {
             startWorker();
@@ -328,6 +488,29 @@ class TrainerWorkersIT {
                 new CancelTrainingJob(job.jobId(), job.tenantId(), Instant.now(), "test")))).get();
     }
 
+    /** Waits until a worker's log matches {@code pattern}; returns that worker's index. */
+    private static int awaitLog(Pattern pattern, int seconds) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (int i = 0; i < workerLogs.size(); i++) {
+                if (pattern.matcher(Files.readString(workerLogs.get(i))).find()) {
+                    return i;
+                }
+            }
+            Thread.sleep(200);
+        }
+        fail("no worker logged " + pattern + " within " + seconds + " s; logs under " + WORK + "; events: " + events);
+        return -1;
+    }
+
+    private static long countInLogs(Pattern pattern) throws IOException {
+        long count = 0;
+        for (Path log : workerLogs) {
+            count += pattern.matcher(Files.readString(log)).results().count();
+        }
+        return count;
+    }
+
     private static TrainingEvent awaitEvent(Predicate<TrainingEvent> match, int seconds) throws InterruptedException {
         long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
         while (System.nanoTime() < deadline) {
@@ -379,7 +562,7 @@ class TrainerWorkersIT {
                 "-Dtooltune.trainer.topics.events=" + EVENTS, "-Dtooltune.trainer.topics.adapters=" + ADAPTERS,
                 "-Dtooltune.trainer.group=it-trainers-" + RUN, "-Dtooltune.trainer.lock-duration=PT15S",
                 "-Dtooltune.trainer.lock-renewal=PT3S", "-Dtooltune.trainer.delivery-limit=3",
-                "-Dtooltune.trainer.dataset-service-url=" + datasetUrl,
+                "-Dtooltune.trainer.dataset-service-url=" + datasetUrl, "-Dtooltune.trainer.gateway-url=" + gatewayUrl,
                 "-Dtooltune.trainer.artifacts=" + WORK.resolve("artifacts"),
                 "-Dtooltune.trainer.work-directory=" + WORK.resolve("work-" + index),
                 "-Dtooltune.trainer.checkpoint-every=2", "-Dtooltune.trainer.device=cpu",
@@ -401,13 +584,7 @@ class TrainerWorkersIT {
         // Overridable, so that a run beside another branch's dataset-service (other migrations) can use its own database.
         String database = System.getProperty("tooltune.trainer.it.database", "tooltune_trainer_test");
         assertTrue(database.matches("[a-z0-9_]+"), "tooltune.trainer.it.database must be lower-case letters, digits, '_'");
-        try (var connection = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
-             var statement = connection.createStatement()) {
-            var exists = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'");
-            if (!exists.next()) {
-                statement.execute("CREATE DATABASE " + database);
-            }
-        }
+        createDatabaseIfMissing(database);
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
@@ -431,6 +608,55 @@ class TrainerWorkersIT {
             Thread.sleep(500);
         }
         fail("dataset-service did not become ready; see " + WORK.resolve("dataset-service.log"));
+    }
+
+    /** The gateway as a process: trainer workers claim their jobs through it (its training_claim table). */
+    private static void startGateway() throws Exception {
+        Path jar = MODULE.resolve("../gateway/target/quarkus-app/quarkus-run.jar").normalize();
+        assertTrue(Files.isRegularFile(jar), jar + " is missing: build the gateway first (mvn verify builds it before this module)");
+        String database = System.getProperty("tooltune.trainer.it.gateway-database", "tooltune_trainer_gateway_test");
+        assertTrue(database.matches("[a-z0-9_]+"), "tooltune.trainer.it.gateway-database must be lower-case letters, digits, '_'");
+        createDatabaseIfMissing(database);
+        int port;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        gatewayUrl = "http://127.0.0.1:" + port;
+        gateway = new ProcessBuilder(java(), "-Xmx384m", "-Dquarkus.http.port=" + port,
+                "-Dquarkus.datasource.jdbc.url=jdbc:postgresql://127.0.0.1:5432/" + database,
+                "-Dtooltune.gateway.kafka.bootstrap-servers=" + BOOTSTRAP,
+                "-Dtooltune.gateway.kafka.events-group=it-gateway-" + RUN,
+                "-Dtooltune.gateway.topics.training-jobs=" + GATEWAY_TOPICS + "jobs",
+                "-Dtooltune.gateway.topics.training-cancels=" + GATEWAY_TOPICS + "cancels",
+                "-Dtooltune.gateway.topics.training-events=" + GATEWAY_TOPICS + "events",
+                "-Dtooltune.gateway.topics.adapters=" + GATEWAY_TOPICS + "adapters",
+                "-Dtooltune.gateway.dataset-service.url=" + datasetUrl, "-jar", jar.toString())
+                .redirectErrorStream(true).redirectOutput(WORK.resolve("gateway.log").toFile()).start();
+        long deadline = System.nanoTime() + Duration.ofSeconds(180).toNanos();
+        while (System.nanoTime() < deadline) {
+            try {
+                // answers 404 (no such claim) once the claims resource and its table are up
+                if (HTTP.send(HttpRequest.newBuilder(URI.create(gatewayUrl + "/internal/training-claims/none?owner=it"))
+                        .DELETE().build(), HttpResponse.BodyHandlers.ofString()).statusCode() == 404) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // starting
+            }
+            assertTrue(gateway.isAlive(), "the gateway exited; see " + WORK.resolve("gateway.log"));
+            Thread.sleep(500);
+        }
+        fail("the gateway did not become ready; see " + WORK.resolve("gateway.log"));
+    }
+
+    private static void createDatabaseIfMissing(String database) throws Exception {
+        try (var connection = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/postgres", "postgres", "");
+             var statement = connection.createStatement()) {
+            var exists = statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'");
+            if (!exists.next()) {
+                statement.execute("CREATE DATABASE " + database);
+            }
+        }
     }
 
     /** A dataset of six examples from samples/, version 1, frozen. */

@@ -1,6 +1,7 @@
 package dev.tooltune.chat.schema;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.networknt.schema.JsonMetaSchema;
 import com.networknt.schema.JsonSchema;
 import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
@@ -17,6 +18,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -31,12 +33,26 @@ import java.util.concurrent.ConcurrentHashMap;
  * URI loader stays in its list whatever the builder is told), so {@link NoFetching} answers every lookup first.
  * Only the meta-schemas bundled in the library's jar are read. Schemas nested deeper than {@link #MAX_DEPTH}
  * are refused before the (recursive) library sees them, so no schema can exhaust the stack.
+ *
+ * <p>{@code format} is an assertion here, under every draft (Draft 2020-12 makes it an annotation unless told
+ * otherwise; a tool whose schema says {@code "format": "date"} means it). Asserted are exactly the formats that
+ * JSON Schema 2020-12 defines and the library implements, {@link #ASSERTED_FORMATS}: among them every format the
+ * constrained decoder enforces while generating (date, time, date-time, email, uuid, ipv4), so the validator
+ * rejects what the grammar would never write, plus {@code uri}, {@code hostname} and the rest, which only this
+ * check catches. The library's non-standard extras ({@code phone}, {@code color}, {@code alpha}, ...) apply
+ * patterns that tool authors do not expect from those names (a phone number must be E.164), so they, and any
+ * format nobody defines, stay annotations: the value is accepted.
  */
 public final class ToolSchemas {
     private static final int CACHE_LIMIT = 4096;
     private static final String DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema";
     /** Deepest nesting of objects and arrays in a schema; real tool schemas stay far below it. */
     public static final int MAX_DEPTH = 64;
+
+    /** The formats asserted (JSON Schema 2020-12, section 7.3, as implemented by networknt); others are annotations. */
+    public static final Set<String> ASSERTED_FORMATS = Set.of("date-time", "date", "time", "duration", "email",
+            "idn-email", "hostname", "idn-hostname", "ipv4", "ipv6", "uri", "uri-reference", "iri", "iri-reference",
+            "uuid", "uri-template", "json-pointer", "relative-json-pointer", "regex");
 
     /** A compiled schema, or the reason the schema is not usable. */
     public record Compiled(JsonSchema schema, String problem) {}
@@ -47,6 +63,7 @@ public final class ToolSchemas {
     private final Map<SpecVersion.VersionFlag, JsonSchema> metaSchemas = new ConcurrentHashMap<>();
     private final SchemaValidatorsConfig config = SchemaValidatorsConfig.builder()
             .pathType(com.networknt.schema.PathType.JSON_PATH)
+            .formatAssertionsEnabled(true)
             .build();
 
     public Compiled compile(JsonNode parameters) {
@@ -149,7 +166,15 @@ public final class ToolSchemas {
 
     private JsonSchemaFactory factory(SpecVersion.VersionFlag version) {
         return factories.computeIfAbsent(version, v -> JsonSchemaFactory.getInstance(v, builder -> builder
+                .metaSchema(withAssertedFormatsOnly(JsonSchemaFactory.checkVersion(v).getInstance()))
                 .schemaLoaders(loaders -> loaders.values(list -> list.add(0, new NoFetching())))));
+    }
+
+    /** The draft's meta-schema knowing only {@link #ASSERTED_FORMATS}: an unknown format is not validated. */
+    private static JsonMetaSchema withAssertedFormatsOnly(JsonMetaSchema draft) {
+        return JsonMetaSchema.builder(draft)
+                .formats(formats -> formats.keySet().retainAll(ASSERTED_FORMATS))
+                .build();
     }
 
     private JsonSchema metaSchema(SpecVersion.VersionFlag version) {

@@ -7,15 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.networknt.schema.JsonSchema;
-import com.networknt.schema.JsonSchemaFactory;
-import com.networknt.schema.SchemaValidatorsConfig;
-import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import dev.tooltune.chat.ChatExample;
 import dev.tooltune.chat.ChatJson;
 import dev.tooltune.chat.ChatMessage;
 import dev.tooltune.chat.ToolCall;
 import dev.tooltune.chat.ToolDefinition;
+import dev.tooltune.chat.schema.ToolSchemas;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,11 +31,10 @@ class SampleDataGeneratorTest {
 
     @Test
     void everyCallIsDeclaredAndSatisfiesItsSchema() throws Exception {
-        JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
-        SchemaValidatorsConfig config = SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build();
+        ToolSchemas validator = new ToolSchemas();
         Map<String, JsonSchema> schemas = new HashMap<>();
         for (ToolDefinition tool : SampleTools.ALL) {
-            schemas.put(tool.function().name(), factory.getSchema(tool.function().parameters(), config));
+            schemas.put(tool.function().name(), validator.compile(tool.function().parameters()).schema());
         }
         List<ChatExample> examples = new SampleDataGenerator(42).generate(1000);
         for (int i = 0; i < examples.size(); i++) {
@@ -73,11 +70,10 @@ class SampleDataGeneratorTest {
         }
     }
 
+    /** The shared validator, as dataset-service and the inference post-check use it, catches a wrong date-time. */
     @Test
     void schemaValidationInThisTestCanFail() throws Exception {
-        JsonSchema schema = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012).getSchema(
-                SampleTools.CREATE_CALENDAR_EVENT.function().parameters(),
-                SchemaValidatorsConfig.builder().formatAssertionsEnabled(true).build());
+        JsonSchema schema = new ToolSchemas().compile(SampleTools.CREATE_CALENDAR_EVENT.function().parameters()).schema();
         assertNotEquals(Set.of(), schema.validate(ChatJson.MAPPER.readTree(
                 "{\"title\": \"x\", \"start\": \"tomorrow at 3\", \"end\": \"2025-01-01T10:00:00+01:00\"}")));
         assertNotEquals(Set.of(), schema.validate(ChatJson.MAPPER.readTree("{\"title\": \"x\"}")));

@@ -42,6 +42,22 @@ class ExampleValidatorTest {
                 "[" + TOOL + "]", ""));
     }
 
+    /** Formats the grammar cannot enforce (uri) and ones it can (email, date-time) are both checked on import. */
+    @Test
+    void argumentFormatsAreAsserted() throws Exception {
+        String tool = """
+                [{"type":"function","function":{"name":"invite","parameters":{"type":"object","properties":{\
+                "email":{"type":"string","format":"email"},"at":{"type":"string","format":"date-time"},\
+                "link":{"type":"string","format":"uri"}}}}}]""";
+        String path = "$.messages[1].tool_calls[0].function.arguments";
+        String messages = "[{\"role\":\"user\",\"content\":\"u\"},{\"role\":\"assistant\",\"tool_calls\":[%s]}]";
+        assertEquals(List.of(), problems(messages.formatted(call("a", "invite",
+                "{\"email\":\"ann@example.com\",\"at\":\"2025-03-01T09:30:00Z\",\"link\":\"https://example.com/m\"}")), tool, ""));
+        assertOnly(problems(messages.formatted(call("a", "invite", "{\"email\":\"ann at example\"}")), tool, ""), path, "$.email");
+        assertOnly(problems(messages.formatted(call("a", "invite", "{\"at\":\"next Tuesday\"}")), tool, ""), path, "date-time");
+        assertOnly(problems(messages.formatted(call("a", "invite", "{\"link\":\"see the wiki\"}")), tool, ""), path, "uri");
+    }
+
     @Test
     void argumentsAreCheckedAgainstTheToolSchema() throws Exception {
         String path = "$.messages[1].tool_calls[0].function.arguments";

@@ -11,13 +11,10 @@ import java.util.List;
  * Makes the per-request {@link TokenConstraint} that keeps generation inside what the request allows: tool calls
  * that parse and match their schemas (tools with tool_choice auto, required or a named function;
  * parallel_tool_calls false = one call), or JSON for response_format. The implementation comes from module
- * {@code tool-grammar} (branch constrained-decoding); {@link #NONE} stands in until it is merged, and output is
- * then only checked after generation ({@link ToolCallChecker}).
+ * {@code tool-grammar} ({@link ToolGrammarConstraints}); output is checked after generation too
+ * ({@link ToolCallChecker}).
  */
 public interface ConstraintFactory {
-
-    /** Whether this factory constrains anything (reported in responses and on /v1/models). */
-    boolean available();
 
     /** The constraint for a request with tools active, or null for none. */
     TokenConstraint forTools(List<ToolDefinition> tools, ToolChoice choice, boolean parallelToolCalls,
@@ -32,27 +29,4 @@ public interface ConstraintFactory {
 
     /** The constraint for a JSON response_format, or null for none. */
     TokenConstraint forResponseFormat(ResponseFormat format, GemmaTokenizer tokenizer);
-
-    ConstraintFactory NONE = new ConstraintFactory() {
-        @Override
-        public boolean available() {
-            return false;
-        }
-
-        @Override
-        public TokenConstraint forTools(List<ToolDefinition> tools, ToolChoice choice, boolean parallel,
-                GemmaTokenizer tokenizer) {
-            return null;
-        }
-
-        @Override
-        public boolean enforcesWholeSchema(ToolDefinition tool) {
-            return false;
-        }
-
-        @Override
-        public TokenConstraint forResponseFormat(ResponseFormat format, GemmaTokenizer tokenizer) {
-            return null;
-        }
-    };
 }

@@ -34,11 +34,6 @@ public final class ToolGrammarConstraints implements ConstraintFactory {
     };
 
     @Override
-    public boolean available() {
-        return true;
-    }
-
-    @Override
     public TokenConstraint forTools(List<ToolDefinition> tools, ToolChoice choice, boolean parallelToolCalls,
             GemmaTokenizer tokenizer) {
         dev.tooltune.grammar.ToolChoice grammarChoice = switch (choice.mode()) {

@@ -9,20 +9,28 @@ import java.util.stream.Stream;
 /**
  * JSON Schema {@code format}s written as patterns, so the grammar enforces them while generating. Each pattern is a
  * subset of what the post-check's validator (networknt) accepts, never more: a generated value always passes it
- * (dates stop at day 28 of February; e-mail addresses use a plain dot-atom local part of up to three atoms, one
+ * (dates stop at day 28 of February; time offsets stay within what its time parsers take, below; e-mail addresses use a plain dot-atom local part of up to three atoms, one
  * or two domain labels, and a common or country-code top-level domain the validator knows). Formats not listed here are checked after generation only.
  */
 public final class Formats {
     private static final String DATE = "[12]\\d{3}-(?:(?:0[13578]|1[02])-(?:0[1-9]|[12]\\d|3[01])"
             + "|(?:0[469]|11)-(?:0[1-9]|[12]\\d|30)|02-(?:0[1-9]|1\\d|2[0-8]))";
-    private static final String TIME = "(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d{1,6})?(?:Z|[+-](?:[01]\\d|2[0-3]):[0-5]\\d)";
+    private static final String PARTIAL_TIME = "(?:[01]\\d|2[0-3]):[0-5]\\d:[0-5]\\d(?:\\.\\d{1,6})?";
+    /**
+     * Offsets the validator accepts whatever the local time: its {@code time} rejects a negative offset whenever
+     * local time minus the offset passes midnight (23:00-05:00), so {@code time} gets {@code Z} and positive
+     * offsets only; its {@code date-time} takes offsets up to 17:59 either way but not {@code -00:00}.
+     */
+    private static final String TIME_OFFSET = "(?:Z|\\+(?:0\\d|1[0-7]):[0-5]\\d)";
+    private static final String DATE_TIME_OFFSET = "(?:Z|\\+(?:0\\d|1[0-7]):[0-5]\\d|-(?:0[1-9]|1[0-7]):[0-5]\\d"
+            + "|-00:(?:0[1-9]|[1-5]\\d))";
     private static final String OCTET = "(?:25[0-5]|2[0-4]\\d|1\\d\\d|[1-9]?\\d)";
     private static final String HEX = "[0-9a-fA-F]";
 
     private static final Map<String, String> PATTERNS = Map.of(
             "date", "^" + DATE + "$",
-            "time", "^" + TIME + "$",
-            "date-time", "^" + DATE + "T" + TIME + "$",
+            "time", "^" + PARTIAL_TIME + TIME_OFFSET + "$",
+            "date-time", "^" + DATE + "T" + PARTIAL_TIME + DATE_TIME_OFFSET + "$",
             "uuid", "^" + HEX + "{8}-" + HEX + "{4}-" + HEX + "{4}-" + HEX + "{4}-" + HEX + "{12}$",
             "ipv4", "^" + OCTET + "(?:\\." + OCTET + "){3}$");
 

@@ -35,6 +35,7 @@ import dev.tooltune.model.training.TrainingMethod;
 import dev.tooltune.model.training.TrainingProgress;
 import dev.tooltune.model.training.TrainingResult;
 import dev.tooltune.trainer.TrainerSettings;
+import dev.tooltune.trainer.claims.JobClaims;
 import dev.tooltune.trainer.data.DatasetClient;
 import dev.tooltune.trainer.events.AdapterCatalog;
 import dev.tooltune.trainer.events.EventPublisher;
@@ -48,6 +49,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
@@ -55,6 +57,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.jboss.logging.Logger;
 
@@ -77,12 +82,14 @@ public final class TrainingWorker {
     private final Device device;
     private final DataType precision;
     private final WorkerMetrics metrics;
+    private final JobClaims claims;
+    private final String workerId;
     private volatile CancellationToken current;
     private volatile boolean shuttingDown;
 
     public TrainingWorker(TrainerSettings settings, EventPublisher events, AdapterCatalog catalog, CancelWatcher cancels,
             ArtifactStore store, DatasetClient datasets, BaseModels baseModels, Device device, DataType precision,
-            WorkerMetrics metrics) {
+            WorkerMetrics metrics, JobClaims claims, String workerId) {
         this.settings = settings;
         this.events = events;
         this.catalog = catalog;
@@ -93,6 +100,8 @@ public final class TrainingWorker {
         this.device = device;
         this.precision = precision;
         this.metrics = metrics;
+        this.claims = claims;
+        this.workerId = workerId;
     }
 
     /** Stops the running job at its next optimizer step with a checkpoint; its record is then released. */
@@ -192,10 +201,123 @@ public final class TrainingWorker {
             LOG.infof("job %s already has adapter %s: not training it again", job.jobId(), adapterId);
             return JobLease.ACCEPT;
         }
+        Optional<HeldClaim> held = claim(job, delivery, cancellation);
+        if (held.isEmpty()) {
+            return JobLease.ACCEPT;
+        }
+        try (HeldClaim claim = held.get()) {
+            return run(job, delivery, work, cancellation, adapterId, claim);
+        }
+    }
+
+    /**
+     * Claims the job for this delivery. When another worker holds the claim, waits until that claim would expire:
+     * a live holder renews it meanwhile, and this delivery is a duplicate, acknowledged without a trace (the holder
+     * keeps its own record locked until it ends, so nothing is lost if it dies later); a dead holder's claim runs
+     * out, and this delivery takes the job over (it resumes from the holder's last checkpoint).
+     */
+    private Optional<HeldClaim> claim(TrainingJob job, int delivery, CancellationToken cancellation) throws IOException {
+        String owner = workerId + "/" + UUID.randomUUID(); // one owner per delivery, so a restarted worker is another
+        Duration ttl = settings.lockDuration();
+        JobClaims.Claim claim = claims.claim(job.jobId(), owner, ttl);
+        if (!claim.granted()) {
+            JobClaims.Claim holder = claim;
+            long waitMillis = Math.min(Math.max(0, Duration.between(Instant.now(), holder.expiresAt()).toMillis()),
+                    ttl.toMillis()) + 1000;
+            LOG.infof("job %s (delivery %d): %s holds its claim until %s; waiting %d ms to see whether it renews it",
+                    job.jobId(), delivery, holder.owner(), holder.expiresAt(), waitMillis);
+            try {
+                Thread.sleep(waitMillis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while waiting for the claim of job " + job.jobId(), e);
+            }
+            claim = claims.claim(job.jobId(), owner, ttl);
+            if (!claim.granted()) {
+                metrics.duplicateSkipped();
+                LOG.infof("job %s (delivery %d): duplicate delivery skipped: %s holds its claim (epoch %d, until %s) and trains it",
+                        job.jobId(), delivery, claim.owner(), claim.epoch(), claim.expiresAt());
+                return Optional.empty();
+            }
+            LOG.infof("job %s (delivery %d): the claim of %s expired; taken over (epoch %d)", job.jobId(), delivery,
+                    holder.owner(), claim.epoch());
+        }
+        return Optional.of(new HeldClaim(job.jobId(), owner, claim.epoch(), cancellation));
+    }
+
+    /**
+     * This delivery's claim while it runs: renewed every lockRenewal in the background; if another worker has taken
+     * it over meanwhile (this one stalled past its expiry), the job is stopped at its next step, and nothing is
+     * published without checking the claim first. Closing releases it.
+     */
+    private final class HeldClaim implements AutoCloseable {
+        private final String jobId;
+        private final String owner;
+        private final long epoch;
+        private final ScheduledExecutorService renewals = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread thread = new Thread(r, "claim-renewal");
+            thread.setDaemon(true);
+            return thread;
+        });
+        private volatile boolean lost;
+
+        HeldClaim(String jobId, String owner, long epoch, CancellationToken cancellation) {
+            this.jobId = jobId;
+            this.owner = owner;
+            this.epoch = epoch;
+            long every = settings.lockRenewal().toMillis();
+            renewals.scheduleAtFixedRate(() -> {
+                if (!stillHeld()) {
+                    cancellation.cancel();
+                }
+            }, every, every, TimeUnit.MILLISECONDS);
+        }
+
+        /** Renews the claim now: false when another worker holds it (then stays false). */
+        boolean stillHeld() {
+            if (lost) {
+                return false;
+            }
+            try {
+                JobClaims.Claim claim = claims.claim(jobId, owner, settings.lockDuration());
+                if (!claim.granted() || claim.epoch() != epoch) {
+                    lost = true;
+                    LOG.warnf("job %s: lost its claim to %s (epoch %d): stopping, that worker trains it", jobId,
+                            claim.owner(), claim.epoch());
+                }
+            } catch (IOException | RuntimeException e) {
+                // the gateway may be back before the claim expires; if not, another worker takes over and we stop
+                LOG.warnf("job %s: could not renew its claim: %s", jobId, e.getMessage());
+            }
+            return !lost;
+        }
+
+        boolean lost() {
+            return lost;
+        }
+
+        @Override
+        public void close() {
+            renewals.shutdownNow();
+            if (!lost) {
+                try {
+                    claims.release(jobId, owner);
+                } catch (IOException | RuntimeException e) {
+                    LOG.warnf("job %s: could not release its claim (it expires by itself): %s", jobId, e.getMessage());
+                }
+            }
+        }
+    }
+
+    private JobLease run(TrainingJob job, int delivery, Path work, CancellationToken cancellation, String adapterId,
+            HeldClaim claim) throws JobFailure, IOException {
         Optional<Manifest> published = store.manifest(adapterKey(job.tenantId(), adapterId));
         if (published.isPresent() && published.get().metadata().containsKey("adapter")) {
             // stored, but the worker stopped before the adapter record went out: finish the publication only
             Adapter adapter = MessageCodec.ADAPTERS.fromJson(published.get().metadata().get("adapter"));
+            if (!claim.stillHeld()) {
+                return JobLease.ACCEPT;
+            }
             announce(job, adapter, null);
             return JobLease.ACCEPT;
         }
@@ -252,6 +374,10 @@ public final class TrainingWorker {
                 TrainingResult result = trainer.run(progress, cancellation);
                 switch (result.status()) {
                     case CANCELLED -> {
+                        if (claim.lost()) {
+                            LOG.infof("job %s stopped at step %d: another worker holds its claim and reports it", job.jobId(), result.steps());
+                            return JobLease.ACCEPT;
+                        }
                         if (shuttingDown && !cancels.isCancelled(job.jobId())) {
                             LOG.infof("job %s stopped at step %d for shutdown; checkpoint stored, releasing it", job.jobId(), result.steps());
                             return JobLease.RELEASE;
@@ -298,6 +424,9 @@ public final class TrainingWorker {
                 metadata.put("metrics", scores.toString());
                 metadata.put("trainedTokens", String.valueOf(trainedTokens));
                 metadata.put("adapter", MessageCodec.ADAPTERS.toJson(adapter));
+                if (!claim.stillHeld()) { // fenced: a worker that took the job over publishes it, not this one
+                    return JobLease.ACCEPT;
+                }
                 store.publish(adapterKey(job.tenantId(), adapterId), out, metadata);
                 announce(job, adapter, trainedTokens);
                 deleteCheckpoint(job);
