@@ -22,8 +22,11 @@ import java.util.Map;
  */
 public class GatewayTestEnvironment implements QuarkusTestResourceLifecycleManager {
     public static final String INTERNAL_TOKEN = "test-internal-token";
-    public static final String DATABASE = "tooltune_gateway_test";
-    public static final String DATASET_DATABASE = "tooltune_gateway_datasets_test";
+    /** Fixed names unless the environment gives this engineer's or CI job's own (several runs share one server). */
+    public static final String DATABASE = System.getenv().getOrDefault("TOOLTUNE_TEST_GATEWAY_DB",
+            "tooltune_gateway_test");
+    public static final String DATASET_DATABASE = System.getenv().getOrDefault("TOOLTUNE_TEST_DATASET_DB",
+            "tooltune_gateway_datasets_test");
 
     public static TestKafka.Topics topics;
     public static FakeInference inference;
@@ -48,6 +51,7 @@ public class GatewayTestEnvironment implements QuarkusTestResourceLifecycleManag
         config.put("tooltune.gateway.rate-limit.per-second", "10");
         config.put("tooltune.gateway.events.poll-interval", "PT0.1S");
         config.put("tooltune.gateway.outbox.poll-interval", "0.2s");
+        config.put("tooltune.gateway.jobs.watchdog-interval", "PT0.5S");
         return config;
     }
 

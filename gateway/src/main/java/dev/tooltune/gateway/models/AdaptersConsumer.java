@@ -9,8 +9,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
+import java.util.Set;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
@@ -22,7 +25,9 @@ import org.jboss.logging.Logger;
 
 /**
  * Follows the compacted adapters topic: every replica reads all its partitions from the beginning at start (no
- * consumer group: each replica needs every adapter), then keeps reading. A tombstone deletes the adapter.
+ * consumer group: each replica needs every adapter), then keeps reading. A tombstone deletes the adapter. Once the
+ * topic has been read to the end it had at start, adapters the registry holds and the topic lost are published
+ * again ({@link Adapters#republishLost}).
  */
 @ApplicationScoped
 public class AdaptersConsumer {
@@ -67,10 +72,25 @@ public class AdaptersConsumer {
                         .map(p -> new TopicPartition(topic, p.partition())).toList();
                 kafka.assign(partitions);
                 kafka.seekToBeginning(partitions);
+                Map<TopicPartition, Long> end = kafka.endOffsets(partitions);
+                Set<String> live = new HashSet<>();
+                boolean caughtUp = false;
                 LOG.infof("reading %s from the beginning (%d partitions)", topic, partitions.size());
                 while (running) {
                     for (ConsumerRecord<String, byte[]> record : kafka.poll(Duration.ofMillis(500))) {
                         handle(record);
+                        if (!caughtUp) {
+                            if (record.value() == null) {
+                                live.remove(record.key());
+                            } else {
+                                live.add(record.key());
+                            }
+                        }
+                    }
+                    if (!caughtUp && partitions.stream().allMatch(p -> kafka.position(p) >= end.get(p))) {
+                        caughtUp = true;
+                        adapters.republishLost(live);
+                        live = null;
                     }
                 }
             } catch (WakeupException e) {
