@@ -240,6 +240,7 @@ public final class TrainingWorker {
             } catch (IllegalArgumentException e) {
                 throw new JobFailure(FailureKind.INVALID_DATASET, e.getMessage());
             }
+            events.event(new JobQueued(eventId(), job.jobId(), job.tenantId(), Instant.now(), trainer.plan()));
             try (trainer) {
                 Map<String, Double> scores = new LinkedHashMap<>();
                 List<ChatExample> evalExamples = eval.examples().subList(0, Math.min(eval.examples().size(), settings.evalExamples()));
