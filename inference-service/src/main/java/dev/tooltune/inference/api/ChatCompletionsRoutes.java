@@ -14,6 +14,7 @@ import dev.tooltune.inference.engine.ChatCall;
 import dev.tooltune.inference.engine.ChatHandle;
 import dev.tooltune.inference.engine.ChatOutcome;
 import dev.tooltune.inference.engine.ChatStreamListener;
+import dev.tooltune.inference.engine.PromptTooLongException;
 import dev.tooltune.chat.constraint.TokenConstraint;
 import dev.tooltune.inference.serving.ConstraintFactory;
 import dev.tooltune.inference.serving.InferenceRuntime;
@@ -208,6 +209,16 @@ public class ChatCompletionsRoutes {
         if (!checkServing(ctx)) {
             return;
         }
+        int bytes = ctx.body().buffer() == null ? 0 : ctx.body().buffer().length();
+        if (bytes > config.serving().maxRequestBytes()) {
+            // Checked before anything is parsed or tokenised: a prompt this size could not fit the context anyway
+            // (real prompts average under 5 bytes per token), and tokenising it would cost seconds of CPU.
+            fail(ctx, new ApiException(400, "invalid_request_error", "messages", "context_length_exceeded",
+                    "The request body is " + bytes + " bytes; this server takes chat requests of at most "
+                            + config.serving().maxRequestBytes() + " bytes (tooltune.inference.serving."
+                            + "max-request-bytes). Please reduce the length of the messages or tools."));
+            return;
+        }
         ChatCompletionRequest request;
         Target target;
         try {
@@ -249,6 +260,8 @@ public class ChatCompletionsRoutes {
         final StringBuilder streamedContent = new StringBuilder();
         final List<StreamedCall> streamedCalls = new java.util.ArrayList<>();
         boolean deferCalls;
+        /** Output the engine produced before start() sent the head; null once it has. */
+        List<Runnable> early = new java.util.ArrayList<>();
 
         Exchange(RoutingContext ctx, Context context, ChatCompletionRequest request, long received) {
             this.ctx = ctx;
@@ -282,7 +295,20 @@ public class ChatCompletionsRoutes {
                     return;
                 }
                 ChatCall call = chatCall(target);
-                context.runOnContext(v -> start(call));
+                // Rendering and tokenising the prompt takes CPU time in proportion to its size: here, never on
+                // the event loop. Output that arrives before start() has sent the head waits in `early`.
+                try {
+                    handle = runtime.engine().submit(call, listener(call));
+                } catch (PromptTooLongException e) {
+                    metrics.rejected();
+                    throw new ApiException(400, "invalid_request_error", "messages", "context_length_exceeded",
+                            e.getMessage());
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    metrics.rejected();
+                    throw new ApiException(429, "rate_limit_exceeded", null, "queue_full", "The server is at "
+                            + "capacity: " + e.getMessage(), config.serving().retryAfterSeconds());
+                }
+                context.runOnContext(v -> start());
             } catch (ApiException e) {
                 context.runOnContext(v -> failOnce(e));
             } catch (Exception e) {
@@ -307,9 +333,45 @@ public class ChatCompletionsRoutes {
                     request.maxTokens(), request.stop(), constraint);
         }
 
-        /** On the request's context. */
-        private void start(ChatCall call) {
+        /** Hears the engine's output on its thread and hands every piece to the request's context, in order. */
+        private ChatStreamListener listener(ChatCall call) {
+            return new ChatStreamListener() {
+                @Override
+                public void onContentDelta(String text) {
+                    if (request.stream() && !text.isEmpty()) {
+                        context.runOnContext(v -> afterHead(() -> streamContent(text)));
+                    }
+                }
+
+                @Override
+                public void onToolCallStart(int index, String callId, String name) {
+                    if (request.stream()) {
+                        context.runOnContext(v -> afterHead(() -> streamCallStart(call, index, callId, name)));
+                    }
+                }
+
+                @Override
+                public void onToolCallArgumentsDelta(int index, String fragment) {
+                    if (request.stream()) {
+                        context.runOnContext(v -> afterHead(() -> streamCallArguments(index, fragment)));
+                    }
+                }
+            };
+        }
+
+        /** On the request's context: runs now if the head went out, else once it has (output never precedes it). */
+        private void afterHead(Runnable write) {
+            if (early == null) {
+                write.run();
+            } else {
+                early.add(write);
+            }
+        }
+
+        /** On the request's context, once the engine has the request. */
+        private void start() {
             if (done.get()) {
+                handle.cancel();
                 return;
             }
             long remaining = config.serving().requestTimeout().toMillis() - (System.nanoTime() - received) / 1_000_000;
@@ -320,42 +382,6 @@ public class ChatCompletionsRoutes {
                     h.cancel();
                 }
             });
-            ChatStreamListener listener = new ChatStreamListener() {
-                // Called on the engine's thread: everything is handed to the request's context, in order.
-                @Override
-                public void onContentDelta(String text) {
-                    if (request.stream() && !text.isEmpty()) {
-                        context.runOnContext(v -> streamContent(text));
-                    }
-                }
-
-                @Override
-                public void onToolCallStart(int index, String callId, String name) {
-                    if (request.stream()) {
-                        context.runOnContext(v -> streamCallStart(call, index, callId, name));
-                    }
-                }
-
-                @Override
-                public void onToolCallArgumentsDelta(int index, String fragment) {
-                    if (request.stream()) {
-                        context.runOnContext(v -> streamCallArguments(index, fragment));
-                    }
-                }
-            };
-            try {
-                handle = runtime.engine().submit(call, listener);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                metrics.rejected();
-                failOnce(new ApiException(429, "rate_limit_exceeded", null, "queue_full", "The server is at capacity: "
-                        + e.getMessage(), config.serving().retryAfterSeconds()));
-                return;
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "request %s could not be submitted", id);
-                failOnce(new ApiException(500, "server_error", null, null, "The request could not be started: "
-                        + e.getMessage()));
-                return;
-            }
             // Deltas reach the response through this context's queue, so the head and first chunk go out first.
             HttpServerResponse response = ctx.response();
             if (request.stream()) {
@@ -368,6 +394,9 @@ public class ChatCompletionsRoutes {
                 delta.put("content", "");
                 event(chunk(delta, null));
             }
+            List<Runnable> waiting = early;
+            early = null;
+            waiting.forEach(Runnable::run);
             active.add(handle);
             if (gone) {
                 handle.cancel();
@@ -377,6 +406,15 @@ public class ChatCompletionsRoutes {
 
         private void completed(ChatOutcome outcome, Throwable error) {
             active.remove(handle);
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            if (cause instanceof IllegalArgumentException refused) {
+                // The engine refuses what can never fit (prompt + completion over the context, a KV reservation
+                // over the whole budget): the request's fault, not the server's.
+                failOnce(new ApiException(400, "invalid_request_error", "messages", "context_length_exceeded",
+                        refused.getMessage()));
+                return;
+            }
             if (error != null) {
                 LOG.errorf(error, "generation of %s failed", id);
                 failOnce(new ApiException(500, "server_error", null, null, "Generation failed: " + error.getMessage()));
