@@ -23,7 +23,7 @@ produce() { # key value
 # Every key|value now on the topic (reads from the beginning until 8 s pass without a record).
 consume() {
   java $LOG4J -cp "$JARS/*" org.apache.kafka.tools.consumer.ConsoleConsumer --bootstrap-server "$BOOTSTRAP" \
-    --topic adapters --from-beginning --timeout-ms 8000 --property print.key=true --property key.separator='|' \
+    --topic adapters --from-beginning --timeout-ms 8000 --formatter-property print.key=true --formatter-property key.separator='|' \
     2>/dev/null || true
 }
 check() { # case expected-present
