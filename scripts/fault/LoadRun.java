@@ -24,7 +24,10 @@ import java.util.regex.Pattern;
  * sampled every second. Prints one summary line per figure (status counts, 429s with and without Retry-After, latency
  * percentiles, RSS/heap at start, middle and end).
  *
- *   java scripts/fault/LoadRun.java URL KEY REQUESTS CONCURRENCY MODELS(comma) [name=pid:metricsUrl ...]
+ *   java [-Dseconds=N] scripts/fault/LoadRun.java URL KEY REQUESTS CONCURRENCY MODELS(comma) [name=pid:metricsUrl ...]
+ *
+ * With -Dseconds, no request starts after N seconds (the run is bounded in time as well as in count); the summary
+ * counts the requests made.
  */
 public class LoadRun {
     public static void main(String[] args) throws Exception {
@@ -49,6 +52,7 @@ public class LoadRun {
         AtomicInteger next = new AtomicInteger();
         List<String> samples = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicLong started = new AtomicLong(System.nanoTime());
+        long deadline = started.get() + Long.getLong("seconds", 86_400L) * 1_000_000_000L;
         Thread sampler = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
                 StringBuilder line = new StringBuilder(String.format("t=%.0fs", (System.nanoTime() - started.get()) / 1e9));
@@ -69,7 +73,7 @@ public class LoadRun {
         for (int w = 0; w < concurrency; w++) {
             pool.execute(() -> {
                 int i;
-                while ((i = next.getAndIncrement()) < requests) {
+                while (System.nanoTime() < deadline && (i = next.getAndIncrement()) < requests) {
                     String model = models[i % models.length];
                     boolean stream = i % 4 == 0;
                     String body = "{\"model\":\"" + model + "\",\"max_tokens\":8,\"temperature\":0,\"stream\":" + stream
@@ -107,10 +111,11 @@ public class LoadRun {
         pool.awaitTermination(2, java.util.concurrent.TimeUnit.HOURS);
         double seconds = (System.nanoTime() - started.get()) / 1e9;
         sampler.interrupt();
-        long[] sorted = latencies.clone();
+        int made = Math.min(next.get(), requests);
+        long[] sorted = Arrays.copyOf(latencies, made);
         Arrays.sort(sorted);
-        System.out.printf("requests=%d concurrency=%d models=%d wall=%.1fs throughput=%.1f req/s%n", requests,
-                concurrency, models.length, seconds, requests / seconds);
+        System.out.printf("requests=%d (of %d asked) concurrency=%d models=%d wall=%.1fs throughput=%.2f req/s%n", made,
+                requests, concurrency, models.length, seconds, made / seconds);
         System.out.println("statuses=" + new TreeMap<>(statuses) + " transport_errors=" + transportErrors
                 + " 429_without_retry_after=" + tooManyWithoutRetryAfter);
         System.out.printf("latency_ms p50=%.0f p90=%.0f p99=%.0f max=%.0f%n", pct(sorted, 50), pct(sorted, 90),

@@ -6,7 +6,7 @@
 #   scripts/fault/suite.sh [case ...]     cases: restart broker-lost kill-inference kill-dataset kill-trainer load
 #                                         (default: all, in that order)
 # Settings: the stack's own (TOOLTUNE_STACK_PORT, KAFKA_PORT, TOOLTUNE_STACK_DATASET_DB, TOOLTUNE_STACK_GATEWAY_DB,
-# TOOLTUNE_STACK_DIR), LOAD_REQUESTS=2000, LOAD_CONCURRENCY=16. The stack is started by the suite (its broker too)
+# TOOLTUNE_STACK_DIR), LOAD_REQUESTS=2000, LOAD_CONCURRENCY=16, LOAD_SECONDS=600 (no request starts after it). The stack is started by the suite (its broker too)
 # and wiped at the end: point it at throwaway databases.
 # Not run here: a PostgreSQL restart (the server is shared by other users of this machine).
 set -uo pipefail
@@ -17,6 +17,7 @@ export TOOLTUNE_GATEWAY_JOBS_HEARTBEAT_TIMEOUT="${TOOLTUNE_GATEWAY_JOBS_HEARTBEA
 export TOOLTUNE_GATEWAY_JOBS_WATCHDOG_INTERVAL="${TOOLTUNE_GATEWAY_JOBS_WATCHDOG_INTERVAL:-PT5S}"
 LOAD_REQUESTS="${LOAD_REQUESTS:-2000}"
 LOAD_CONCURRENCY="${LOAD_CONCURRENCY:-16}"
+LOAD_SECONDS="${LOAD_SECONDS:-600}"
 BASE_MODEL="tooltune/gemma-3-tiny-random"
 CASES=("$@"); [[ ${#CASES[@]} -eq 0 ]] && CASES=(restart broker-lost kill-inference kill-dataset kill-trainer load)
 WORK="$TOOLTUNE_STACK_DIR/suite"; mkdir -p "$WORK"
@@ -44,7 +45,7 @@ listed() { api "$API/models" | grep -qF "\"$1\""; }
 new_job() { # suffix epochs -> job id
   api "$API/fine_tuning/jobs" -H 'Content-Type: application/json' -d "{\"model\":\"$BASE_MODEL\",\"training_file\":\"$TRAIN\",
     \"suffix\":\"$1\",\"seed\":1,\"method\":{\"type\":\"supervised\",\"supervised\":{\"hyperparameters\":{\"n_epochs\":$2,\"batch_size\":1}}},
-    \"tooltune\":{\"max_length\":512,\"lora\":{\"rank\":4,\"alpha\":8,\"dropout\":0}}}" | json id
+    \"tooltune\":{\"max_length\":1024,\"lora\":{\"rank\":4,\"alpha\":8,\"dropout\":0}}}" | json id
 }
 events_of() { api "$API/fine_tuning/jobs/$1/events?limit=100" | grep -o '"message":"[^"]*"' | sed 's/"message"://'; }
 
@@ -53,7 +54,9 @@ up || { echo "CASE setup: FAIL stack did not start"; exit 1; }
 eval "$(scripts/stack.sh env)"
 API="$TOOLTUNE_GATEWAY_URL/v1"
 KEY="$(QUARKUS_DATASOURCE_JDBC_URL="$QUARKUS_DATASOURCE_JDBC_URL" scripts/admin.sh create-key --tenant "fault$RANDOM")"
-grep '"tool_calls"' samples/tool-calling-sample.jsonl | head -n 8 >"$WORK/train.jsonl"
+# The 8 shortest tool-calling conversations of the sample (fewest tokens: quick steps on a CPU).
+awk 'index($0, "\"tool_calls\"") { print length($0) "\t" NR }' samples/tool-calling-sample.jsonl | sort -n | head -n 8 \
+  | cut -f2 | sort -n | while read -r n; do sed -n "${n}p" samples/tool-calling-sample.jsonl; done >"$WORK/train.jsonl"
 TRAIN=$(api "$API/files" -F purpose=fine-tune -F "file=@$WORK/train.jsonl;filename=fault-train.jsonl" | json id)
 [[ "$TRAIN" == file-* ]] || { echo "CASE setup: FAIL upload"; exit 1; }
 log "a first fine-tuned model (job A)"
@@ -141,7 +144,7 @@ case_load() { # fixed concurrency, mixed models, adapters published and deleted 
     echo "churn: published $m, chat $(chat_status "$m"), deleted: $(api -X DELETE "$API/models/$m" | json deleted)" >"$WORK/churn.out" ) &
   local churn=$!
   local port; port=${TOOLTUNE_STACK_PORT:-8080}
-  java -Dsamples="$WORK/load-samples.txt" scripts/fault/LoadRun.java "$TOOLTUNE_GATEWAY_URL" "$KEY" "$LOAD_REQUESTS" "$LOAD_CONCURRENCY" \
+  java -Dsamples="$WORK/load-samples.txt" -Dseconds="$LOAD_SECONDS" scripts/fault/LoadRun.java "$TOOLTUNE_GATEWAY_URL" "$KEY" "$LOAD_REQUESTS" "$LOAD_CONCURRENCY" \
     "$models" "gateway=$(pid_of gateway):http://127.0.0.1:$port/q/metrics" \
     "inference=$(pid_of inference-service):http://127.0.0.1:$((port + 3))/q/metrics" | tee "$WORK/load.out"
   local rc=${PIPESTATUS[0]}
