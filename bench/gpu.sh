@@ -90,8 +90,8 @@ for stage in $STAGES; do
       run qlora-check "${JAVA[@]}" "${MC[@]}" qlora-check gpu0
       run qlora-4b-mc "${JAVA[@]}" "${MC[@]}" train 4b qlora 1024 4 "$STEPS" gpu0 bf16 ;;
     decode)
-      # the native decode step (one call per token) against the DJL path, teacher-forced (RESULT kind=check)
-      run decode-check "${JAVA[@]}" "${MC[@]}" decode-check gpu0
+      # the serving engine's native step against the DJL path, mixed adapters batched vs alone (RESULT kind=check)
+      run serving-check "${JAVA[@]}" "${MC[@]}" serving-check gpu0
       for model in 1b 4b; do
         run decode-$model-mc "${JAVA[@]}" "${MC[@]}" decode $model gpu0 bf16 "$DECODE_PROMPT" "$DECODE_NEW" 1,8,32,128
         run decode-$model-hf python3 bench/gpu_reference.py decode $model "$DECODE_PROMPT" "$DECODE_NEW" 1,8,32,128

@@ -60,8 +60,10 @@ fi
 
 if [[ $WHAT == ours || $WHAT == all ]]; then
   DEFS=(); [[ $CUDA == 1 ]] && DEFS+=(-DTOOLTUNE_CUDA)
-  g++ "${FLAGS[@]}" "${DEFS[@]}" -shared -o "$OUT_DIR/libtooltune_torch.so" \
-    "$ROOT/model-core/src/main/native/tooltune_torch.cc" "${LIBS[@]}"
+  # every .cc of the folder (kernels, the serving step, the training step), compiled in parallel, one library
+  rm -rf "$OUT_DIR/ours-obj"
+  compile_all "$OUT_DIR/ours-obj" "${DEFS[@]}" -- "$ROOT"/model-core/src/main/native/*.cc
+  g++ -shared -o "$OUT_DIR/libtooltune_torch.so" "$OUT_DIR"/ours-obj/*.o "${LIBS[@]}"
   echo "libtooltune_torch.so built"
 fi
 ls -la "$OUT_DIR"/*.so

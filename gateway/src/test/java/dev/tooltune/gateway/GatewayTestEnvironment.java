@@ -22,11 +22,8 @@ import java.util.Map;
  */
 public class GatewayTestEnvironment implements QuarkusTestResourceLifecycleManager {
     public static final String INTERNAL_TOKEN = "test-internal-token";
-    /** Fixed names unless the environment gives this engineer's or CI job's own (several runs share one server). */
-    public static final String DATABASE = System.getenv().getOrDefault("TOOLTUNE_TEST_GATEWAY_DB",
-            "tooltune_gateway_test");
-    public static final String DATASET_DATABASE = System.getenv().getOrDefault("TOOLTUNE_TEST_DATASET_DB",
-            "tooltune_gateway_datasets_test");
+    public static final String DATABASE = TestDatabases.name("tooltune_gateway_test", "");
+    public static final String DATASET_DATABASE = TestDatabases.name("tooltune_gateway_datasets_test", "_datasets");
 
     public static TestKafka.Topics topics;
     public static FakeInference inference;

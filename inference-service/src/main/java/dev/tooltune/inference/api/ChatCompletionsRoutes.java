@@ -14,13 +14,13 @@ import dev.tooltune.inference.engine.ChatCall;
 import dev.tooltune.inference.engine.ChatHandle;
 import dev.tooltune.inference.engine.ChatOutcome;
 import dev.tooltune.inference.engine.ChatStreamListener;
-import dev.tooltune.inference.engine.PromptTooLongException;
 import dev.tooltune.chat.constraint.TokenConstraint;
 import dev.tooltune.inference.serving.ConstraintFactory;
 import dev.tooltune.inference.serving.InferenceRuntime;
 import dev.tooltune.inference.serving.RequestGate;
 import dev.tooltune.inference.serving.ServingMetrics;
 import dev.tooltune.inference.serving.ToolCallChecker;
+import dev.tooltune.model.serving.RequestTooLargeException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
@@ -299,10 +299,8 @@ public class ChatCompletionsRoutes {
                 // the event loop. Output that arrives before start() has sent the head waits in `early`.
                 try {
                     handle = runtime.engine().submit(call, listener(call));
-                } catch (PromptTooLongException e) {
-                    metrics.rejected();
-                    throw new ApiException(400, "invalid_request_error", "messages", "context_length_exceeded",
-                            e.getMessage());
+                } catch (RequestTooLargeException e) {
+                    throw tooLarge(e);
                 } catch (java.util.concurrent.RejectedExecutionException e) {
                     metrics.rejected();
                     throw new ApiException(429, "rate_limit_exceeded", null, "queue_full", "The server is at "
@@ -404,15 +402,19 @@ public class ChatCompletionsRoutes {
             handle.result().whenComplete((outcome, error) -> context.runOnContext(v -> completed(outcome, error)));
         }
 
+        /** The client's prompt (with its max_tokens) can never fit this server: OpenAI's context_length_exceeded. */
+        private ApiException tooLarge(RequestTooLargeException e) {
+            return new ApiException(400, "invalid_request_error", "messages", "context_length_exceeded",
+                    "This model's maximum context length is " + e.limitTokens() + " tokens; the messages take "
+                            + e.promptTokens() + " tokens. " + e.getMessage() + ".");
+        }
+
         private void completed(ChatOutcome outcome, Throwable error) {
             active.remove(handle);
             Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                     ? error.getCause() : error;
-            if (cause instanceof IllegalArgumentException refused) {
-                // The engine refuses what can never fit (prompt + completion over the context, a KV reservation
-                // over the whole budget): the request's fault, not the server's.
-                failOnce(new ApiException(400, "invalid_request_error", "messages", "context_length_exceeded",
-                        refused.getMessage()));
+            if (cause instanceof RequestTooLargeException tooLarge) {
+                failOnce(tooLarge(tooLarge));
                 return;
             }
             if (error != null) {

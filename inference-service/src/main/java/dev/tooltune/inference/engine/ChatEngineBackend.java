@@ -13,7 +13,7 @@ public interface ChatEngineBackend extends AutoCloseable {
      * Queues a generation; the listener hears its output as it becomes final. Never blocks on the model, but renders
      * and tokenises the prompt first (CPU time in proportion to its size): never call it on an event loop.
      *
-     * @throws PromptTooLongException when the prompt leaves no room under the context length
+     * @throws dev.tooltune.model.serving.RequestTooLargeException when the request can never fit the engine
      */
     ChatHandle submit(ChatCall call, ChatStreamListener listener);
 

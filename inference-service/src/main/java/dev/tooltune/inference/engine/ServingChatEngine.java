@@ -27,17 +27,12 @@ public final class ServingChatEngine implements ChatEngineBackend {
     private final ChatEngine chat;
     private final GemmaTokenizer tokenizer;
     private final ToolCallParser parser = new ToolCallParser();
-    /** Prompt + completion tokens of one request, as the engine caps them. */
-    private final int contextLength;
 
     public ServingChatEngine(Gemma3Model model, GemmaTokenizer tokenizer, ServingConfig config) {
         this.model = model;
         this.tokenizer = tokenizer;
         this.engine = ServingEngine.start(model, config);
         this.chat = new ChatEngine(engine, tokenizer);
-        int modelMax = model.config().maxPositionEmbeddings();
-        this.contextLength = config.maxSequenceLength() == 0 ? modelMax
-                : Math.min(config.maxSequenceLength(), modelMax);
     }
 
     /** Renders and tokenises the prompt (CPU work in proportion to its length: call it off any event loop). */
@@ -46,9 +41,6 @@ public final class ServingChatEngine implements ChatEngineBackend {
         // model-core's ChatEngine renders the prompt (tools block as the shareable prefix); the output goes through
         // this service's own stream, which streams tool calls the way OpenAI does (name, then argument fragments).
         ChatEngine.Prompt prompt = chat.prompt(call.messages(), call.tools(), call.parallelToolCalls());
-        if (prompt.tokens().length >= contextLength) {
-            throw new PromptTooLongException(prompt.tokens().length, contextLength);
-        }
         String idSeed = UUID.randomUUID().toString();
         ChatOutputStream stream = new ChatOutputStream(tokenizer, call.stop(), listener, idSeed);
         GenerationHandle generation = engine.submit(new GenerationRequest(prompt.tokens(), prompt.sharedPrefixLength(),
