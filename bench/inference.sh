@@ -31,7 +31,7 @@ if [[ -z "${KAFKA_BOOTSTRAP_SERVERS:-}" ]]; then
   own_kafka=19292
   export KAFKA_BOOTSTRAP_SERVERS=localhost:19292
 fi
-cleanup() { if [[ -n "$own_kafka" ]]; then KAFKA_PORT=$own_kafka scripts/kafka.sh stop >&2 || true; fi; }
+cleanup() { if [[ -n "$own_kafka" ]]; then KAFKA_PORT=$own_kafka scripts/kafka.sh wipe >&2 || true; fi; }
 trap cleanup EXIT
 
 write_results() {

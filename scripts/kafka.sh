@@ -2,9 +2,12 @@
 # A local single-node Kafka broker (KRaft: broker and controller in one JVM) for development, tests and CI,
 # run from the org.apache.kafka jars on Maven Central; no Docker, no Kafka download page.
 #
-#   scripts/kafka.sh start     fetch the jars once (cached), format fresh storage, start, create the topics,
-#                              return when a client can produce; "already running" if it is
-#   scripts/kafka.sh stop      stop the broker and delete its data and log dirs
+#   scripts/kafka.sh start     fetch the jars once (cached), format storage unless an earlier start left it (its
+#                              messages are kept: a stopped or killed broker comes back with its topics), start,
+#                              create the missing topics, return when a client can produce; "already running" if it is
+#   scripts/kafka.sh stop      stop the broker; its data is KEPT for the next start (like any real broker)
+#   scripts/kafka.sh wipe      stop the broker if it runs and delete its data and log dirs (every message is lost)
+#   scripts/kafka.sh restart   stop, then start (data kept)
 #   scripts/kafka.sh status    exit 0 if running, 3 if not
 #
 # Settings (environment):
@@ -135,7 +138,7 @@ random_cluster_id() {
 
 write_server_properties() {
   cat >"$KAFKA_DIR/server.properties" <<EOF
-# Written by scripts/kafka.sh start; deleted by stop.
+# Written by scripts/kafka.sh start; deleted by wipe.
 process.roles=broker,controller
 node.id=1
 controller.quorum.bootstrap.servers=$KAFKA_HOST:$KAFKA_CONTROLLER_PORT
@@ -164,8 +167,6 @@ start() {
     say "already running on $BOOTSTRAP (pid $pid, dir $KAFKA_DIR)"
     return 0
   fi
-  # Left over from a broker that died or was killed without stop: start from scratch.
-  remove_created_dirs
   port_open "$KAFKA_HOST" "$KAFKA_PORT" && fail "port $KAFKA_PORT on $KAFKA_HOST is already in use by another process (not a broker of this script with KAFKA_DIR=$KAFKA_DIR); set KAFKA_PORT"
   port_open "$KAFKA_HOST" "$KAFKA_CONTROLLER_PORT" && fail "controller port $KAFKA_CONTROLLER_PORT on $KAFKA_HOST is already in use; set KAFKA_CONTROLLER_PORT"
   command -v "$JAVA" >/dev/null || fail "java not found (set JAVA_HOME); Kafka $KAFKA_VERSION needs Java 17+"
@@ -174,18 +175,27 @@ start() {
 
   local started_ms
   started_ms="$(now_ms)"
-  make_dir "$KAFKA_DIR"
-  make_dir "$KAFKA_DATA_DIR"
-  make_dir "$KAFKA_LOG_DIR"
-  write_server_properties
-
-  local classpath="$KAFKA_JARS/*"
-  if ! "$JAVA" -cp "$classpath" -Xshare:auto -XX:TieredStopAtLevel=1 kafka.tools.StorageTool format --standalone \
-      -t "$(random_cluster_id)" -c "$KAFKA_DIR/server.properties" >"$KAFKA_LOG_DIR/format.log" 2>&1; then
-    cat "$KAFKA_LOG_DIR/format.log" >&2
+  local classpath="$KAFKA_JARS/*" kept=""
+  # Storage formatted by an earlier start (the broker was stopped, or died, or was killed) is started as it is:
+  # its topics and messages (fine-tuned adapters, queued jobs, events) are the platform's state.
+  if [[ -f "$KAFKA_DATA_DIR/meta.properties" && -f "$CREATED_FILE" ]]; then
+    kept="kept data of the previous run in $KAFKA_DATA_DIR"
+    write_server_properties
+  else
+    # A start that failed half-way may have left empty or partial dirs: those go, nothing else.
     remove_created_dirs
-    fail "formatting the KRaft storage in $KAFKA_DATA_DIR failed (output above)"
+    make_dir "$KAFKA_DIR"
+    make_dir "$KAFKA_DATA_DIR"
+    make_dir "$KAFKA_LOG_DIR"
+    write_server_properties
+    if ! "$JAVA" -cp "$classpath" -Xshare:auto -XX:TieredStopAtLevel=1 kafka.tools.StorageTool format --standalone \
+        -t "$(random_cluster_id)" -c "$KAFKA_DIR/server.properties" >"$KAFKA_LOG_DIR/format.log" 2>&1; then
+      cat "$KAFKA_LOG_DIR/format.log" >&2
+      remove_created_dirs
+      fail "formatting the KRaft storage in $KAFKA_DATA_DIR failed (output above)"
+    fi
   fi
+  mkdir -p "$KAFKA_LOG_DIR"
   local formatted_ms
   formatted_ms="$(now_ms)"
 
@@ -201,12 +211,12 @@ start() {
   until port_open "$KAFKA_HOST" "$KAFKA_PORT"; do
     if ! kill -0 "$pid" 2>/dev/null; then
       tail -n 40 "$KAFKA_LOG_DIR/stdout.log" "$KAFKA_LOG_DIR/server.log" >&2 2>/dev/null || true
-      remove_created_dirs
+      [[ -z "$kept" ]] && remove_created_dirs
       fail "the broker exited during start-up (its log is above)"
     fi
     if ((SECONDS >= deadline)); then
       stop_broker "$pid"
-      remove_created_dirs
+      [[ -z "$kept" ]] && remove_created_dirs
       fail "the broker did not open $BOOTSTRAP within ${KAFKA_START_TIMEOUT}s (KAFKA_START_TIMEOUT)"
     fi
     sleep 0.1
@@ -220,14 +230,14 @@ start() {
       -Dlog4j2.configurationFile="$SCRIPT_DIR/kafka/log4j2.properties" -Dkafka.logs.dir="$KAFKA_LOG_DIR" \
       CreateTopics "$BOOTSTRAP" "$topics_timeout" "${KAFKA_TOPICS[@]}"; then
     stop_broker "$pid"
-    remove_created_dirs
+    [[ -z "$kept" ]] && remove_created_dirs
     fail "the broker did not accept clients or create the topics in time; stopped it"
   fi
   local ready_ms
   ready_ms="$(now_ms)"
   say "Kafka $KAFKA_VERSION running on $BOOTSTRAP (pid $pid), ready in $(seconds $((ready_ms - started_ms)))" \
     "(format $(seconds $((formatted_ms - started_ms))), listening after $(seconds $((listening_ms - formatted_ms))),"\
-    "topics $(seconds $((ready_ms - listening_ms)))); topics: ${KAFKA_TOPICS[*]}; logs: $KAFKA_LOG_DIR"
+    "topics $(seconds $((ready_ms - listening_ms)))); topics: ${KAFKA_TOPICS[*]}; logs: $KAFKA_LOG_DIR${kept:+; $kept}"
 }
 
 # TERM, then KILL if the broker has not exited after 30 s; returns once the process is gone.
@@ -253,12 +263,22 @@ stop() {
     local started_ms
     started_ms="$(now_ms)"
     stop_broker "$pid"
-    remove_created_dirs
-    say "stopped the broker on $BOOTSTRAP (pid $pid) in $(($(now_ms) - started_ms)) ms and deleted $KAFKA_DIR"
+    rm -f "$PID_FILE"
+    say "stopped the broker on $BOOTSTRAP (pid $pid) in $(($(now_ms) - started_ms)) ms; its data is kept in $KAFKA_DATA_DIR (scripts/kafka.sh wipe deletes it)"
   else
-    remove_created_dirs
     say "not running on $BOOTSTRAP (KAFKA_DIR=$KAFKA_DIR); nothing to stop"
   fi
+}
+
+wipe() {
+  with_lock
+  local pid
+  if pid="$(running_pid)"; then
+    stop_broker "$pid"
+    say "stopped the broker on $BOOTSTRAP (pid $pid)"
+  fi
+  remove_created_dirs
+  say "deleted the broker's data and logs ($KAFKA_DIR)"
 }
 
 status() {
@@ -277,9 +297,10 @@ status() {
   case "${1:-}" in
     start) start ;;
     stop) stop ;;
+    wipe) wipe ;;
     status) status ;;
     restart) stop && start ;;
-    *) echo "usage: $0 start|stop|status|restart" >&2; exit 2 ;;
+    *) echo "usage: $0 start|stop|wipe|status|restart" >&2; exit 2 ;;
   esac
   exit
 }

@@ -6,7 +6,10 @@
 #                             already runs, create the PostgreSQL databases if missing, start dataset-service,
 #                             inference-service, trainer-service and the gateway, wait until each is ready, print the
 #                             gateway URL (stdout) and the log folder, the console URL and a login key (stderr)
-#   scripts/stack.sh down     stop what `up` started (by the pids it recorded), and nothing else
+#   scripts/stack.sh down     stop what `up` started (by the pids it recorded), and nothing else; all state is kept
+#                             (broker data, databases, artifacts), so the next `up` serves the same models and jobs
+#   scripts/stack.sh wipe     down, then delete everything the stack stored: the broker's data (scripts/kafka.sh
+#                             wipe, only a broker this stack started), the two databases, artifacts/ and work/
 #   scripts/stack.sh status   what runs (exit 0 if all four services are ready, 3 otherwise)
 #   scripts/stack.sh env      the settings a client needs (TOOLTUNE_GATEWAY_URL, QUARKUS_DATASOURCE_JDBC_URL of the
 #                             gateway's database for scripts/admin.sh), as shell assignments
@@ -190,7 +193,8 @@ up() {
   (exec 3<>"/dev/tcp/$PGHOST/$PGPORT") 2>/dev/null || fail "PostgreSQL is not reachable at $PGHOST:$PGPORT (see docs/development.md)"
   command -v psql >/dev/null || fail "psql is needed (to create the databases and for scripts/admin.sh)"
   [[ -s "$STACK_DIR/internal-token" ]] || (umask 077; head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$STACK_DIR/internal-token")
-  printf 'PORT=%q\nPGHOST=%q\nPGPORT=%q\nPGUSER=%q\nGATEWAY_DB=%q\n' "$PORT" "$PGHOST" "$PGPORT" "$PGUSER" "$GATEWAY_DB" \
+  printf 'PORT=%q\nPGHOST=%q\nPGPORT=%q\nPGUSER=%q\nGATEWAY_DB=%q\nDATASET_DB=%q\n' "$PORT" "$PGHOST" "$PGPORT" "$PGUSER" \
+    "$GATEWAY_DB" "$DATASET_DB" \
     >"$STACK_DIR/stack.env"
   build_missing
   ensure_database "$DATASET_DB"
@@ -270,10 +274,26 @@ down() {
   done
   if [[ -f "$STACK_DIR/kafka.started" ]]; then
     KAFKA_PORT="$(<"$STACK_DIR/kafka.started")" scripts/kafka.sh stop >/dev/null 2>&1 || true
-    rm -f "$STACK_DIR/kafka.started"
-    say "stopped the Kafka broker it started"
+    say "stopped the Kafka broker it started (its data is kept for the next up)"
   fi
   rm -f "$STACK_DIR/kafka.bootstrap"
+}
+
+# Everything the stack stored goes; a broker it did not start and other databases are left alone.
+wipe() {
+  down
+  if [[ -f "$STACK_DIR/kafka.started" ]]; then
+    KAFKA_PORT="$(<"$STACK_DIR/kafka.started")" scripts/kafka.sh wipe >/dev/null 2>&1 || true
+    rm -f "$STACK_DIR/kafka.started"
+    say "deleted the data of the Kafka broker it started"
+  fi
+  local db
+  for db in "$DATASET_DB" "$GATEWAY_DB"; do
+    psql -X -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d postgres -qc "drop database if exists \"$db\" with (force)" \
+      >/dev/null && say "dropped database $db"
+  done
+  rm -rf "$STACK_DIR/artifacts" "$STACK_DIR/work"
+  say "deleted $STACK_DIR/artifacts and $STACK_DIR/work"
 }
 
 status() {
@@ -303,7 +323,8 @@ client_env() {
 case "${1:-}" in
   up) up ;;
   down) down ;;
+  wipe) wipe ;;
   status) status ;;
   env) client_env ;;
-  *) echo "usage: scripts/stack.sh up|down|status|env" >&2; exit 2 ;;
+  *) echo "usage: scripts/stack.sh up|down|wipe|status|env" >&2; exit 2 ;;
 esac

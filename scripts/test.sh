@@ -2,7 +2,7 @@
 # The one test command (README, CI's .ci/run): all tests of the whole build against real infrastructure.
 #   1. PostgreSQL must already be running: the server at 127.0.0.1:5432 by default (host and port are taken
 #      from QUARKUS_DATASOURCE_JDBC_URL when that is set, else PGHOST / PGPORT).
-#   2. Kafka: a broker from scripts/kafka.sh is started for the run and stopped (data deleted) on exit. A broker
+#   2. Kafka: a broker from scripts/kafka.sh is started for the run and wiped (stopped, data deleted) on exit. A broker
 #      that was already running is used and left running; KAFKA_BOOTSTRAP_SERVERS set means "use that one".
 #   3. Tools the tests call that a fresh machine may lack: docker-compose (deploy-checks runs `docker-compose config`)
 #      is installed from Debian's packages when missing and this runs as root; kubectl comes with the machine image.
@@ -36,7 +36,7 @@ main() {
     echo "test.sh: using the already running broker ($(scripts/kafka.sh status)); it is left running"
     export KAFKA_BOOTSTRAP_SERVERS="${KAFKA_HOST:-localhost}:${KAFKA_PORT:-9092}"
   else
-    trap 'scripts/kafka.sh stop' EXIT
+    trap 'scripts/kafka.sh wipe' EXIT
     # A Ctrl-C or kill must still run the EXIT trap, so that no broker is left behind.
     trap 'exit 130' INT
     trap 'exit 143' TERM

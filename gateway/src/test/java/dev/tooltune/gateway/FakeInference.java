@@ -26,6 +26,9 @@ public final class FakeInference {
     public volatile String lastTenant;
     public volatile String lastToken;
     public volatile boolean streamTimedOut;
+    /** Adapter ids it serves (listed by /v1/models), and those it lost (a chat with one answers 404). */
+    public final java.util.Set<String> servedAdapters = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    public final java.util.Set<String> lostAdapters = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile CountDownLatch streamGate = new CountDownLatch(1);
 
     public FakeInference() {
@@ -36,9 +39,14 @@ public final class FakeInference {
         }
         server.setExecutor(Executors.newCachedThreadPool());
         server.createContext("/v1/chat/completions", this::chat);
-        server.createContext("/v1/models", exchange -> respond(exchange, 200, "application/json",
-                "{\"object\":\"list\",\"data\":[{\"id\":\"tooltune/gemma-3-tiny-random\",\"object\":\"model\","
-                        + "\"created\":1764000000,\"owned_by\":\"tooltune\"}]}"));
+        server.createContext("/v1/models", exchange -> {
+            StringBuilder data = new StringBuilder("{\"id\":\"tooltune/gemma-3-tiny-random\",\"object\":\"model\","
+                    + "\"created\":1764000000,\"owned_by\":\"tooltune\"}");
+            for (String adapter : servedAdapters) {
+                data.append(",{\"id\":\"").append(adapter).append("\",\"object\":\"model\",\"created\":1764000000}");
+            }
+            respond(exchange, 200, "application/json", "{\"object\":\"list\",\"data\":[" + data + "]}");
+        });
         server.start();
     }
 
@@ -61,6 +69,12 @@ public final class FakeInference {
         lastTenant = exchange.getRequestHeaders().getFirst("X-Tooltune-Tenant");
         lastToken = exchange.getRequestHeaders().getFirst("X-Tooltune-Internal-Token");
         String model = body.path("model").asText();
+        if (lostAdapters.contains(model)) {
+            respond(exchange, 404, "application/json", "{\"error\":{\"message\":\"The model `" + model + "` does not "
+                    + "exist or you do not have access to it.\",\"type\":\"invalid_request_error\",\"param\":"
+                    + "\"model\",\"code\":\"model_not_found\"}}");
+            return;
+        }
         if (!body.path("stream").asBoolean(false)) {
             respond(exchange, 200, "application/json", completion(model));
             return;

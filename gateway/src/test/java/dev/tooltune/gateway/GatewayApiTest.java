@@ -61,6 +61,7 @@ import java.time.Instant;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
@@ -203,6 +204,33 @@ class GatewayApiTest {
         assertTrue(message.contains("Line 3"), message);
         assertTrue(message.contains("no_such_tool"), message);
         assertTrue(client.files().list().data().isEmpty(), "a rejected file is not stored");
+    }
+
+    @Test
+    void aRefusedFileLinksItsWholeImportReport() throws Exception {
+        String key = newKey("report");
+        OpenAIClient client = client(key);
+        StringBuilder bad = new StringBuilder(sampleLines(1).get(0)).append('\n');
+        for (int i = 0; i < 8; i++) {
+            bad.append("{\"messages\": [\n"); // lines 2..9: not JSON
+        }
+        BadRequestException rejected = assertThrows(BadRequestException.class, () -> upload(client, bad.toString()));
+        String message = rejected.getMessage();
+        assertTrue(message.contains("8 problems") && message.contains("and 3 more"), message);
+        java.util.regex.Matcher link = java.util.regex.Pattern.compile("GET /v1/(files/import_reports/filerep-[0-9a-f]+)")
+                .matcher(message);
+        assertTrue(link.find(), "no link to the full report: " + message);
+        HttpResponse<String> report = HTTP.send(HttpRequest.newBuilder(uri("v1/" + link.group(1)))
+                .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, report.statusCode(), report.body());
+        JsonNode body = JSON.readTree(report.body());
+        assertEquals(8, body.path("problem_count").asInt(), report.body());
+        assertEquals(8, body.path("problems").size(), report.body());
+        assertEquals(9, body.path("problems").get(7).path("line").asInt(), report.body());
+        // another tenant cannot read it
+        HttpResponse<String> foreign = HTTP.send(HttpRequest.newBuilder(uri("v1/" + link.group(1)))
+                .header("Authorization", "Bearer " + newKey("report-other")).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(404, foreign.statusCode(), foreign.body());
     }
 
     // ---- jobs -----------------------------------------------------------------------------------------------------
@@ -484,6 +512,123 @@ class GatewayApiTest {
         }
     }
 
+    // ---- #21: state that heals (a silent job, an adapter inference-service lost) -----------------------------------
+
+    @Test
+    void aJobNoTrainerReportsOnIsQueuedAgainThenFailedWithTheReason() throws Exception {
+        String key = newKey("silent");
+        OpenAIClient client = client(key);
+        FileObject file = upload(client, sampleLines(4));
+        FineTuningJob job = client.fineTuning().jobs().create(jobParams(file.id(), "silent").build());
+        String trainingJobs = GatewayTestEnvironment.topics.trainingJobs();
+        assertEquals(1, awaitRecords(trainingJobs, job.id(), 1).size());
+
+        // No trainer ever reports (the broker lost the record): an hour of silence, well past the 15 min deadline.
+        jobSql("update fine_tuning_job set created_at = now() - interval '1 hour' where id = ?", job.id());
+        await(() -> awaitRecords(trainingJobs, job.id(), 2).size() == 2, "queued again once");
+        assertEquals(FineTuningJob.Status.QUEUED, client.fineTuning().jobs().retrieve(job.id()).status());
+        List<ConsumerRecord<String, byte[]>> submits = awaitRecords(trainingJobs, job.id(), 2);
+        assertEquals(MessageCodec.TRAINING_JOBS.decode(submits.get(0).value()),
+                MessageCodec.TRAINING_JOBS.decode(submits.get(1).value()), "the same recipe, so a worker resumes it");
+
+        jobSql("update fine_tuning_job set last_event_at = now() - interval '1 hour' where id = ?", job.id());
+        await(() -> awaitRecords(trainingJobs, job.id(), 3).size() == 3, "queued again twice");
+        jobSql("update fine_tuning_job set last_event_at = now() - interval '1 hour' where id = ?", job.id());
+        await(() -> client.fineTuning().jobs().retrieve(job.id()).status().equals(FineTuningJob.Status.FAILED),
+                "failed after the last re-queue");
+        FineTuningJob failed = client.fineTuning().jobs().retrieve(job.id());
+        assertEquals("no_heartbeat", failed.error().orElseThrow().code());
+        assertTrue(failed.error().orElseThrow().message().contains("No trainer reported"), failed.toString());
+        assertEquals(3, awaitRecords(trainingJobs, job.id(), 3).size(), "not queued a fourth time");
+        assertEquals(1, awaitRecords(GatewayTestEnvironment.topics.trainingCancels(), job.id(), 1).size(),
+                "a worker alive but cut off is told to stop");
+        List<String> messages = client.fineTuning().jobs().listEvents(job.id()).data().stream()
+                .map(e -> e.message()).toList();
+        assertEquals(2, messages.stream().filter(m -> m.contains("queued again (")).count(), messages.toString());
+    }
+
+    @Test
+    void aModelInferenceCannotServeIsNotListedAndItsErrorNamesThePublicModel() throws Exception {
+        String key = newKey("lost");
+        String tenant = tenantOf(key);
+        OpenAIClient client = client(key);
+        String jobId = "ftjob-lost" + shortId();
+        String adapterId = "ad-" + shortId();
+        String model = "ft:" + BASE_MODEL + ":" + tenant + ":lost:" + jobId;
+        sendAdapter(adapterId, "lost", tenant, jobId);
+        await(() -> client.models().list().data().stream().anyMatch(m -> m.id().equals(model)), "model listed");
+
+        FakeInference inference = GatewayTestEnvironment.inference;
+        inference.servedAdapters.remove(adapterId); // inference-service lost it (its topic record is gone)
+        inference.lostAdapters.add(adapterId);
+        assertTrue(client.models().list().data().stream().noneMatch(m -> m.id().equals(model)),
+                "listed although inference-service cannot answer with it");
+        HttpResponse<String> chat = HTTP.send(HttpRequest.newBuilder(uri("v1/chat/completions"))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + model
+                        + "\",\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertError(chat, 404, "invalid_request_error", "model_not_found");
+        assertFalse(chat.body().contains(adapterId), "the internal adapter id leaked: " + chat.body());
+        assertTrue(chat.body().contains(model), chat.body());
+    }
+
+    @Test
+    void aJobOnABaseModelInferenceDoesNotServeIsRefusedWithTheServableBases() throws Exception {
+        String key = newKey("bases");
+        FileObject file = upload(client(key), sampleLines(2));
+        // Configured for fine-tuning, but this deployment's inference-service serves only the tiny model.
+        HttpResponse<String> refused = HTTP.send(HttpRequest.newBuilder(uri("v1/fine_tuning/jobs"))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"google/gemma-3-1b-it\",\"training_file\":\""
+                        + file.id() + "\"}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertError(refused, 400, "invalid_request_error", "model_not_available");
+        assertEquals("model", JSON.readTree(refused.body()).path("error").path("param").asText());
+        assertTrue(refused.body().contains("Base models you can fine-tune here: " + BASE_MODEL + "."), refused.body());
+    }
+
+    @Inject
+    dev.tooltune.gateway.models.Adapters adapters;
+
+    @Test
+    void anAdapterTheTopicLostIsPublishedAgainFromTheRegistry() {
+        String key = newKey("heal");
+        String tenant = tenantOf(key);
+        String adapterId = "ad-" + shortId();
+        sendAdapter(adapterId, "heal", tenant, "ftjob-heal" + shortId());
+        String topic = GatewayTestEnvironment.topics.adapters();
+        byte[] original = awaitRecords(topic, adapterId, 1).get(0).value();
+        await(() -> registryHas(adapterId), "adapter in the registry");
+
+        // The consumer, having read the whole topic, found every adapter but this one (the broker lost it).
+        Set<String> onTopic = TestKafka.readAll(topic, r -> r.value() != null).stream().map(ConsumerRecord::key)
+                .filter(k -> !k.equals(adapterId)).collect(Collectors.toSet());
+        assertTrue(adapters.republishLost(onTopic) >= 1);
+        List<ConsumerRecord<String, byte[]>> records = awaitRecords(topic, adapterId, 2);
+        assertEquals(2, records.size(), "published again");
+        assertEquals(MessageCodec.ADAPTERS.decode(original), MessageCodec.ADAPTERS.decode(records.get(1).value()));
+    }
+
+    private static boolean registryHas(String adapterId) {
+        try (java.sql.Connection c = TestDatabases.connect(GatewayTestEnvironment.jdbcUrl);
+             java.sql.PreparedStatement s = c.prepareStatement("select 1 from adapter where adapter_id = ?")) {
+            s.setString(1, adapterId);
+            return s.executeQuery().next();
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void jobSql(String sql, String jobId) {
+        try (java.sql.Connection c = TestDatabases.connect(GatewayTestEnvironment.jdbcUrl);
+             java.sql.PreparedStatement s = c.prepareStatement(sql)) {
+            s.setString(1, jobId);
+            assertEquals(1, s.executeUpdate(), sql);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     private static void sendEvent(TrainingEvent event) {
         TestKafka.send(GatewayTestEnvironment.topics.trainingEvents(), event.jobId(),
                 MessageCodec.TRAINING_EVENTS.encode(event));
@@ -494,6 +639,7 @@ class GatewayApiTest {
                 TrainingMethod.LORA, "file:///tmp/adapters/" + adapterId + "/", "0".repeat(64), 1024L, null,
                 Instant.now());
         TestKafka.send(GatewayTestEnvironment.topics.adapters(), adapterId, MessageCodec.ADAPTERS.encode(adapter));
+        GatewayTestEnvironment.inference.servedAdapters.add(adapterId);
     }
 
     private static List<ConsumerRecord<String, byte[]>> awaitRecords(String topic, String key, int atLeast) {

@@ -48,6 +48,7 @@ public class GatewayTestEnvironment implements QuarkusTestResourceLifecycleManag
         config.put("tooltune.gateway.rate-limit.per-second", "10");
         config.put("tooltune.gateway.events.poll-interval", "PT0.1S");
         config.put("tooltune.gateway.outbox.poll-interval", "0.2s");
+        config.put("tooltune.gateway.jobs.watchdog-interval", "PT0.5S");
         return config;
     }
 

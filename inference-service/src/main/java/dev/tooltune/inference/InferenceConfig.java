@@ -55,6 +55,13 @@ public interface InferenceConfig {
         @WithDefault("0")
         int maxSequenceLength();
 
+        /**
+         * Largest chat request body in bytes, checked before it is parsed or tokenised (400 above it). The default
+         * is 32 bytes per token of a 32,768-token context; real prompts take under 5.
+         */
+        @WithDefault("1048576")
+        int maxRequestBytes();
+
         /** Seconds a 429 asks the client to wait. */
         @WithDefault("1")
         int retryAfterSeconds();

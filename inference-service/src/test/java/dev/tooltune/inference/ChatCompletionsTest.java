@@ -390,6 +390,35 @@ class ChatCompletionsTest {
         return 0;
     }
 
+    @Test
+    void aPromptOverTheContextIs400NotA500AndTheServiceGoesOn() throws Exception {
+        // About 40,000 tokens, under the byte limit: tokenised (off the event loop), then refused as too long.
+        String words = "hello ".repeat(40_000);
+        String tooLong = "{\"model\": \"" + TestBaseModel.ID + "\", \"stream\": %s, \"messages\": [{\"role\": "
+                + "\"user\", \"content\": \"" + words + "\"}]}";
+        for (String stream : List.of("false", "true")) {
+            HttpResponse<String> refused = ServiceClients.post(base, "/v1/chat/completions",
+                    tooLong.formatted(stream), AUTH);
+            assertError(400, "messages", refused);
+            JsonNode error = readJson(refused.body()).path("error");
+            assertEquals("context_length_exceeded", error.path("code").asText(), refused.body());
+            assertTrue(error.path("message").asText().contains("maximum context length is 32768 tokens"),
+                    refused.body());
+        }
+
+        // Over the byte limit (1 MiB): refused before it is parsed or tokenised.
+        String huge = "{\"model\": \"" + TestBaseModel.ID + "\", \"messages\": [{\"role\": \"user\", "
+                + "\"content\": \"" + "x".repeat(3 << 20) + "\"}]}";
+        long started = System.nanoTime();
+        HttpResponse<String> tooBig = ServiceClients.post(base, "/v1/chat/completions", huge, AUTH);
+        assertError(400, "messages", tooBig);
+        assertTrue(tooBig.body().contains("bytes"), tooBig.body());
+        assertTrue(System.nanoTime() - started < 30_000_000_000L, "refusing a 3 MB body took over 30 s");
+
+        HttpResponse<String> ok = ServiceClients.post(base, "/v1/chat/completions", body("\"max_tokens\": 2"), AUTH);
+        assertEquals(200, ok.statusCode(), ok.body());
+    }
+
     private static String body(String extra) {
         return "{\"model\": \"" + TestBaseModel.ID + "\", \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}], "
                 + extra + "}";

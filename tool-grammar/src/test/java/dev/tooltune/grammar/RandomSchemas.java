@@ -28,6 +28,38 @@ final class RandomSchemas {
         this.random = random;
     }
 
+    /**
+     * What generation enforces: a copy of one of these schemas in which every object schema that declares properties
+     * and says nothing of additionalProperties has {@code additionalProperties: false}.
+     */
+    static JsonNode closed(JsonNode schema) {
+        JsonNode copy = schema.deepCopy();
+        close(copy);
+        return copy;
+    }
+
+    private static void close(JsonNode schema) {
+        if (!(schema instanceof ObjectNode object)) {
+            return;
+        }
+        if (object.get("properties") instanceof ObjectNode properties) {
+            if (!object.has("additionalProperties") && !object.has("patternProperties")) {
+                object.put("additionalProperties", false);
+                // a required key outside properties is declared all the same
+                for (JsonNode name : object.path("required")) {
+                    if (!properties.has(name.asText())) {
+                        properties.putObject(name.asText());
+                    }
+                }
+            }
+            properties.forEach(RandomSchemas::close);
+        }
+        close(object.get("items"));
+        object.path("anyOf").forEach(RandomSchemas::close);
+        object.path("oneOf").forEach(RandomSchemas::close);
+        object.path("$defs").forEach(RandomSchemas::close);
+    }
+
     /** An object schema (a tool's parameters), sometimes with $defs and a $ref. */
     ObjectNode toolSchema() {
         ObjectNode schema = object(0);

@@ -87,6 +87,10 @@ public interface TrainerSettings {
     @WithDefault("float32")
     String precision();
 
+    /** Pause before a job that failed with an internal error is released for its next delivery; doubles each time (at most 60 s). */
+    @WithDefault("PT5S")
+    Duration retryBackoff();
+
     /** At most one running event per this interval. */
     @WithDefault("PT1S")
     Duration progressInterval();

@@ -561,7 +561,7 @@ class TrainerWorkersIT {
                 "-Dtooltune.trainer.topics.jobs=" + JOBS, "-Dtooltune.trainer.topics.cancels=" + CANCELS,
                 "-Dtooltune.trainer.topics.events=" + EVENTS, "-Dtooltune.trainer.topics.adapters=" + ADAPTERS,
                 "-Dtooltune.trainer.group=it-trainers-" + RUN, "-Dtooltune.trainer.lock-duration=PT15S",
-                "-Dtooltune.trainer.lock-renewal=PT3S", "-Dtooltune.trainer.delivery-limit=3",
+                "-Dtooltune.trainer.lock-renewal=PT3S", "-Dtooltune.trainer.delivery-limit=3", "-Dtooltune.trainer.retry-backoff=PT1S",
                 "-Dtooltune.trainer.dataset-service-url=" + datasetUrl, "-Dtooltune.trainer.gateway-url=" + gatewayUrl,
                 "-Dtooltune.trainer.artifacts=" + WORK.resolve("artifacts"),
                 "-Dtooltune.trainer.work-directory=" + WORK.resolve("work-" + index),

@@ -105,9 +105,8 @@ public final class ChatNormalizer {
             String roleText = role != null && role.isTextual() ? role.asText() : "";
             JsonNode content = normalizeContent(message.get("content"), roleText);
             ArrayNode calls = ChatMessage.ASSISTANT.equals(roleText) ? normalizeCalls(message, i, takenIds) : null;
-            if (calls != null && content != null && content.isTextual() && content.asText().isEmpty()) {
-                content = null;
-            }
+            // An assistant turn's "content": "" beside its tool calls is kept as given (#21 item 6): the round trip
+            // returns what was imported, and the prompt renders it exactly as an absent content.
             if (content != null) {
                 normalized.set("content", content);
             }

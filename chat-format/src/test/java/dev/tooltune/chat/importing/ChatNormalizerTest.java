@@ -24,7 +24,7 @@ class ChatNormalizerTest {
         ObjectNode canonical = ChatNormalizer.normalize(loose);
         assertEquals("""
                 {"messages":[{"role":"user","content":"Weather in Oslo?"},\
-                {"role":"assistant","tool_calls":[{"id":"call_1_0","type":"function","function":{"name":"get_weather","arguments":"{\\"city\\":\\"Oslo\\"}"}}]},\
+                {"role":"assistant","content":"","tool_calls":[{"id":"call_1_0","type":"function","function":{"name":"get_weather","arguments":"{\\"city\\":\\"Oslo\\"}"}}]},\
                 {"role":"tool","content":"{\\"temp\\":3}","tool_call_id":"call_1_0","name":"get_weather"},\
                 {"role":"assistant","content":"3 degrees."}],\
                 "tools":[{"type":"function","function":{"name":"get_weather","description":"Weather now","parameters":{"type":"object"}}}]}""",

@@ -62,14 +62,14 @@ final class ImportJobs {
                             ImportProgress progress, String message) throws SQLException {
         String problems;
         try {
-            problems = JsonbText.safe(ChatJson.MAPPER.writeValueAsString(progress.problems));
+            problems = JsonbText.safe(ChatJson.MAPPER.writeValueAsString(progress.problems()));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("problems are plain records", e);
         }
         try (PreparedStatement update = connection.prepareStatement("""
                 update import_job set state = ?, version_number = ?, message = ?, bytes_read = ?, lines_read = ?,
                     examples_stored = ?, invalid_lines = ?, duplicate_lines = ?, blank_lines = ?, problem_count = ?,
-                    problems = ?::jsonb, finished_at = now()
+                    problems = ?::jsonb, finished_at = clock_timestamp()
                 where id = ?""")) {
             update.setString(1, state.name());
             update.setObject(2, number);

@@ -78,6 +78,15 @@ public class ChatResource {
                     output.write(json.writeValueAsBytes(renamed(answer, served, publicName)));
                 }
             };
+        } else if (!served.equals(publicName)) {
+            // An error names the model as inference-service knows it (an internal adapterId): the caller sees the
+            // name it used.
+            body = output -> {
+                try (InputStream in = upstream.body()) {
+                    String text = new String(in.readNBytes(1 << 20), StandardCharsets.UTF_8);
+                    output.write(text.replace(served, publicName).getBytes(StandardCharsets.UTF_8));
+                }
+            };
         } else {
             body = output -> {
                 try (InputStream in = upstream.body()) {

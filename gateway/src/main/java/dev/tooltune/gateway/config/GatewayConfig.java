@@ -38,6 +38,8 @@ public interface GatewayConfig {
 
     Events events();
 
+    Jobs jobs();
+
     interface Upstream {
         URI url();
     }
@@ -93,6 +95,19 @@ public interface GatewayConfig {
 
     interface Events {
         Duration pollInterval();
+    }
+
+    interface Jobs {
+        /** A job no trainer has reported on for this long is queued again, or failed (JobWatchdog). */
+        @WithDefault("PT15M")
+        Duration heartbeatTimeout();
+
+        @WithDefault("2")
+        int maxRequeues();
+
+        /** How often the watchdog looks. */
+        @WithDefault("PT30S")
+        Duration watchdogInterval();
     }
 
     interface TopicNames {

@@ -37,7 +37,7 @@ public class DatasetService {
 
     /** What an import left: a version with examples, or the problems that rejected the file. */
     public record ImportResult(Integer version, long examples, List<Problem> problems, long problemCount,
-                               String message) {
+                               String message, JsonNode reportedProblems) {
         public boolean rejected() {
             return version == null;
         }
@@ -60,7 +60,7 @@ public class DatasetService {
         JsonNode report = parse(response, "import file");
         if (response.statusCode() == 201) {
             return new ImportResult(report.path("versionNumber").asInt(), report.path("examplesStored").asLong(),
-                    List.of(), 0, null);
+                    List.of(), 0, null, null);
         }
         if (response.statusCode() == 422 || response.statusCode() == 400) {
             List<Problem> problems = new ArrayList<>();
@@ -72,7 +72,8 @@ public class DatasetService {
             }
             String message = report.path("message").asText(report.path("error").path("message")
                     .asText(report.path("detail").asText(null)));
-            return new ImportResult(null, 0, problems, report.path("problemCount").asLong(problems.size()), message);
+            return new ImportResult(null, 0, problems, report.path("problemCount").asLong(problems.size()), message,
+                    report.path("problems"));
         }
         throw OpenAiException.upstream("dataset-service import", "HTTP " + response.statusCode() + ": "
                 + abbreviate(response.body()));

@@ -47,6 +47,8 @@ public class FilesResource {
     Caller caller;
     @Inject
     DatasetService datasets;
+    @Inject
+    com.fasterxml.jackson.databind.ObjectMapper json;
 
     @POST
     @Consumes(MediaType.MULTIPART_FORM_DATA)
@@ -72,7 +74,7 @@ public class FilesResource {
         try {
             result = datasets.importStrict(tenant, datasetId, file.uploadedFile());
             if (result.rejected()) {
-                throw invalidFile(result);
+                throw invalidFile(result, keepReport(tenant, filename, result));
             }
             datasets.freeze(tenant, datasetId, result.version());
         } catch (RuntimeException e) {
@@ -170,8 +172,51 @@ public class FilesResource {
                 OpenAiException.notFound("id", "No such File object: " + fileId));
     }
 
-    /** OpenAI's answer to a bad training file: what is wrong, on which line. */
-    private static OpenAiException invalidFile(DatasetService.ImportResult result) {
+    @GET
+    @Path("/import_reports/{reportId}")
+    @Operation(summary = "The full import report of a refused upload (its error answer links it)")
+    @Transactional
+    public Map<String, Object> importReport(@RestPath String reportId) {
+        FileImportReport report = FileImportReport.owned(caller.tenantId(), reportId).orElseThrow(() ->
+                OpenAiException.notFound("id", "No such import report: " + reportId));
+        Map<String, Object> view = new java.util.LinkedHashMap<>();
+        view.put("id", report.id);
+        view.put("object", "file.import_report");
+        view.put("filename", report.filename);
+        view.put("created_at", report.createdAt.getEpochSecond());
+        view.put("problem_count", report.problemCount);
+        view.put("message", report.message);
+        try {
+            view.put("problems", json.readTree(report.problems));
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("a stored report is JSON", e);
+        }
+        return view;
+    }
+
+    /** Stores the refused upload's report (in its own transaction: the upload itself fails); returns its id. */
+    private String keepReport(String tenant, String filename, DatasetService.ImportResult result) {
+        if (result.reportedProblems() == null || result.reportedProblems().isEmpty()) {
+            return null;
+        }
+        String id = "filerep-" + HexFormat.of().formatHex(randomBytes(12));
+        io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().run(() -> {
+            FileImportReport report = new FileImportReport();
+            report.id = id;
+            report.tenantId = tenant;
+            report.filename = filename;
+            report.problemCount = result.problemCount();
+            report.message = result.message() == null || result.message().length() <= 4000 ? result.message()
+                    : result.message().substring(0, 4000);
+            report.problems = result.reportedProblems().toString();
+            report.createdAt = Instant.now();
+            report.persist();
+        });
+        return id;
+    }
+
+    /** OpenAI's answer to a bad training file: what is wrong, on which line, and where the whole report is. */
+    private static OpenAiException invalidFile(DatasetService.ImportResult result, String reportId) {
         StringBuilder message = new StringBuilder("Invalid file format. ");
         if (result.problems().isEmpty()) {
             message.append(result.message() == null ? "The file was rejected." : result.message());
@@ -185,6 +230,9 @@ public class FilesResource {
                 message.append("; and ").append(result.problemCount() - PROBLEMS_SHOWN).append(" more");
             }
             message.append('.');
+        }
+        if (reportId != null) {
+            message.append(" The full report: GET /v1/files/import_reports/").append(reportId).append('.');
         }
         return OpenAiException.invalidRequest("file", "invalid_file_format", message.toString());
     }

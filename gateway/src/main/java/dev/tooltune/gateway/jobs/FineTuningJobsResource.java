@@ -59,6 +59,8 @@ public class FineTuningJobsResource {
     @Inject
     Outbox outbox;
     @Inject
+    dev.tooltune.gateway.models.ServedModels servedModels;
+    @Inject
     ObjectMapper json;
 
     @POST
@@ -79,6 +81,14 @@ public class FineTuningJobsResource {
             throw OpenAiException.invalidRequest("model", "model_not_available", "Model " + model
                     + " is not available for fine-tuning. Available: " + String.join(", ",
                     config.baseModels()) + ".");
+        }
+        // A fine-tuned model only answers on top of its base model: refuse a base inference-service does not serve
+        // (its job would train for minutes, then never answer).
+        List<String> servable = servedModels.servableBaseModels(tenant);
+        if (!servable.contains(model)) {
+            throw OpenAiException.invalidRequest("model", "model_not_available", "Model " + model
+                    + " is not served by this deployment's inference service, so a model fine-tuned on it could "
+                    + "not answer. Base models you can fine-tune here: " + String.join(", ", servable) + ".");
         }
         FileRecord training = file(tenant, requiredText(request, "training_file"), "training_file");
         String validationId = optionalText(request, "validation_file");

@@ -58,9 +58,14 @@ public class JobEvents {
             message = validating.message() != null ? validating.message() : "Validating training file: "
                     + job.trainingFile + (job.validationFile == null ? "" : " and validation file: "
                     + job.validationFile);
-        } else if (event instanceof JobQueued) {
+        } else if (event instanceof JobQueued queued) {
             type = JobQueued.TYPE;
-            message = "Fine-tuning job is queued for a worker";
+            // A trainer says what it checked and, before the first step, what the run will do (examples cut at
+            // max_length, steps per epoch): the user sees it as written.
+            message = queued.message() != null ? queued.message() : "Fine-tuning job is queued for a worker";
+            if (message.contains("longer than max_length")) {
+                level = "warn";
+            }
         } else if (event instanceof JobRunning running) {
             type = JobRunning.TYPE;
             data = progress(running);
@@ -89,6 +94,7 @@ public class JobEvents {
                 event.occurredAt())) {
             return false; // a redelivered copy
         }
+        job.lastEventAt = Instant.now(); // the gateway's clock: the heartbeat deadline is measured on it
         move(job, event);
         return true;
     }

@@ -1,12 +1,9 @@
 package dev.tooltune.gateway.models;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tooltune.gateway.config.GatewayConfig;
 import dev.tooltune.gateway.outbox.Outbox;
 import dev.tooltune.gateway.tenancy.Caller;
-import dev.tooltune.gateway.upstream.InternalHttp;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.DELETE;
@@ -14,39 +11,35 @@ import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import java.net.http.HttpResponse;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
-import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestPath;
 
 /**
  * OpenAI's models API: the base models inference-service serves (those of {@code tooltune.gateway.base-models};
  * the configured list when inference-service cannot be asked), visible to every tenant, and the caller's own
- * fine-tuned models from the adapters topic.
+ * fine-tuned models from the adapters topic that inference-service can answer with: a registry row whose adapter
+ * inference-service does not know (its record was lost with the broker's data and is being published again) is not
+ * listed, so that a listed model never answers 404.
  */
 @Path("/v1/models")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Models", description = "Base models and the tenant's fine-tuned models")
 public class ModelsResource {
-    private static final Logger LOG = Logger.getLogger(ModelsResource.class);
 
     @Inject
     Caller caller;
     @Inject
     GatewayConfig config;
     @Inject
-    InternalHttp http;
-    @Inject
-    ObjectMapper json;
-    @Inject
     Outbox outbox;
     @Inject
     ModelNames names;
+    @Inject
+    ServedModels servedModels;
 
     @JsonInclude(JsonInclude.Include.ALWAYS)
     public record Model(String id, String object, long created, String owned_by) {
@@ -59,9 +52,12 @@ public class ModelsResource {
     @Operation(summary = "Models the caller may use")
     public ModelList list() {
         String tenant = caller.tenantId();
-        List<Model> models = new ArrayList<>(baseModels(tenant));
+        Map<String, Long> served = servedModels.served(tenant);
+        List<Model> models = new ArrayList<>(baseModels(served));
         models.addAll(io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() ->
-                AdapterRecord.ofTenant(tenant).stream().map(ModelsResource::model).toList()));
+                AdapterRecord.ofTenant(tenant).stream()
+                        .filter(adapter -> served.isEmpty() || served.containsKey(adapter.adapterId))
+                        .map(ModelsResource::model).toList()));
         return new ModelList("list", models);
     }
 
@@ -94,22 +90,7 @@ public class ModelsResource {
     }
 
     /** The configured base models, in the order and with the dates inference-service lists them where it can. */
-    private List<Model> baseModels(String tenant) {
-        Map<String, Long> served = new HashMap<>();
-        try {
-            HttpResponse<String> response = http.client().send(http.request(
-                    config.inferenceService().url(), "/v1/models", tenant).GET().build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() == 200) {
-                for (JsonNode entry : json.readTree(response.body()).path("data")) {
-                    served.put(entry.path("id").asText(), entry.path("created").asLong(0));
-                }
-            } else {
-                LOG.debugf("inference-service /v1/models answered %d", response.statusCode());
-            }
-        } catch (Exception e) {
-            LOG.debugf("inference-service /v1/models: %s", e.toString());
-        }
+    private List<Model> baseModels(Map<String, Long> served) {
         List<Model> models = new ArrayList<>();
         for (String id : config.baseModels()) {
             if (served.isEmpty() || served.containsKey(id)) {

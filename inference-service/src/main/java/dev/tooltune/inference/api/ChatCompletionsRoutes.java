@@ -209,6 +209,16 @@ public class ChatCompletionsRoutes {
         if (!checkServing(ctx)) {
             return;
         }
+        int bytes = ctx.body().buffer() == null ? 0 : ctx.body().buffer().length();
+        if (bytes > config.serving().maxRequestBytes()) {
+            // Checked before anything is parsed or tokenised: a prompt this size could not fit the context anyway
+            // (real prompts average under 5 bytes per token), and tokenising it would cost seconds of CPU.
+            fail(ctx, new ApiException(400, "invalid_request_error", "messages", "context_length_exceeded",
+                    "The request body is " + bytes + " bytes; this server takes chat requests of at most "
+                            + config.serving().maxRequestBytes() + " bytes (tooltune.inference.serving."
+                            + "max-request-bytes). Please reduce the length of the messages or tools."));
+            return;
+        }
         ChatCompletionRequest request;
         Target target;
         try {
@@ -250,6 +260,8 @@ public class ChatCompletionsRoutes {
         final StringBuilder streamedContent = new StringBuilder();
         final List<StreamedCall> streamedCalls = new java.util.ArrayList<>();
         boolean deferCalls;
+        /** Output the engine produced before start() sent the head; null once it has. */
+        List<Runnable> early = new java.util.ArrayList<>();
 
         Exchange(RoutingContext ctx, Context context, ChatCompletionRequest request, long received) {
             this.ctx = ctx;
@@ -283,7 +295,18 @@ public class ChatCompletionsRoutes {
                     return;
                 }
                 ChatCall call = chatCall(target);
-                context.runOnContext(v -> start(call));
+                // Rendering and tokenising the prompt takes CPU time in proportion to its size: here, never on
+                // the event loop. Output that arrives before start() has sent the head waits in `early`.
+                try {
+                    handle = runtime.engine().submit(call, listener(call));
+                } catch (RequestTooLargeException e) {
+                    throw tooLarge(e);
+                } catch (java.util.concurrent.RejectedExecutionException e) {
+                    metrics.rejected();
+                    throw new ApiException(429, "rate_limit_exceeded", null, "queue_full", "The server is at "
+                            + "capacity: " + e.getMessage(), config.serving().retryAfterSeconds());
+                }
+                context.runOnContext(v -> start());
             } catch (ApiException e) {
                 context.runOnContext(v -> failOnce(e));
             } catch (Exception e) {
@@ -308,9 +331,45 @@ public class ChatCompletionsRoutes {
                     request.maxTokens(), request.stop(), constraint);
         }
 
-        /** On the request's context. */
-        private void start(ChatCall call) {
+        /** Hears the engine's output on its thread and hands every piece to the request's context, in order. */
+        private ChatStreamListener listener(ChatCall call) {
+            return new ChatStreamListener() {
+                @Override
+                public void onContentDelta(String text) {
+                    if (request.stream() && !text.isEmpty()) {
+                        context.runOnContext(v -> afterHead(() -> streamContent(text)));
+                    }
+                }
+
+                @Override
+                public void onToolCallStart(int index, String callId, String name) {
+                    if (request.stream()) {
+                        context.runOnContext(v -> afterHead(() -> streamCallStart(call, index, callId, name)));
+                    }
+                }
+
+                @Override
+                public void onToolCallArgumentsDelta(int index, String fragment) {
+                    if (request.stream()) {
+                        context.runOnContext(v -> afterHead(() -> streamCallArguments(index, fragment)));
+                    }
+                }
+            };
+        }
+
+        /** On the request's context: runs now if the head went out, else once it has (output never precedes it). */
+        private void afterHead(Runnable write) {
+            if (early == null) {
+                write.run();
+            } else {
+                early.add(write);
+            }
+        }
+
+        /** On the request's context, once the engine has the request. */
+        private void start() {
             if (done.get()) {
+                handle.cancel();
                 return;
             }
             long remaining = config.serving().requestTimeout().toMillis() - (System.nanoTime() - received) / 1_000_000;
@@ -321,45 +380,6 @@ public class ChatCompletionsRoutes {
                     h.cancel();
                 }
             });
-            ChatStreamListener listener = new ChatStreamListener() {
-                // Called on the engine's thread: everything is handed to the request's context, in order.
-                @Override
-                public void onContentDelta(String text) {
-                    if (request.stream() && !text.isEmpty()) {
-                        context.runOnContext(v -> streamContent(text));
-                    }
-                }
-
-                @Override
-                public void onToolCallStart(int index, String callId, String name) {
-                    if (request.stream()) {
-                        context.runOnContext(v -> streamCallStart(call, index, callId, name));
-                    }
-                }
-
-                @Override
-                public void onToolCallArgumentsDelta(int index, String fragment) {
-                    if (request.stream()) {
-                        context.runOnContext(v -> streamCallArguments(index, fragment));
-                    }
-                }
-            };
-            try {
-                handle = runtime.engine().submit(call, listener);
-            } catch (java.util.concurrent.RejectedExecutionException e) {
-                metrics.rejected();
-                failOnce(new ApiException(429, "rate_limit_exceeded", null, "queue_full", "The server is at capacity: "
-                        + e.getMessage(), config.serving().retryAfterSeconds()));
-                return;
-            } catch (RequestTooLargeException e) {
-                failOnce(tooLarge(e));
-                return;
-            } catch (RuntimeException e) {
-                LOG.errorf(e, "request %s could not be submitted", id);
-                failOnce(new ApiException(500, "server_error", null, null, "The request could not be started: "
-                        + e.getMessage()));
-                return;
-            }
             // Deltas reach the response through this context's queue, so the head and first chunk go out first.
             HttpServerResponse response = ctx.response();
             if (request.stream()) {
@@ -372,6 +392,9 @@ public class ChatCompletionsRoutes {
                 delta.put("content", "");
                 event(chunk(delta, null));
             }
+            List<Runnable> waiting = early;
+            early = null;
+            waiting.forEach(Runnable::run);
             active.add(handle);
             if (gone) {
                 handle.cancel();

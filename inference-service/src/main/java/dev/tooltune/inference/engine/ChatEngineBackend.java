@@ -9,7 +9,12 @@ import java.nio.file.Path;
  */
 public interface ChatEngineBackend extends AutoCloseable {
 
-    /** Queues a generation; the listener hears its output as it becomes final. Never blocks on the model. */
+    /**
+     * Queues a generation; the listener hears its output as it becomes final. Never blocks on the model, but renders
+     * and tokenises the prompt first (CPU time in proportion to its size): never call it on an event loop.
+     *
+     * @throws dev.tooltune.model.serving.RequestTooLargeException when the request can never fit the engine
+     */
     ChatHandle submit(ChatCall call, ChatStreamListener listener);
 
     /** Loads a PEFT adapter directory under {@code adapterId}; safe while generations run. Blocks until loaded. */

@@ -35,6 +35,7 @@ public final class ServingChatEngine implements ChatEngineBackend {
         this.chat = new ChatEngine(engine, tokenizer);
     }
 
+    /** Renders and tokenises the prompt (CPU work in proportion to its length: call it off any event loop). */
     @Override
     public ChatHandle submit(ChatCall call, ChatStreamListener listener) {
         // model-core's ChatEngine renders the prompt (tools block as the shareable prefix); the output goes through

@@ -249,18 +249,61 @@ public final class Trainer implements AutoCloseable {
         return model.hiddenStates(ids, positions, segments, training);
     }
 
-    /** The epoch's batches: examples shuffled by (seed, epoch), then padded or packed. */
+    /**
+     * The epoch's batches: examples shuffled by (seed, epoch), then {@code batchSize} examples per micro-batch, as
+     * OpenAI counts a batch (so an epoch is ceil(examples / batchSize) micro-batches whatever their length); with
+     * packing, the examples of one micro-batch share rows of {@code maxLength} tokens instead of each padding a row.
+     */
     List<Batch> batchesForEpoch(int epoch) {
         List<EncodedExample> order = new ArrayList<>(train);
         Collections.shuffle(order, new Random(config.seed() * 7919L + epoch));
-        if (config.packing()) {
-            return Batch.packed(order, config.maxLength(), config.batchSize());
-        }
         List<Batch> out = new ArrayList<>();
         for (int start = 0; start < order.size(); start += config.batchSize()) {
-            out.add(Batch.padded(order.subList(start, Math.min(order.size(), start + config.batchSize()))));
+            List<EncodedExample> examples = order.subList(start, Math.min(order.size(), start + config.batchSize()));
+            out.add(config.packing() ? Batch.packed(examples, config.maxLength(), examples.size()).get(0)
+                    : Batch.padded(examples));
         }
         return out;
+    }
+
+    /** Micro-batches of one epoch: ceil(examples / batchSize), the examples left after truncation. */
+    public long batchesPerEpoch() {
+        return (train.size() + config.batchSize() - 1) / config.batchSize();
+    }
+
+    /**
+     * What the run will do, in words for the job's events before the first step: examples cut at maxLength and the
+     * step count, ceil(examples / batchSize) per epoch as OpenAI counts it.
+     */
+    public String plan() {
+        TruncationReport cut = truncation;
+        StringBuilder text = new StringBuilder();
+        if (cut.truncatedExamples() > 0) {
+            text.append(String.format("%d of %d training examples were longer than max_length %d and were cut to it "
+                    + "(%d tokens, %.0f trained tokens dropped; the longest had %d tokens)", cut.truncatedExamples(),
+                    cut.examples(), cut.maxLength(), cut.droppedTokens(), cut.droppedTrainedWeight(),
+                    cut.longestExample()));
+            if (!cut.skippedExamples().isEmpty()) {
+                text.append(String.format("; %d were skipped with nothing left to train on (examples %s%s)",
+                        cut.skippedExamples().size(), cut.skippedExamples().subList(0,
+                                Math.min(10, cut.skippedExamples().size())), cut.skippedExamples().size() > 10
+                                ? ", ..." : ""));
+            }
+            text.append(". ");
+        }
+        text.append(String.format("Training on %d examples, batch size %d%s: %d steps per epoch x %d epochs = %d "
+                        + "steps", train.size(), config.batchSize(), config.packing() ? " (packed into rows of "
+                        + config.maxLength() + " tokens)" : "", stepsPerEpoch, config.epochs(), totalSteps));
+        if (config.gradientAccumulation() > 1) {
+            text.append(String.format(" (%d micro-batches per epoch, %d per step)", batchesPerEpoch(),
+                    config.gradientAccumulation()));
+        }
+        return text.toString();
+    }
+
+    /** Optimizer steps of one epoch: ceil(micro-batches / gradientAccumulation). */
+    public long stepsPerEpoch() {
+        return stepsPerEpoch;
     }
 
     // ---- checkpoints: trainable tensors, optimizer moments, step ----

@@ -258,6 +258,44 @@ class TrainerTest {
     }
 
     @Test
+    void anEpochIsCeilExamplesOverBatchSizeStepsWithPackingToo() {
+        // #21 item 5: short examples that fit one packed row; the batch size must still decide the step count.
+        List<EncodedExample> train = dataset(5, 3);
+        for (boolean packing : new boolean[] {true, false}) {
+            for (int[] batchAndSteps : new int[][] {{1, 5}, {2, 3}, {4, 2}, {8, 1}}) {
+                try (NDManager manager = NDManager.newBaseManager();
+                        Trainer trainer = new Trainer(new TinyCausalLm(manager, 40, 16, 24, DataType.FLOAT32, 3),
+                                config().withEpochs(3).withBatching(batchAndSteps[0], 1, 64, packing), train, List.of(),
+                                null)) {
+                    String what = "batch " + batchAndSteps[0] + (packing ? " packed" : " padded");
+                    assertEquals(batchAndSteps[1], trainer.stepsPerEpoch(), what);
+                    assertEquals(3L * batchAndSteps[1], trainer.totalSteps(), what);
+                    assertTrue(trainer.plan().contains(batchAndSteps[1] + " steps per epoch x 3 epochs = "
+                            + 3 * batchAndSteps[1] + " steps"), trainer.plan());
+                }
+            }
+        }
+    }
+
+    @Test
+    void thePlanSaysWhichExamplesMaxLengthCut() {
+        List<EncodedExample> train = List.of(
+                new EncodedExample(new int[] {1, 2, 3, 4, 5, 6}, new float[] {0, 0, 0, 0, 1, 1}),  // loses all targets
+                new EncodedExample(new int[] {1, 2, 3, 4, 5}, new float[] {0, 1, 1, 1, 1}),        // loses one target
+                new EncodedExample(new int[] {1, 2}, new float[] {0, 1}));
+        try (NDManager manager = NDManager.newBaseManager();
+                Trainer trainer = new Trainer(new TinyCausalLm(manager, 40, 16, 24, DataType.FLOAT32, 3),
+                        config().withEpochs(1).withBatching(1, 1, 4, false), train, List.of(), null)) {
+            String plan = trainer.plan();
+            assertTrue(plan.startsWith("2 of 3 training examples were longer than max_length 4 and were cut to it "
+                    + "(3 tokens, 3 trained tokens dropped; the longest had 6 tokens); 1 were skipped with nothing "
+                    + "left to train on (examples [0])."), plan);
+            assertTrue(plan.endsWith("Training on 2 examples, batch size 1: 2 steps per epoch x 1 epochs = 2 steps"),
+                    plan);
+        }
+    }
+
+    @Test
     void truncationIsReportedAndEmptyExamplesSkipped() {
         List<EncodedExample> examples = List.of(
                 new EncodedExample(new int[] {1, 2, 3, 4, 5, 6}, new float[] {0, 0, 0, 0, 1, 1}),  // loses all targets

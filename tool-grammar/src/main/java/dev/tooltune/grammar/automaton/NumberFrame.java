@@ -5,7 +5,7 @@ import dev.tooltune.grammar.schema.SchemaNode;
 import java.math.BigDecimal;
 
 /**
- * A JSON number, {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?}. An integer has no fraction and no exponent.
+ * A JSON number, {@code -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]{1,2})?}. An integer has no fraction and no exponent.
  * With {@code minimum}/{@code maximum}, each digit is allowed only while some completion of the number lies within
  * the bounds (exponents are then not offered), so a bound is never found broken at the end. The number ends on the
  * first byte that cannot continue it, which its parent reads.
@@ -22,6 +22,7 @@ public record NumberFrame(SchemaNode node, boolean integer, int phase, String te
     private static final int EXP = 6;
     private static final int EXP_SIGN = 7;
     private static final int EXP_DIGITS = 8;
+    private static final int EXP_DIGITS_2 = 9;
 
     static NumberFrame open(SchemaNode node, boolean integer) {
         return new NumberFrame(node, integer, START, "");
@@ -32,7 +33,7 @@ public record NumberFrame(SchemaNode node, boolean integer, int phase, String te
     }
 
     private boolean accepting() {
-        return phase == ZERO || phase == DIGITS || phase == FRACTION || phase == EXP_DIGITS;
+        return phase == ZERO || phase == DIGITS || phase == FRACTION || phase >= EXP_DIGITS;
     }
 
     @Override
@@ -55,7 +56,10 @@ public record NumberFrame(SchemaNode node, boolean integer, int phase, String te
             case FRACTION -> next = digit ? FRACTION : (b == 'e' || b == 'E') && !bounded() ? EXP : -1;
             case EXP -> next = b == '+' || b == '-' ? EXP_SIGN : digit ? EXP_DIGITS : -2;
             case EXP_SIGN -> next = digit ? EXP_DIGITS : -2;
-            case EXP_DIGITS -> next = digit ? EXP_DIGITS : -1;
+            // At most two exponent digits: with three, 9446.9e991 overflows a double (clients read it as Infinity
+            // or fail), and tool arguments never need more than e99.
+            case EXP_DIGITS -> next = digit ? EXP_DIGITS_2 : -1;
+            case EXP_DIGITS_2 -> next = digit ? -2 : -1;
             default -> throw new IllegalStateException("phase " + phase);
         }
         if (next == -2) {

@@ -190,17 +190,30 @@ public final class SchemaCompiler {
             }
         }
         JsonNode additional = schema.get("additionalProperties");
+        boolean closedByDefault = false;
         if (additional != null) {
             handled.add("additionalProperties");
             node.additional = additional.isBoolean() && !additional.booleanValue()
                     ? null : node(additional, path + "/additionalProperties");
+        } else if (properties != null && !schema.has("patternProperties")) {
+            // An object that declares its properties and says nothing of others: generation writes only the declared
+            // ones (as XGrammar does by default and OpenAI's strict mode requires), so that a weak model cannot
+            // invent keys the tool never declared. additionalProperties: true (or a schema) keeps extras allowed;
+            // validating stored data still follows JSON Schema (chat-format's validator), where extras are allowed.
+            node.additional = null;
+            closedByDefault = true;
         }
         JsonNode required = schema.get("required");
         if (required != null && required.isArray()) {
             handled.add("required");
             for (JsonNode name : required) {
                 int index = node.propertyNames.indexOf(name.asText());
-                if (index < 0) {
+                if (index < 0 && closedByDefault) {
+                    // Required though not in properties: declared all the same, with any value.
+                    index = node.propertyNames.size();
+                    node.propertyNames.add(name.asText());
+                    node.propertySchemas.add(SchemaNode.ANY);
+                } else if (index < 0) {
                     if (node.additional == null) {
                         throw new SchemaException(path + "/required: \"" + name.asText()
                                 + "\" is required but not in properties, and additionalProperties is false");

@@ -158,8 +158,13 @@ public final class TrainingWorker {
                 return JobLease.ACCEPT;
             }
             if (delivery < settings.deliveryLimit() && !shuttingDown) {
-                LOG.errorf(e, "job %s, delivery %d of %d: internal error, releasing it for another try", job.jobId(),
-                        delivery, settings.deliveryLimit());
+                // A dependency that is restarting (dataset-service after a stack up, the artifact store) must not
+                // burn every delivery within seconds: wait before the next try, longer each time (the queue keeps
+                // renewing the record's lock meanwhile).
+                long pause = Math.min(60_000L, settings.retryBackoff().toMillis() << Math.min(10, delivery - 1));
+                LOG.errorf(e, "job %s, delivery %d of %d: internal error, releasing it for another try in %d ms",
+                        job.jobId(), delivery, settings.deliveryLimit(), pause);
+                pauseBeforeRetry(pause);
                 return JobLease.RELEASE;
             }
             LOG.errorf(e, "job %s: internal error on its last delivery (%d)", job.jobId(), delivery);
@@ -362,6 +367,7 @@ public final class TrainingWorker {
             } catch (IllegalArgumentException e) {
                 throw new JobFailure(FailureKind.INVALID_DATASET, e.getMessage());
             }
+            events.event(new JobQueued(eventId(), job.jobId(), job.tenantId(), Instant.now(), trainer.plan()));
             try (trainer) {
                 Map<String, Double> scores = new LinkedHashMap<>();
                 List<ChatExample> evalExamples = eval.examples().subList(0, Math.min(eval.examples().size(), settings.evalExamples()));
@@ -524,6 +530,18 @@ public final class TrainingWorker {
         store.fetch(store.uriOf(checkpointKey(job)), checkpoints.resolve(name));
         Files.writeString(checkpoints.resolve("latest"), name);
         LOG.infof("job %s: resuming from %s", job.jobId(), name);
+    }
+
+    private void pauseBeforeRetry(long millis) {
+        long until = System.nanoTime() + millis * 1_000_000L;
+        while (!shuttingDown && System.nanoTime() < until) {
+            try {
+                Thread.sleep(Math.min(250L, Math.max(1L, (until - System.nanoTime()) / 1_000_000L)));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     private void deleteCheckpoint(TrainingJob job) {

@@ -1,0 +1,172 @@
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A bounded load run against the gateway (loopback only): REQUESTS chat completions at a fixed CONCURRENCY, the model
+ * of each picked round-robin from MODELS (base and fine-tuned), while RSS and heap of the given service pids are
+ * sampled every second. Prints one summary line per figure (status counts, 429s with and without Retry-After, latency
+ * percentiles, RSS/heap at start, middle and end).
+ *
+ *   java [-Dseconds=N] scripts/fault/LoadRun.java URL KEY REQUESTS CONCURRENCY MODELS(comma) [name=pid:metricsUrl ...]
+ *
+ * With -Dseconds, no request starts after N seconds (the run is bounded in time as well as in count); the summary
+ * counts the requests made.
+ */
+public class LoadRun {
+    public static void main(String[] args) throws Exception {
+        String url = args[0].replaceAll("/$", "");
+        String key = args[1];
+        int requests = Integer.parseInt(args[2]);
+        int concurrency = Integer.parseInt(args[3]);
+        String[] models = args[4].split(",");
+        Map<String, String[]> watched = new TreeMap<>();
+        for (int i = 5; i < args.length; i++) {
+            String[] nameRest = args[i].split("=", 2);
+            watched.put(nameRest[0], nameRest[1].split(":", 2));
+        }
+        HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        String tools = "[{\"type\":\"function\",\"function\":{\"name\":\"get_weather\",\"parameters\":{\"type\":\"object\","
+                + "\"properties\":{\"city\":{\"type\":\"string\"}},\"required\":[\"city\"]}}}]";
+        Map<Integer, AtomicInteger> statuses = new ConcurrentHashMap<>();
+        AtomicInteger tooManyWithoutRetryAfter = new AtomicInteger();
+        AtomicInteger transportErrors = new AtomicInteger();
+        List<String> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+        long[] latencies = new long[requests];
+        AtomicInteger next = new AtomicInteger();
+        List<String> samples = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicLong started = new AtomicLong(System.nanoTime());
+        long deadline = started.get() + Long.getLong("seconds", 86_400L) * 1_000_000_000L;
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                StringBuilder line = new StringBuilder(String.format("t=%.0fs", (System.nanoTime() - started.get()) / 1e9));
+                watched.forEach((name, pidAndMetrics) -> line.append(' ').append(name).append(" rss=")
+                        .append(rssMiB(pidAndMetrics[0])).append("MiB heap=").append(heapMiB(http, pidAndMetrics[1]))
+                        .append("MiB"));
+                samples.add(line.toString());
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        });
+        sampler.setDaemon(true);
+        sampler.start();
+        ExecutorService pool = Executors.newFixedThreadPool(concurrency);
+        for (int w = 0; w < concurrency; w++) {
+            pool.execute(() -> {
+                int i;
+                while (System.nanoTime() < deadline && (i = next.getAndIncrement()) < requests) {
+                    String model = models[i % models.length];
+                    boolean stream = i % 4 == 0;
+                    String body = "{\"model\":\"" + model + "\",\"max_tokens\":8,\"temperature\":0,\"stream\":" + stream
+                            + ",\"messages\":[{\"role\":\"user\",\"content\":\"Weather in city " + i + "?\"}]"
+                            + (i % 2 == 0 ? ",\"tools\":" + tools + ",\"tool_choice\":\"required\"" : "") + "}";
+                    long t0 = System.nanoTime();
+                    try {
+                        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(url + "/v1/chat/completions"))
+                                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                                .timeout(Duration.ofSeconds(180)).POST(HttpRequest.BodyPublishers.ofString(body)).build(),
+                                HttpResponse.BodyHandlers.ofString());
+                        latencies[i] = System.nanoTime() - t0;
+                        statuses.computeIfAbsent(response.statusCode(), s -> new AtomicInteger()).incrementAndGet();
+                        if (response.statusCode() == 429 && response.headers().firstValue("Retry-After").isEmpty()) {
+                            tooManyWithoutRetryAfter.incrementAndGet();
+                        }
+                        if (response.statusCode() != 200 && response.statusCode() != 429 && failures.size() < 20) {
+                            failures.add(model + " -> " + response.statusCode() + " " + response.body()
+                                    .substring(0, Math.min(300, response.body().length())));
+                        }
+                        if (response.statusCode() == 200 && stream && !response.body().strip().endsWith("data: [DONE]")) {
+                            failures.add(model + " -> stream without [DONE]");
+                        }
+                    } catch (Exception e) {
+                        latencies[i] = System.nanoTime() - t0;
+                        transportErrors.incrementAndGet();
+                        if (failures.size() < 20) {
+                            failures.add(model + " -> " + e);
+                        }
+                    }
+                }
+            });
+        }
+        pool.shutdown();
+        pool.awaitTermination(2, java.util.concurrent.TimeUnit.HOURS);
+        double seconds = (System.nanoTime() - started.get()) / 1e9;
+        sampler.interrupt();
+        int made = Math.min(next.get(), requests);
+        long[] sorted = Arrays.copyOf(latencies, made);
+        Arrays.sort(sorted);
+        System.out.printf("requests=%d (of %d asked) concurrency=%d models=%d wall=%.1fs throughput=%.2f req/s%n", made,
+                requests, concurrency, models.length, seconds, made / seconds);
+        System.out.println("statuses=" + new TreeMap<>(statuses) + " transport_errors=" + transportErrors
+                + " 429_without_retry_after=" + tooManyWithoutRetryAfter);
+        System.out.printf("latency_ms p50=%.0f p90=%.0f p99=%.0f max=%.0f%n", pct(sorted, 50), pct(sorted, 90),
+                pct(sorted, 99), sorted[sorted.length - 1] / 1e6);
+        if (!samples.isEmpty()) {
+            System.out.println("memory_first: " + samples.get(0));
+            System.out.println("memory_middle: " + samples.get(samples.size() / 2));
+            System.out.println("memory_last: " + samples.get(samples.size() - 1));
+        }
+        Path out = Path.of(System.getProperty("samples", "/dev/null"));
+        if (!out.toString().equals("/dev/null")) {
+            Files.write(out, samples);
+        }
+        failures.forEach(f -> System.out.println("failure: " + f));
+        boolean ok = transportErrors.get() == 0 && tooManyWithoutRetryAfter.get() == 0
+                && statuses.keySet().stream().allMatch(s -> s == 200 || s == 429);
+        System.out.println(ok ? "RESULT PASS" : "RESULT FAIL");
+        System.exit(ok ? 0 : 1);
+    }
+
+    static double pct(long[] sorted, int p) {
+        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)] / 1e6;
+    }
+
+    static long rssMiB(String pid) {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("\\D+", "")) / 1024;
+                }
+            }
+        } catch (Exception e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private static final Pattern HEAP = Pattern.compile("jvm_memory_used_bytes\\{area=\"heap\",id=\"[^\"]*\"[^}]*\\} ([0-9.eE+-]+)");
+
+    static long heapMiB(HttpClient http, String metricsUrl) {
+        try {
+            String text = http.send(HttpRequest.newBuilder(URI.create(metricsUrl)).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+            double sum = 0;
+            Matcher m = HEAP.matcher(text);
+            while (m.find()) {
+                sum += Double.parseDouble(m.group(1));
+            }
+            return (long) (sum / (1 << 20));
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+}
