@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import dev.tooltune.model.config.Gemma3Config;
 import dev.tooltune.model.kernels.Kernels;
+import dev.tooltune.model.kernels.TrainingKernel;
 import dev.tooltune.model.layers.Projection;
 import dev.tooltune.model.layers.ProjectionDelta;
 
@@ -37,6 +38,7 @@ final class DecoderLayer {
     private final int headDim;
     private final float scaling;
     private final Double attnSoftcap;
+    private final int slidingWindow;
     /** fp32 scalar -Float.MAX_VALUE on the model's device, made once (not a host-to-device copy per layer call). */
     private final NDArray maskFloor;
 
@@ -62,33 +64,26 @@ final class DecoderLayer {
         this.headDim = config.headDim();
         this.scaling = (float) Math.pow(config.queryPreAttnScalar(), -0.5);
         this.attnSoftcap = config.attnLogitSoftcapping();
+        this.slidingWindow = config.slidingWindow();
     }
 
     /**
-     * x [B,T,H] -> [B,T,H]. {@code rope} = {cos, sin} [B,1,T,D] for this layer's type, {@code mask}
-     * [B|1,1,1,T,S] boolean, {@code cache} may be null.
+     * x [B,T,H] -> [B,T,H]. {@code rope} = {cos, sin} [B,1,T,D] for this layer's type; attention is limited either by
+     * {@code mask} [B|1,1,1,T,S] boolean or, for a training batch on flash attention, by {@code packed} (then mask is
+     * null). {@code cache} may be null; with {@code rowCaches} each row attends over its own single-row cache with its
+     * own mask from {@code rowMasks} ([1,1,1,T,S_r]), and {@code delta} (may be null) adds each row's update to every
+     * projection.
      */
-    NDArray forward(NDArray x, NDList rope, NDArray mask, KvCache cache, boolean training) {
-        return forward(x, rope, mask, cache, null, null, null, training);
-    }
-
-    /**
-     * As above; with {@code rowCaches} each row attends over its own single-row cache with its own mask from
-     * {@code rowMasks} ([1,1,1,T,S_r]), and {@code delta} (may be null) adds each row's update to every projection.
-     */
-    NDArray forward(NDArray x, NDList rope, NDArray mask, KvCache cache, java.util.List<KvCache> rowCaches,
-                    java.util.List<NDArray> rowMasks, ProjectionDelta delta, boolean training) {
-        NDArray residual = x;
+    NDArray forward(NDArray x, NDList rope, NDArray mask, PackedSequences packed, KvCache cache,
+                    java.util.List<KvCache> rowCaches, java.util.List<NDArray> rowMasks, ProjectionDelta delta,
+                    boolean training) {
         NDArray h = inputNorm.forward(x);
-        h = attention(h, rope, mask, cache, rowCaches, rowMasks, delta, training);
-        h = postAttentionNorm.forward(h);
-        x = residual.add(h);
+        h = attention(h, rope, mask, packed, cache, rowCaches, rowMasks, delta, training);
+        x = postAttentionNorm.forwardAdd(h, x);                  // x + norm(h)
 
-        residual = x;
         h = preFeedforwardNorm.forward(x);
         h = mlp(h, delta, training);
-        h = postFeedforwardNorm.forward(h);
-        return residual.add(h);
+        return postFeedforwardNorm.forwardAdd(h, x);
     }
 
     /** slot(x) [B,T,out], plus the row-dependent update when there is one. */
@@ -103,11 +98,26 @@ final class DecoderLayer {
         return out;
     }
 
-    private NDArray attention(NDArray x, NDList rope, NDArray mask, KvCache cache, java.util.List<KvCache> rowCaches,
-                              java.util.List<NDArray> rowMasks, ProjectionDelta delta, boolean training) {
+    private NDArray attention(NDArray x, NDList rope, NDArray mask, PackedSequences packed, KvCache cache,
+                              java.util.List<KvCache> rowCaches, java.util.List<NDArray> rowMasks, ProjectionDelta delta,
+                              boolean training) {
         NDManager scope = x.getManager();
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
+        if (packed != null) {
+            // tokens stay [B,T,heads,D] (no transposes), sequences delimited by packed.bounds, no mask
+            NDArray query = queryNorm.forward(project(q, x, delta, training).reshape(b, t, heads, headDim));  // [B,T,N,D]
+            NDArray key = keyNorm.forward(project(k, x, delta, training).reshape(b, t, kvHeads, headDim));    // [B,T,K,D]
+            NDArray value = project(v, x, delta, training).reshape(b, t, kvHeads, headDim);                   // [B,T,K,D]
+            NDArray cos = rope.get(0).transpose(0, 2, 1, 3);                                                 // [B,T,1,D]
+            NDArray sin = rope.get(1).transpose(0, 2, 1, 3);
+            query = RotaryEmbedding.apply(query, cos, sin);
+            key = RotaryEmbedding.apply(key, cos, sin);
+            // Gemma's sliding window lets query i see keys j with i - j < window: flash's left window is window - 1
+            NDArray context = Kernels.varlenAttention(query, key, value, packed.bounds(), packed.maxLength(), scaling,
+                    sliding ? slidingWindow - 1 : -1);                                                       // [B,T,N*D]
+            return project(o, context, delta, training);
+        }
 
         NDArray query = project(q, x, delta, training).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);   // [B,N,T,D]
         NDArray key = project(k, x, delta, training).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);   // [B,K,T,D]
@@ -171,8 +181,9 @@ final class DecoderLayer {
 
     /** down(gelu_tanh(gate(x)) * up(x)): [B,T,H] -> [B,T,I] -> [B,T,H]. */
     private NDArray mlp(NDArray x, ProjectionDelta delta, boolean training) {
-        NDArray gated = geluTanh(project(gate, x, delta, training));
-        NDArray hidden = gated.mul(project(up, x, delta, training));
+        NDArray hidden = Kernels.enabled(TrainingKernel.GELU_GATE)
+                ? Kernels.geluGate(project(gate, x, delta, training), project(up, x, delta, training))
+                : geluTanh(project(gate, x, delta, training)).mul(project(up, x, delta, training));
         return project(down, hidden, delta, training);
     }
 
