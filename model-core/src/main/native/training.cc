@@ -19,8 +19,11 @@
 #include <ATen/autocast_mode.h>
 #include <torch/csrc/autograd/custom_function.h>
 #include <torch/csrc/autograd/profiler_kineto.h>
+#include <ATen/core/dispatch/Dispatcher.h>
+#include <ATen/core/stack.h>
 #include <optional>
 #include <string>
+#include <unordered_map>
 
 namespace {
 
@@ -118,37 +121,70 @@ torch::Tensor sequence_bounds(const torch::Tensor& segments) {
   return torch::cat({first, end}).to(torch::kInt);
 }
 
+// Calls an ATen operator through the dispatcher by argument name: arguments not named take their schema default.
+// The flash attention operators' signatures change between torch releases (optional arguments added, renamed);
+// this binds to whatever the loaded libtorch has, instead of the headers' overloads at compile time.
+torch::jit::Stack call_op(const char* name, const std::unordered_map<std::string, c10::IValue>& args) {
+  auto op = c10::Dispatcher::singleton().findSchemaOrThrow(name, "");
+  torch::jit::Stack stack;
+  for (const auto& argument : op.schema().arguments()) {
+    auto given = args.find(argument.name());
+    if (given != args.end()) {
+      stack.push_back(given->second);
+    } else if (argument.default_value()) {
+      stack.push_back(*argument.default_value());
+    } else {
+      throw std::runtime_error(std::string(name) + " has an argument '" + argument.name() + "' we do not know");
+    }
+  }
+  op.callBoxed(&stack);
+  return stack;
+}
+
+// Whether this libtorch's flash attention takes a sliding window (window_size_left), which Gemma's sliding layers need.
+bool flash_has_window() {
+  auto op = c10::Dispatcher::singleton().findSchema({"aten::_flash_attention_backward", ""});
+  if (!op) return false;
+  for (const auto& argument : op->schema().arguments()) {
+    if (argument.name() == "window_size_left") return true;
+  }
+  return false;
+}
+
 // q [total, N, D], k/v [total, K, D] (bf16/fp16), causal within each sequence of cu_seqlens, keys at most
 // window_left positions back when window_left >= 0. ATen's flash kernels, forward and backward.
 struct VarlenAttention : public torch::autograd::Function<VarlenAttention> {
-  static std::optional<int64_t> left(int64_t window_left) {
-    return window_left >= 0 ? std::optional<int64_t>(window_left) : std::nullopt;
-  }
-  static std::optional<int64_t> right(int64_t window_left) {
-    return window_left >= 0 ? std::optional<int64_t>(0) : std::nullopt;
-  }
+  static c10::IValue left(int64_t window_left) { return window_left >= 0 ? c10::IValue(window_left) : c10::IValue(); }
+  static c10::IValue right(int64_t window_left) { return window_left >= 0 ? c10::IValue(int64_t{0}) : c10::IValue(); }
 
   static torch::Tensor forward(AutogradContext* ctx, torch::Tensor q, torch::Tensor k, torch::Tensor v,
                                torch::Tensor cu_seqlens, int64_t max_length, double scale, int64_t window_left) {
-    auto result = at::_flash_attention_forward(q, k, v, cu_seqlens, cu_seqlens, max_length, max_length, 0.0,
-                                               /*is_causal=*/true, /*return_debug_mask=*/false, scale,
-                                               left(window_left), right(window_left));
-    torch::Tensor out = std::get<0>(result);
-    ctx->save_for_backward({q, k, v, cu_seqlens, out, std::get<1>(result), std::get<2>(result), std::get<3>(result)});
+    auto out = call_op("aten::_flash_attention_forward",
+                       {{"query", q}, {"key", k}, {"value", v}, {"cum_seq_q", cu_seqlens}, {"cum_seq_k", cu_seqlens},
+                        {"max_q", max_length}, {"max_k", max_length}, {"dropout_p", 0.0}, {"is_causal", true},
+                        {"return_debug_mask", false}, {"scale", scale}, {"window_size_left", left(window_left)},
+                        {"window_size_right", right(window_left)}});
+    // (output, softmax_logsumexp, rng_state, unused, debug_attn_mask)
+    torch::Tensor output = out[0].toTensor();
+    ctx->save_for_backward({q, k, v, cu_seqlens, output, out[1].toTensor(), out[2].toTensor(), out[3].toTensor()});
     ctx->saved_data["max_length"] = max_length;
     ctx->saved_data["scale"] = scale;
     ctx->saved_data["window_left"] = window_left;
-    return out;
+    return output;
   }
 
   static variable_list backward(AutogradContext* ctx, variable_list grads) {
     auto s = ctx->get_saved_variables();
     int64_t max_length = ctx->saved_data["max_length"].toInt();
     int64_t window_left = ctx->saved_data["window_left"].toInt();
-    auto d = at::_flash_attention_backward(grads[0].contiguous(), s[0], s[1], s[2], s[4], s[5], s[3], s[3], max_length,
-                                           max_length, 0.0, /*is_causal=*/true, s[6], s[7],
-                                           ctx->saved_data["scale"].toDouble(), left(window_left), right(window_left));
-    return {std::get<0>(d), std::get<1>(d), std::get<2>(d), torch::Tensor(), torch::Tensor(), torch::Tensor(),
+    auto d = call_op("aten::_flash_attention_backward",
+                     {{"grad_out", grads[0].contiguous()}, {"query", s[0]}, {"key", s[1]}, {"value", s[2]},
+                      {"out", s[4]}, {"logsumexp", s[5]}, {"cum_seq_q", s[3]}, {"cum_seq_k", s[3]},
+                      {"max_q", max_length}, {"max_k", max_length}, {"dropout_p", 0.0}, {"is_causal", true},
+                      {"rng_state", s[6]}, {"philox_seed", s[6]}, {"unused", s[7]}, {"philox_offset", s[7]},
+                      {"scale", ctx->saved_data["scale"].toDouble()}, {"window_size_left", left(window_left)},
+                      {"window_size_right", right(window_left)}});
+    return {d[0].toTensor(), d[1].toTensor(), d[2].toTensor(), torch::Tensor(), torch::Tensor(), torch::Tensor(),
             torch::Tensor()};
   }
 };
@@ -218,6 +254,11 @@ extern "C" {
 
 // Present when this file is linked in: Java probes it before using anything below.
 JNIEXPORT jint JNICALL Java_dev_tooltune_model_kernels_TrainingNative_version(JNIEnv*, jclass) { return 1; }
+
+// Whether varlenAttention can run here: flash attention with a sliding window in this libtorch, and a CUDA build.
+JNIEXPORT jboolean JNICALL Java_dev_tooltune_model_kernels_TrainingNative_varlenSupported(JNIEnv* env, jclass) {
+  GUARD("varlenSupported", false, { return torch::cuda::is_available() && flash_has_window(); })
+}
 
 // hidden [N, H] (with graph), weight [V, H], targets [N] int64, weights [N] fp32 -> fp32 scalar (weighted sum)
 JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_TrainingNative_linearCrossEntropy(

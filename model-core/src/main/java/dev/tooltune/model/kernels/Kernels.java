@@ -254,9 +254,13 @@ public final class Kernels {
         }
     }
 
-    /** Whether {@code kernel} is linked in and turned on (see {@link TrainingKernel}). */
+    /** Flash attention with a sliding window in the loaded libtorch, on CUDA (else packed batches keep the mask path). */
+    private static final boolean VARLEN_SUPPORTED = TRAINING_LINKED && TrainingNative.varlenSupported();
+
+    /** Whether {@code kernel} is linked in, can run here and is turned on (see {@link TrainingKernel}). */
     public static boolean enabled(TrainingKernel kernel) {
-        return TRAINING_LINKED && trainingKernels.contains(kernel);
+        return TRAINING_LINKED && trainingKernels.contains(kernel)
+                && (kernel != TrainingKernel.VARLEN_ATTENTION || VARLEN_SUPPORTED);
     }
 
     /** Turns training kernels on or off for the whole process (benchmarks and checks compare them). */
@@ -264,8 +268,15 @@ public final class Kernels {
         trainingKernels = kernels.isEmpty() ? EnumSet.noneOf(TrainingKernel.class) : EnumSet.copyOf(kernels);
     }
 
+    /** The training kernels that run: turned on, linked in and supported here. */
     public static Set<TrainingKernel> trainingKernels() {
-        return TRAINING_LINKED ? Collections.unmodifiableSet(trainingKernels) : Set.of();
+        EnumSet<TrainingKernel> on = EnumSet.noneOf(TrainingKernel.class);
+        for (TrainingKernel kernel : TrainingKernel.values()) {
+            if (enabled(kernel)) {
+                on.add(kernel);
+            }
+        }
+        return Collections.unmodifiableSet(on);
     }
 
     /**

@@ -11,6 +11,8 @@ final class TrainingNative {
 
     static native int version();
 
+    static native boolean varlenSupported();
+
     static native long linearCrossEntropy(long hidden, long weight, long targets, long weights, double softcap, long chunk);
 
     static native long sequenceBounds(long segments);
