@@ -14,7 +14,7 @@
 # Python runs, which hold their timed steps until it is done), toolchain, numerics, train-check (the training kernels
 # against the DJL path), loss-curve (50 steps bf16 with the kernels against the fp32 DJL path), train (TRAIN_RUNS;
 # train=SPEC[+SPEC...] runs those specs instead, so stages can interleave), packed (model-core on the
-# sample dataset's real lengths, packed: GPU_DIR/train-data.tsv from TrainingDataExport), qlora, decode.
+# sample dataset's real lengths, packed: GPU_DIR/train-data.tsv.gz from TrainingDataExport, gzipped), qlora, decode.
 # TRAIN_RUNS: MODEL:LENGTH:BATCH:IMPLS ... with IMPLS of mc (model-core, training kernels on), mc-djl (training
 # kernels off), hf (HF+PEFT eager), hfc (HF+PEFT compiled). PROFILE=1 profiles one extra step of each mc run
 # (chrome trace + top kernels in LOGS/profile-*.txt). Every stage's RESULT lines are appended to RAW (default
@@ -166,7 +166,7 @@ PY
     packed)
       # the sample dataset's tool-calling conversations (1,681 tokens on average, tool schemas included) at their
       # real lengths, packed first-fit into rows of 4096 (4,096 tokens a step, as 4 x 1024)
-      train_mc train-1b-packed-mc all 1b 4096 1 TOOLTUNE_TRAIN_DATA="$GPU_DIR/train-data.tsv" ;;
+      train_mc train-1b-packed-mc all 1b 4096 1 TOOLTUNE_TRAIN_DATA="$GPU_DIR/train-data.tsv.gz" ;;
     qlora)
       java_ready || continue
       # native NF4 quantisation / linear / activation checkpointing against the pure paths (RESULT kind=check), then

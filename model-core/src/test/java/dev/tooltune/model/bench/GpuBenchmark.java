@@ -183,8 +183,8 @@ public final class GpuBenchmark {
     static void profile(Runnable call) {
         try {
             call.run();
-        } catch (RuntimeException e) {
-            System.out.println("profiler: " + e.getMessage());
+        } catch (RuntimeException | LinkageError e) { // LinkageError: a library built without training.cc
+            System.out.println("profiler: " + e);
         }
     }
 
@@ -218,11 +218,21 @@ public final class GpuBenchmark {
 
     /**
      * Tokenized examples, one per line: token ids separated by spaces, a tab, then the loss weight of each token
-     * (written on a machine with the tokenizer by {@code TrainingDataExport}; the GPU machine has none).
+     * (written on a machine with the tokenizer by {@code TrainingDataExport}; the GPU machine has none); gzipped when
+     * the name ends in .gz.
      */
     static List<EncodedExample> readExamples(Path file) throws java.io.IOException {
         List<EncodedExample> out = new ArrayList<>();
-        for (String line : Files.readAllLines(file)) {
+        java.io.InputStream in = Files.newInputStream(file);
+        if (file.getFileName().toString().endsWith(".gz")) {
+            in = new java.util.zip.GZIPInputStream(in);
+        }
+        List<String> lines;
+        try (java.io.BufferedReader reader = new java.io.BufferedReader(new java.io.InputStreamReader(in,
+                java.nio.charset.StandardCharsets.UTF_8))) {
+            lines = reader.lines().toList();
+        }
+        for (String line : lines) {
             if (line.isBlank()) {
                 continue;
             }
