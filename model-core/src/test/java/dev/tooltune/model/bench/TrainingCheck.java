@@ -46,7 +46,7 @@ import java.util.Set;
 final class TrainingCheck {
 
     /** bf16 against fp32 over a whole run: the largest per-step relative loss difference allowed. */
-    static final double LOSS_CURVE_TOLERANCE = 0.02;
+    static final double LOSS_CURVE_TOLERANCE = 0.05;
 
     private TrainingCheck() {
     }
