@@ -54,7 +54,8 @@ build() {
       scripts/gpu/build-native.sh $what; then
     # a library without the training kernels still runs everything else (Java probes for them)
     echo "RESULT kind=failed name=build-all-native-sources rc=1" >> "$RAW"
-    NATIVE_SOURCES=tooltune_torch.cc JNI_INCLUDE=$GPU_DIR/jni-include OUT_DIR=$NATIVE scripts/gpu/build-native.sh ours || return 1
+    NATIVE_SOURCES="$(cd model-core/src/main/native && ls *.cc | grep -v '^training.cc$' | tr '\n' ' ')" \
+      JNI_INCLUDE=$GPU_DIR/jni-include OUT_DIR=$NATIVE scripts/gpu/build-native.sh ours || return 1
   fi
   # DJL looks for its JNI next to libtorch (PYTORCH_LIBRARY_PATH) before its cache and the network
   cp "$NATIVE/libdjl_torch.so" "$TORCH/lib/libdjl_torch.so" && touch "$BUILT"
@@ -175,8 +176,8 @@ PY
       run qlora-4b-mc "${JAVA[@]}" "${MC[@]}" train 4b qlora 1024 4 "$STEPS" gpu0 bf16 ;;
     decode)
       java_ready || continue
-      # the native decode step (one call per token) against the DJL path, teacher-forced (RESULT kind=check)
-      run decode-check "${JAVA[@]}" "${MC[@]}" decode-check gpu0
+      # the serving engine's native step against the DJL path, mixed adapters batched vs alone (RESULT kind=check)
+      run serving-check "${JAVA[@]}" "${MC[@]}" serving-check gpu0
       for model in 1b 4b; do
         run decode-$model-mc "${JAVA[@]}" "${MC[@]}" decode $model gpu0 bf16 "$DECODE_PROMPT" "$DECODE_NEW" 1,8,32,128
         run decode-$model-hf python3 bench/gpu_reference.py decode $model "$DECODE_PROMPT" "$DECODE_NEW" 1,8,32,128

@@ -6,13 +6,15 @@
 #      validated; then upload the few shortest of its conversations that call a tool as the training file
 #   4. create a fine-tuning job (LoRA on tooltune/gemma-3-tiny-random) and follow its events with a progress bar
 #   5. ask the fine-tuned model the first training prompt with its tools, and the base model the same, side by side
-#   6. stop the stack (also on failure or Ctrl-C)
+#   6. print the web console's URL and the login key of tenant demo (the job's curve and the model are there); on a
+#      terminal, wait for Enter so the console can be looked at; then stop the stack (also on failure or Ctrl-C)
 # A tiny random model learns only what it is shown: this proves the pipeline, not answer quality; on real Gemma 3
 # weights the same calls train on the whole file (see README).
 #
 # Settings (environment): MAIN_JOB_EXAMPLES (the 1 shortest tool-calling conversation is trained on),
 #   MAIN_JOB_EPOCHS (40), MAIN_JOB_LR (0.02), MAIN_JOB_RANK (16), MAIN_JOB_TENANT (demo), MAIN_JOB_KEEP_STACK (unset;
-#   1 = leave the stack running), plus scripts/stack.sh's settings (TOOLTUNE_STACK_PORT, KAFKA_PORT, PGHOST, ...).
+#   1 = leave the stack running, 0 = stop it at once even on a terminal), plus scripts/stack.sh's settings
+#   (TOOLTUNE_STACK_PORT, KAFKA_PORT, PGHOST, ...).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -29,7 +31,7 @@ fail() { echo "main-job: error: $*" >&2; exit 1; }
 STACK_STARTED=""
 cleanup() {
   local status=$?
-  if [[ -n "$STACK_STARTED" && -z "${MAIN_JOB_KEEP_STACK:-}" ]]; then
+  if [[ -n "$STACK_STARTED" && "${MAIN_JOB_KEEP_STACK:-}" != 1 ]]; then
     say "stop the stack"
     scripts/stack.sh down || true
   fi
@@ -43,7 +45,8 @@ json() { grep -o "\"$1\":\(\"[^\"]*\"\|[^,}\"]*\)" | head -1 | sed 's/^"[^"]*":/
 
 say "1/6 start the stack (Kafka, dataset-service, inference-service, trainer-service, gateway)"
 STACK_STARTED=1
-GATEWAY="$(scripts/stack.sh up)"
+# The stack's own login key is left out: this job makes the key it prints at the end.
+GATEWAY="$(TOOLTUNE_STACK_LOGIN_KEY=0 scripts/stack.sh up)"
 eval "$(scripts/stack.sh env)"
 API="$GATEWAY/v1"
 echo "gateway: $GATEWAY   logs: $TOOLTUNE_STACK_LOGS"
@@ -126,5 +129,17 @@ printf '  %-12s %s\n' "expected:" "${expected#\"function\":{}"
 printf '  %-12s %s\n' "fine-tuned:" "$(show "$tuned")"
 printf '  %-12s %s\n' "base model:" "$(show "$base")"
 
-say "6/6 done"
+say "6/6 done in $((SECONDS / 60))m $((SECONDS % 60))s"
 echo "main-job: the fine-tuned model $MODEL answered through the gateway at $GATEWAY"
+echo
+echo "  Console:   $GATEWAY/   (the job's loss curve, the datasets, the model in the playground)"
+echo "  Login key: $KEY"
+echo "             (tenant $TENANT; shown only now, stored hashed; revoke: scripts/admin.sh revoke-key, see list-keys)"
+echo
+if [[ "${MAIN_JOB_KEEP_STACK:-}" == 1 ]]; then
+  echo "main-job: the stack keeps running (MAIN_JOB_KEEP_STACK=1); stop it with scripts/stack.sh down"
+elif [[ -t 0 && -t 1 && "${MAIN_JOB_KEEP_STACK:-}" != 0 ]]; then
+  read -r -p "Press Enter to stop the stack (the console works until then) " _ || true
+else
+  echo "main-job: stopping the stack now; MAIN_JOB_KEEP_STACK=1 keeps it running for the console"
+fi

@@ -5,7 +5,7 @@
 #   scripts/stack.sh up       build what is missing (quietly), start Kafka (scripts/kafka.sh) unless one is given or
 #                             already runs, create the PostgreSQL databases if missing, start dataset-service,
 #                             inference-service, trainer-service and the gateway, wait until each is ready, print the
-#                             gateway URL and the log folder
+#                             gateway URL (stdout) and the log folder, the console URL and a login key (stderr)
 #   scripts/stack.sh down     stop what `up` started (by the pids it recorded), and nothing else
 #   scripts/stack.sh status   what runs (exit 0 if all four services are ready, 3 otherwise)
 #   scripts/stack.sh env      the settings a client needs (TOOLTUNE_GATEWAY_URL, QUARKUS_DATASOURCE_JDBC_URL of the
@@ -23,6 +23,9 @@
 #   TOOLTUNE_STACK_DEVICE=cpu          device of trainer and inference (cpu, auto, gpu)
 #   TOOLTUNE_STACK_HEAP=1g             -Xmx of each service
 #   TOOLTUNE_STACK_TIMEOUT=300         seconds to wait for the services to be ready
+#   TOOLTUNE_STACK_TENANT=demo         tenant of the console login key that `up` prints (TOOLTUNE_STACK_LOGIN_KEY=0: none)
+# `up` ends with the web console's URL and a fresh login key on stderr (the key of the previous `up` is revoked);
+# logs of earlier runs are kept as logs/NAME.<time>.log (five per name).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT="$PWD"
@@ -71,14 +74,50 @@ bootstrap() {
   if [[ -f "$STACK_DIR/kafka.bootstrap" ]]; then cat "$STACK_DIR/kafka.bootstrap"; else echo "${KAFKA_BOOTSTRAP_SERVERS:-localhost:${KAFKA_PORT:-9092}}"; fi
 }
 
+# An earlier run's log is kept as NAME.<its time>.log (the newest KEEP_LOGS per name), so `up` never overwrites it.
+KEEP_LOGS=5
+keep_log() {
+  local log="$1" base stamp
+  [[ -s "$log" ]] || return 0
+  base="${log%.log}"
+  stamp=$(date -r "$log" +%Y%m%d-%H%M%S)
+  mv -f "$log" "$base.$stamp.log"
+  # shellcheck disable=SC2012
+  ls -1t "$base".[0-9]*-[0-9]*.log 2>/dev/null | tail -n +$((KEEP_LOGS + 1)) | xargs -r rm -f
+}
+
 build_missing() {
   local missing=()
   for s in "${SERVICES[@]}"; do [[ -f "$(jar_of "$s")" ]] || missing+=("$s"); done
   [[ ${#missing[@]} -eq 0 ]] && return 0
-  local list; list=$(IFS=,; echo "${missing[*]}")
-  say "building $list (mvn -q package -DskipTests; the first build fetches dependencies and the tokenizer)"
-  mvn -B -q -pl "$list" -am package -DskipTests >"$STACK_DIR/logs/build.log" 2>&1 \
-    || { tail -40 "$STACK_DIR/logs/build.log" >&2; fail "build failed; see $STACK_DIR/logs/build.log"; }
+  local list log="$STACK_DIR/logs/build.log" start=$SECONDS module="" status
+  list=$(IFS=,; echo "${missing[*]}")
+  keep_log "$log"
+  say "building $list (mvn package -DskipTests; the first build fetches dependencies, the tokenizer and the"
+  say "  console's npm packages: several minutes on 2 cores; each module is listed as it starts; full log: $log)"
+  # Maven's "--< group:artifact >--" line names the module; its "Building ... [n/N]" line says how far the build is;
+  # a module that takes long (a Quarkus app, the first dependency downloads) gets a line every 30 seconds.
+  set +e
+  mvn -B -pl "$list" -am package -DskipTests 2>&1 | tee "$log" | while :; do
+    if IFS= read -r -t 30 line; then
+      if [[ "$line" =~ \<\ [^:]+:([^ ]+)\ \> ]]; then
+        module="${BASH_REMATCH[1]}"
+      elif [[ "$line" =~ ^\[INFO\]\ Building\ .*\[([0-9]+)/([0-9]+)\]$ ]]; then
+        say "  build ${BASH_REMATCH[1]}/${BASH_REMATCH[2]}: $module ($((SECONDS - start))s so far)"
+      fi
+    elif (($? > 128)); then
+      say "    still building ${module:-(Maven starting)} ($((SECONDS - start))s so far)"
+    else
+      break
+    fi
+  done
+  status=${PIPESTATUS[0]}
+  set -e
+  if [[ $status -ne 0 ]]; then
+    { grep -E '^\[(ERROR|FATAL)\]' "$log" || tail -40 "$log"; } | head -40 >&2 || true
+    fail "build failed; see $log"
+  fi
+  say "  built in $((SECONDS - start))s"
 }
 
 ensure_database() {
@@ -103,6 +142,7 @@ start_kafka() {
     return 0
   fi
   say "Kafka: starting a broker at $bootstrap"
+  keep_log "$STACK_DIR/logs/kafka-start.log"
   scripts/kafka.sh start >"$STACK_DIR/logs/kafka-start.log" 2>&1 \
     || { tail -20 "$STACK_DIR/logs/kafka-start.log" >&2; fail "Kafka did not start"; }
   echo "${KAFKA_PORT:-9092}" >"$STACK_DIR/kafka.started"
@@ -118,6 +158,7 @@ start_service() {
   if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
     fail "port $port (for $name) is taken by another process; set TOOLTUNE_STACK_PORT to move the stack"
   fi
+  keep_log "$STACK_DIR/logs/$name.log"
   # setsid: the service gets its own process group, so a Ctrl-C of the caller does not kill it half-way; down stops it.
   env "$@" QUARKUS_HTTP_PORT="$port" KAFKA_BOOTSTRAP_SERVERS="$(bootstrap)" TOOLTUNE_INTERNAL_TOKEN="$(<"$STACK_DIR/internal-token")" \
     setsid java "-Xmx$HEAP" -XX:+UseSerialGC -jar "$(jar_of "$name")" >"$STACK_DIR/logs/$name.log" 2>&1 </dev/null &
@@ -126,7 +167,7 @@ start_service() {
 }
 
 wait_ready() {
-  local deadline=$((SECONDS + TIMEOUT)) pending
+  local deadline=$((SECONDS + TIMEOUT)) pending begin=$SECONDS next_note=$((SECONDS + 30))
   while :; do
     pending=()
     for s in "${SERVICES[@]}"; do
@@ -136,6 +177,10 @@ wait_ready() {
     done
     [[ ${#pending[@]} -eq 0 ]] && return 0
     ((SECONDS < deadline)) || fail "not ready after ${TIMEOUT}s: ${pending[*]} (logs in $STACK_DIR/logs)"
+    if ((SECONDS >= next_note)); then
+      say "  still starting: ${pending[*]} ($((SECONDS - begin))s so far; the model loads first)"
+      next_note=$((SECONDS + 30))
+    fi
     sleep 1
   done
 }
@@ -152,24 +197,59 @@ up() {
   ensure_database "$GATEWAY_DB"
   start_kafka
   local dataset="http://127.0.0.1:$(port_of dataset-service)"
+  # On the CPU no CUDA is expected: DJL's probe for GPUs ("Failed to detect GPU count: CUDA driver version is
+  # insufficient...") would only alarm. With gpu or auto it stays, since there it tells why no GPU was found.
+  local cuda_log=INFO
+  [[ "$DEVICE" == cpu ]] && cuda_log=ERROR
   start_service dataset-service \
     QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://$PGHOST:$PGPORT/$DATASET_DB?reWriteBatchedInserts=true" \
     QUARKUS_DATASOURCE_USERNAME="$PGUSER"
   start_service inference-service \
     TOOLTUNE_INFERENCE_MODEL_ID="$BASE_MODEL" TOOLTUNE_BASE_MODEL="$BASE_MODEL" TOOLTUNE_DEVICE="$DEVICE" \
     TOOLTUNE_ARTIFACTS_URI="$STACK_DIR/artifacts" \
-    TOOLTUNE_INFERENCE_ADAPTERS_CACHE_DIRECTORY="$STACK_DIR/work/inference-adapters"
+    TOOLTUNE_INFERENCE_ADAPTERS_CACHE_DIRECTORY="$STACK_DIR/work/inference-adapters" \
+    QUARKUS_LOG_CATEGORY__AI_DJL_UTIL_CUDA__LEVEL="$cuda_log"
   start_service trainer-service \
     TOOLTUNE_TRAINER_DATASET_SERVICE_URL="$dataset" TOOLTUNE_TRAINER_DEVICE="$DEVICE" \
-    TOOLTUNE_ARTIFACTS_URI="$STACK_DIR/artifacts" TOOLTUNE_TRAINER_WORK_DIRECTORY="$STACK_DIR/work/trainer"
+    TOOLTUNE_ARTIFACTS_URI="$STACK_DIR/artifacts" TOOLTUNE_TRAINER_WORK_DIRECTORY="$STACK_DIR/work/trainer" \
+    QUARKUS_LOG_CATEGORY__AI_DJL_UTIL_CUDA__LEVEL="$cuda_log"
   start_service gateway \
     QUARKUS_DATASOURCE_JDBC_URL="jdbc:postgresql://$PGHOST:$PGPORT/$GATEWAY_DB" QUARKUS_DATASOURCE_USERNAME="$PGUSER" \
     TOOLTUNE_GATEWAY_DATASET_SERVICE_URL="$dataset" \
     TOOLTUNE_GATEWAY_INFERENCE_SERVICE_URL="http://127.0.0.1:$(port_of inference-service)"
   say "waiting for the services to be ready (up to ${TIMEOUT}s)"
   wait_ready
-  say "ready; logs in $STACK_DIR/logs"
+  say "ready; logs in $STACK_DIR/logs (earlier runs' logs kept beside them)"
+  console_login
   echo "http://127.0.0.1:$PORT"
+}
+
+# A fresh API key for the web console, shown once on the terminal (stderr; stdout stays the gateway URL alone). The
+# key that the previous `up` printed is revoked, so only the newest one printed works. TOOLTUNE_STACK_TENANT (demo)
+# is its tenant; TOOLTUNE_STACK_LOGIN_KEY=0 prints none.
+console_login() {
+  [[ "${TOOLTUNE_STACK_LOGIN_KEY:-1}" == 0 ]] && return 0
+  local db="jdbc:postgresql://$PGHOST:$PGPORT/$GATEWAY_DB" key id_file="$STACK_DIR/login-key.id" previous
+  if [[ -s "$id_file" ]]; then
+    previous=$(<"$id_file")
+    QUARKUS_DATASOURCE_JDBC_URL="$db" scripts/admin.sh revoke-key "$previous" >/dev/null 2>&1 || true
+  fi
+  key=$(QUARKUS_DATASOURCE_JDBC_URL="$db" scripts/admin.sh create-key --tenant "${TOOLTUNE_STACK_TENANT:-demo}" 2>"$STACK_DIR/login-key.err") \
+    || { cat "$STACK_DIR/login-key.err" >&2; say "no login key (admin.sh failed)"; return 0; }
+  grep -o 'key_[A-Za-z0-9_-]*' "$STACK_DIR/login-key.err" | head -1 >"$id_file" || true
+  rm -f "$STACK_DIR/login-key.err"
+  print_console "$key"
+}
+
+print_console() {
+  {
+    echo
+    echo "  Console:   http://127.0.0.1:$PORT/"
+    echo "  Login key: $1"
+    echo "             (tenant ${TOOLTUNE_STACK_TENANT:-demo}; shown only now, stored hashed; the next 'up' revokes it;"
+    echo "              more keys: scripts/admin.sh create-key --tenant NAME)"
+    echo
+  } >&2
 }
 
 down() {

@@ -6,6 +6,8 @@
 #      that was already running is used and left running; KAFKA_BOOTSTRAP_SERVERS set means "use that one".
 #   3. Tools the tests call that a fresh machine may lack: docker-compose (deploy-checks runs `docker-compose config`)
 #      is installed from Debian's packages when missing and this runs as root; kubectl comes with the machine image.
+#      The console's browser test (e2e-tests ConsoleIT, e2e-tests/console/run.sh) installs Debian's chromium the same
+#      way, and playwright-core with npm ci.
 #   4. mvn -B verify (extra arguments are passed to Maven).
 #   5. scripts/interop-check.sh: what model-core writes loads in transformers + peft with the same logits (installs its
 #      Python packages into a venv under the cache once). Skipped when Maven failed or extra Maven arguments were given.

@@ -68,7 +68,7 @@ if [[ $WHAT == ours || $WHAT == all ]]; then
   if [[ -n ${NATIVE_SOURCES:-} ]]; then
     for name in $NATIVE_SOURCES; do SOURCES+=("$NATIVE/$name"); done
   else
-    SOURCES=("$NATIVE"/*.cc)
+    SOURCES=("$NATIVE"/*.cc)   # the kernels, the serving step, the training kernels
   fi
   start=$(date +%s)
   rm -rf "$OUT_DIR/ours-obj"

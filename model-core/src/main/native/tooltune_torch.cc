@@ -7,8 +7,7 @@
 //
 // Built by scripts/gpu/build-native.sh against the machine's torch; with -DTOOLTUNE_CUDA it also reports
 // CUDA memory statistics. Java side: dev.tooltune.model.kernels.NativeTorch.
-#include <jni.h>
-#include <torch/torch.h>
+#include "jni_support.h"
 #include <ATen/autocast_mode.h>
 #ifdef TOOLTUNE_CUDA
 #include <c10/cuda/CUDACachingAllocator.h>
@@ -24,31 +23,11 @@
 #include <string>
 #include <vector>
 
+using tooltune::adopt;
+using tooltune::tensor;
+using tooltune::tensors;
+
 namespace {
-
-torch::Tensor& tensor(jlong handle) { return *reinterpret_cast<torch::Tensor*>(handle); }
-
-jlong adopt(torch::Tensor t) { return reinterpret_cast<jlong>(new torch::Tensor(std::move(t))); }
-
-std::vector<torch::Tensor> tensors(JNIEnv* env, jlongArray handles) {
-  jsize n = env->GetArrayLength(handles);
-  std::vector<torch::Tensor> out;
-  out.reserve(n);
-  jlong* raw = env->GetLongArrayElements(handles, nullptr);
-  for (jsize i = 0; i < n; i++) out.push_back(tensor(raw[i]));
-  env->ReleaseLongArrayElements(handles, raw, JNI_ABORT);
-  return out;
-}
-
-void rethrow(JNIEnv* env, const char* what, const std::exception& e) {
-  std::string message = std::string(what) + ": " + e.what();
-  jclass type = env->FindClass("java/lang/IllegalStateException");
-  env->ThrowNew(type, message.substr(0, 4000).c_str());
-}
-
-#define GUARD(name, fallback, ...) \
-  try { __VA_ARGS__ } catch (const std::exception& e) { rethrow(env, name, e); return fallback; }
-
 
 // ---------------------------------------------------------------- NF4 (QLoRA base weights)
 
@@ -266,120 +245,9 @@ struct CheckpointFunction : public torch::autograd::Function<CheckpointFunction>
   }
 };
 
-// ---------------------------------------------------------------- decode: the whole stack, one token, one call
-
-// Gemma3Model's forward for one new token per row over a KvCache, as one native call instead of hundreds of
-// DJL/JNI operations: the same libtorch operations in the same order (embedding * sqrt(H), RMSNorms in fp32,
-// q/k norms, RoPE in the model's compute type, cache writes, fused attention over the cached keys, gated GELU
-// MLP, final norm, tied head) under the calling thread's autocast, so it computes what the DJL path computes.
-// Weights and cache buffers are held by reference (they stay owned by Java). Dense projections only.
-struct DecoderStack {
-  int64_t layers = 0, heads = 0, kv_heads = 0, head_dim = 0, hidden = 0;
-  double eps = 1e-6, scaling = 1.0, final_softcap = 0.0;
-  at::ScalarType rope_type = at::kFloat;
-  std::vector<bool> sliding;
-  torch::Tensor embedding, head, final_scale, inv_freq_local, inv_freq_global, embed_scale, full_valid, ring_valid;
-  std::vector<std::vector<torch::Tensor>> weights;  // per layer: q k v o gate up down
-  std::vector<std::vector<torch::Tensor>> norms;    // per layer: q_norm k_norm input post_attn pre_ff post_ff (1 + w, fp32)
-  std::vector<torch::Tensor> keys, values;          // per layer [B, K, slots, D]
-  // CUDA graph of the whole step (one launch per token): captured at the second step, replayed after; the
-  // step's inputs are copied into static buffers first. TOOLTUNE_CUDA_GRAPHS=0 turns it off.
-  bool use_graph = true;
-  int64_t eager_steps = 0;
-  torch::Tensor in_ids, in_positions, in_valid, in_full_index, in_ring_index, out_logits;
-#ifdef TOOLTUNE_CUDA
-  std::unique_ptr<at::cuda::CUDAGraph> graph;
-#endif
-};
-
-torch::Tensor rms(const torch::Tensor& x, const torch::Tensor& scale, double eps) {
-  c10::impl::ExcludeDispatchKeyGuard no_autocast(c10::autocast_dispatch_keyset);
-  return at::rms_norm(x.to(torch::kFloat32), {x.size(-1)}, scale, eps).to(x.scalar_type());
-}
-
-torch::Tensor rope(const torch::Tensor& x, const torch::Tensor& cos, const torch::Tensor& sin) {
-  auto halves = x.chunk(2, 3);
-  torch::Tensor rotated = at::cat({halves[1].neg(), halves[0]}, 3);
-  return x.mul(cos).add(rotated.mul(sin));
-}
-
-// Shapes are the same at every step (attention runs over every cache slot, invalid ones masked; the token's
-// index and ring slot come as [1] int64 tensors), so one CUDA graph serves the whole generation.
-torch::Tensor decode_step(DecoderStack& m, const torch::Tensor& ids, const torch::Tensor& positions,
-                          const torch::Tensor& valid, const torch::Tensor& full_index, const torch::Tensor& ring_index) {
-  torch::NoGradGuard no_grad;
-  int64_t b = ids.size(0);
-  int64_t groups = m.heads / m.kv_heads;
-  torch::Tensor x = at::embedding(m.embedding, ids.reshape({b, 1})).mul(m.embed_scale);          // [B,1,H]
-
-  // RoPE angles of both kinds for this position                                                  [B,1,1,D]
-  torch::Tensor position = positions.reshape({b, 1}).to(torch::kFloat32).unsqueeze(-1);           // [B,1,1]
-  auto cos_sin = [&](const torch::Tensor& inv_freq) {
-    torch::Tensor angles = position.mul(inv_freq);                                                // [B,1,D/2]
-    torch::Tensor full = at::cat({angles, angles}, -1).unsqueeze(1);
-    torch::Tensor c = full.cos(), s = full.sin();
-    if (m.rope_type != at::kFloat) { c = c.to(m.rope_type); s = s.to(m.rope_type); }
-    return std::make_pair(c, s);
-  };
-  auto local = cos_sin(m.inv_freq_local);
-  auto global = cos_sin(m.inv_freq_global);
-
-  // the new token's key validity; full layers see every slot up to it (later ones are still invalid), sliding
-  // layers their ring
-  m.full_valid.index_copy_(1, full_index, valid.reshape({b, 1}));
-  m.ring_valid.index_copy_(1, ring_index, valid.reshape({b, 1}));
-  auto bias_of = [&](const torch::Tensor& visible, const torch::Tensor& like) {
-    return at::where(visible.reshape({b, 1, 1, visible.size(1)}), at::scalar_tensor(0.0, like.options()),
-                     at::scalar_tensor(-1e30, like.options()));
-  };
-  torch::Tensor full_bias, ring_bias;
-
-  for (int64_t l = 0; l < m.layers; l++) {
-    const auto& w = m.weights[l];
-    const auto& n = m.norms[l];
-    bool sliding = m.sliding[l];
-    torch::Tensor residual = x;
-    torch::Tensor h = rms(x, n[2], m.eps);
-    torch::Tensor q = at::linear(h, w[0]).view({b, 1, m.heads, m.head_dim}).transpose(1, 2);      // [B,N,1,D]
-    torch::Tensor k = at::linear(h, w[1]).view({b, 1, m.kv_heads, m.head_dim}).transpose(1, 2);   // [B,K,1,D]
-    torch::Tensor v = at::linear(h, w[2]).view({b, 1, m.kv_heads, m.head_dim}).transpose(1, 2);
-    q = rms(q, n[0], m.eps);
-    k = rms(k, n[1], m.eps);
-    const auto& cs = sliding ? local : global;
-    q = rope(q, cs.first, cs.second);
-    k = rope(k, cs.first, cs.second);
-    const torch::Tensor& index = sliding ? ring_index : full_index;
-    m.keys[l].index_copy_(2, index, k.to(m.keys[l].scalar_type()));
-    m.values[l].index_copy_(2, index, v.to(m.values[l].scalar_type()));
-    torch::Tensor keys = m.keys[l];                                                                 // [B,K,S,D]
-    torch::Tensor values = m.values[l];
-    auto type = q.scalar_type();
-    if (keys.scalar_type() != type) keys = keys.to(type);
-    if (values.scalar_type() != type) values = values.to(type);
-    torch::Tensor& bias = sliding ? ring_bias : full_bias;
-    if (!bias.defined()) {
-      bias = bias_of(sliding ? m.ring_valid : m.full_valid, q);
-    }
-    // grouped-query attention without repeating K/V: a K/V head's G query heads are its G "query positions"
-    torch::Tensor grouped = q.reshape({b, m.kv_heads, groups, m.head_dim});                         // [B,K,G,D]
-    torch::Tensor context = at::scaled_dot_product_attention(grouped, keys, values, bias, 0.0, false, m.scaling);
-    context = context.reshape({b, 1, m.heads * m.head_dim});                                        // [B,1,N*D]
-    h = rms(at::linear(context, w[3]), n[3], m.eps);
-    x = residual.add(h);
-
-    residual = x;
-    h = rms(x, n[4], m.eps);
-    torch::Tensor gated = at::gelu(at::linear(h, w[4]), "tanh").mul(at::linear(h, w[5]));
-    h = rms(at::linear(gated, w[6]), n[5], m.eps);
-    x = residual.add(h);
-  }
-  torch::Tensor last = rms(x, m.final_scale, m.eps).reshape({b, m.hidden});                       // [B,H]
-  torch::Tensor logits = at::linear(last, m.head);                                                // [B,V]
-  if (m.final_softcap > 0) {
-    logits = logits.div(m.final_softcap).tanh().mul(m.final_softcap);
-  }
-  return logits;
-}
+// The additive floor of a masked score: far below any real score, yet finite in x's type (fp16 tops out at 65504,
+// and a query whose keys are all masked must get uniform weights, not NaN).
+double mask_floor(const torch::Tensor& x) { return x.scalar_type() == at::kHalf ? -3e4 : -1e30; }
 
 }  // namespace
 
@@ -462,107 +330,6 @@ JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_checkpoint(
 }
 
 
-// A DecoderStack over the given tensors; see Gemma3Model.nativeDecoder for the order of tensors, ints, doubles.
-JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_decoderCreate(
-    JNIEnv* env, jclass, jlongArray tensor_handles, jlongArray int_values, jdoubleArray double_values) {
-  GUARD("decoderCreate", 0, {
-    auto t = tensors(env, tensor_handles);
-    jsize ni = env->GetArrayLength(int_values);
-    std::vector<jlong> ints(ni);
-    env->GetLongArrayRegion(int_values, 0, ni, ints.data());
-    std::vector<jdouble> doubles(4);
-    env->GetDoubleArrayRegion(double_values, 0, 4, doubles.data());
-    auto m = std::make_unique<DecoderStack>();
-    m->layers = ints[0];
-    m->heads = ints[1];
-    m->kv_heads = ints[2];
-    m->head_dim = ints[3];
-    m->hidden = ints[4];
-    m->rope_type = ints[5] == 1 ? at::kHalf : at::kFloat;
-    const char* graphs = std::getenv("TOOLTUNE_CUDA_GRAPHS");
-    m->use_graph = graphs == nullptr || std::string(graphs) != "0";
-    for (int64_t l = 0; l < m->layers; l++) m->sliding.push_back(ints[6 + l] != 0);
-    m->eps = doubles[0];
-    m->scaling = doubles[2];
-    m->final_softcap = doubles[3];
-    size_t i = 0;
-    m->embedding = t[i++];
-    m->head = t[i++];
-    m->final_scale = t[i++];
-    m->inv_freq_local = t[i++];
-    m->inv_freq_global = t[i++];
-    m->full_valid = t[i++];
-    m->ring_valid = t[i++];
-    auto scale_type = m->embedding.scalar_type() == at::kBFloat16 ? at::kFloat : m->embedding.scalar_type();
-    m->embed_scale = at::full({}, doubles[1], m->embedding.options().dtype(scale_type));
-    for (int64_t l = 0; l < m->layers; l++) {
-      std::vector<torch::Tensor> w(t.begin() + i, t.begin() + i + 7);
-      i += 7;
-      std::vector<torch::Tensor> n(t.begin() + i, t.begin() + i + 6);
-      i += 6;
-      m->weights.push_back(w);
-      m->norms.push_back(n);
-      m->keys.push_back(t[i++]);
-      m->values.push_back(t[i++]);
-    }
-    if (i != t.size()) throw std::runtime_error("decoderCreate: " + std::to_string(t.size()) + " tensors, expected " + std::to_string(i));
-    return reinterpret_cast<jlong>(m.release());
-  })
-}
-
-// Logits [B,V] of one new token per row (ids, positions [B] int64; key_mask [B] or 0 = all valid) at cache
-// index `length`, ring slot `slot`; writes the token's keys/values and validity into the cache.
-JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_decoderStep(
-    JNIEnv* env, jclass, jlong decoder, jlong ids, jlong positions, jlong key_mask, jlong length, jlong slot) {
-  GUARD("decoderStep", 0, {
-    auto* m = reinterpret_cast<DecoderStack*>(decoder);
-    torch::NoGradGuard no_grad;
-    const torch::Tensor& id = tensor(ids);
-    int64_t b = id.numel();
-    auto index_options = id.options().dtype(torch::kLong);
-    torch::Tensor valid = key_mask == 0 ? torch::ones({b}, id.options().dtype(torch::kBool))
-                                        : tensor(key_mask).reshape({b}).to(torch::kBool);
-#ifdef TOOLTUNE_CUDA
-    if (id.is_cuda() && m->use_graph) {
-      if (!m->graph && m->eager_steps >= 1) {
-        // the first step ran eagerly (lazy initialisation of cuBLAS and attention kernels stays out of the graph)
-        m->in_ids = torch::empty({b}, index_options);
-        m->in_positions = torch::empty({b}, index_options);
-        m->in_valid = torch::empty({b}, id.options().dtype(torch::kBool));
-        m->in_full_index = torch::empty({1}, index_options);
-        m->in_ring_index = torch::empty({1}, index_options);
-        auto stream = at::cuda::getStreamFromPool();
-        auto graph = std::make_unique<at::cuda::CUDAGraph>();
-        {
-          at::cuda::CUDAStreamGuard guard(stream);
-          // thread-local capture: other threads (another generation, a trainer) may keep launching meanwhile
-          graph->capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
-          m->out_logits = decode_step(*m, m->in_ids, m->in_positions, m->in_valid, m->in_full_index, m->in_ring_index);
-          graph->capture_end();
-        }
-        m->graph = std::move(graph);
-      }
-      if (m->graph) {
-        m->in_ids.copy_(id.reshape({b}));
-        m->in_positions.copy_(tensor(positions).reshape({b}));
-        m->in_valid.copy_(valid);
-        m->in_full_index.fill_(length);
-        m->in_ring_index.fill_(slot);
-        m->graph->replay();
-        return adopt(m->out_logits.clone());
-      }
-    }
-#endif
-    m->eager_steps++;
-    return adopt(decode_step(*m, id.reshape({b}), tensor(positions).reshape({b}), valid,
-                             torch::full({1}, length, index_options), torch::full({1}, slot, index_options)));
-  })
-}
-
-JNIEXPORT void JNICALL Java_dev_tooltune_model_kernels_NativeTorch_decoderFree(JNIEnv* env, jclass, jlong decoder) {
-  delete reinterpret_cast<DecoderStack*>(decoder);
-}
-
 // A second owning handle of x (for handing a tensor to native code that outlives the Java array).
 JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_share(JNIEnv* env, jclass, jlong x) {
   return adopt(tensor(x));
@@ -587,7 +354,7 @@ JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_geluTanh(JNI
 
 // Fused attention. q [B,N,T,D], k/v [B,K,S,D] (K divides N: grouped-query), mask boolean, broadcastable to
 // [B,1,T,S] (a [B,1,1,T,S] grouped-layout mask is accepted), true = visible. Masked scores get a large finite
-// floor, not -inf, so a query with no visible key (padding) gets uniform weights instead of NaN, as the
+// floor (mask_floor: finite in fp16 too), not -inf, so a query with no visible key (padding) gets uniform weights instead of NaN, as the
 // pure-DJL path does. Returns [B,N,T,D] in q's type.
 JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_attention(
     JNIEnv* env, jclass, jlong q, jlong k, jlong v, jlong mask, jdouble scale) {
@@ -614,7 +381,7 @@ JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_attention(
       torch::Tensor m = tensor(mask);
       if (m.dim() == 5) m = m.squeeze(2);
       bias = at::where(m, at::scalar_tensor(0.0, query.options()),
-                       at::scalar_tensor(-1e30, query.options()));
+                       at::scalar_tensor(mask_floor(query), query.options()));
     }
     return adopt(at::scaled_dot_product_attention(query, key, value, bias, 0.0, false, scale));
   })
@@ -697,6 +464,12 @@ JNIEXPORT void JNICALL Java_dev_tooltune_model_kernels_NativeTorch_setTf32(JNIEn
 // x cast to bf16 (DJL 0.36's JNI has no bf16 type code; DJL reports such arrays as UNKNOWN).
 JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_toBFloat16(JNIEnv* env, jclass, jlong x) {
   GUARD("toBFloat16", 0, { return adopt(tensor(x).to(torch::kBFloat16)); })
+}
+
+// x's bytes as bf16 (x fp16 or int16: same element size): bf16 checkpoint bytes arrive in an fp16 array, since
+// DJL 0.36 cannot name bf16, and become bf16 weights without widening.
+JNIEXPORT jlong JNICALL Java_dev_tooltune_model_kernels_NativeTorch_viewAsBFloat16(JNIEnv* env, jclass, jlong x) {
+  GUARD("viewAsBFloat16", 0, { return adopt(tensor(x).view(at::kBFloat16)); })
 }
 
 // x cast to fp32, keeping the autograd graph (DJL's toType runs under NoGradGuard and detaches).

@@ -266,7 +266,8 @@ class GatewayApiTest {
 
         String adapterId = "ad-" + shortId();
         sendAdapter(adapterId, "agent", tenant, job.id());
-        sendEvent(new JobSucceeded("ev-" + shortId(), job.id(), tenant, Instant.now(), adapterId, "agent", 1, 4096L));
+        sendEvent(new JobSucceeded("ev-" + shortId(), job.id(), tenant, Instant.now(), adapterId, "agent", 1, 4096L,
+                Map.of("eval_loss_before", 2.5, "eval_loss_after", 0.5)));
         await(() -> client.fineTuning().jobs().retrieve(job.id()).status().equals(FineTuningJob.Status.SUCCEEDED),
                 "job succeeded");
         FineTuningJob done = client.fineTuning().jobs().retrieve(job.id());
@@ -280,6 +281,23 @@ class GatewayApiTest {
         assertTrue(messages.get(0).startsWith("New fine-tuned model created"), "newest first: " + messages);
         assertEquals(model, client.fineTuning().jobs().checkpoints().list(job.id()).data().get(0)
                 .fineTunedModelCheckpoint());
+
+        // The trainer's evaluation before and after training is the succeeded event's data (the console's
+        // before/after table); only progress events are of type "metrics", so progress bars never read it as a step.
+        JsonNode events = JSON.readTree(HTTP.send(HttpRequest.newBuilder(uri("v1/fine_tuning/jobs/" + job.id()
+                + "/events")).header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString()).body());
+        JsonNode completed = null;
+        for (JsonNode event : events.path("data")) {
+            if (event.path("message").asText().startsWith("The job has successfully completed")) {
+                completed = event;
+            } else if (event.path("message").asText().startsWith("Step 5/10")) {
+                assertEquals("metrics", event.path("type").asText(), event.toString());
+            }
+        }
+        assertNotNull(completed, events.toString());
+        assertEquals("message", completed.path("type").asText(), completed.toString());
+        assertEquals(0.5, completed.path("data").path("eval_loss_after").asDouble(), 1e-9, completed.toString());
+        assertEquals(2.5, completed.path("data").path("eval_loss_before").asDouble(), 1e-9, completed.toString());
 
         HttpResponse<String> stream = HTTP.send(HttpRequest.newBuilder(uri("v1/fine_tuning/jobs/" + job.id()
                         + "/events?stream=true")).header("Authorization", "Bearer " + key).build(),

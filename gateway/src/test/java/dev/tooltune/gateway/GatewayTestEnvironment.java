@@ -22,8 +22,8 @@ import java.util.Map;
  */
 public class GatewayTestEnvironment implements QuarkusTestResourceLifecycleManager {
     public static final String INTERNAL_TOKEN = "test-internal-token";
-    public static final String DATABASE = "tooltune_gateway_test";
-    public static final String DATASET_DATABASE = "tooltune_gateway_datasets_test";
+    public static final String DATABASE = TestDatabases.name("tooltune_gateway_test", "");
+    public static final String DATASET_DATABASE = TestDatabases.name("tooltune_gateway_datasets_test", "_datasets");
 
     public static TestKafka.Topics topics;
     public static FakeInference inference;

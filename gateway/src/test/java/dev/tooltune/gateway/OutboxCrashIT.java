@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * exactly one record arrives, and its row is marked sent.
  */
 class OutboxCrashIT {
-    private static final String DATABASE = "tooltune_gateway_crash_it";
+    private static final String DATABASE = TestDatabases.name("tooltune_gateway_crash_it", "_crash");
     private final List<Process> started = new ArrayList<>();
 
     @AfterEach

@@ -16,6 +16,16 @@ public final class TestDatabases {
     public static final String USER = System.getenv().getOrDefault("PGUSER", "postgres");
     public static final String PASSWORD = System.getenv().getOrDefault("PGPASSWORD", "");
     public static final String SERVER_URL = serverUrl();
+    private static final Pattern DATABASE_NAME = Pattern.compile("^jdbc:postgresql://[^/]+/([A-Za-z0-9_]+)");
+
+    /**
+     * The database a test names, or the one QUARKUS_DATASOURCE_JDBC_URL names with {@code suffix} appended: several
+     * checkouts share one server, and each must wipe only its own databases.
+     */
+    public static String name(String defaultName, String suffix) {
+        Matcher configured = DATABASE_NAME.matcher(System.getenv().getOrDefault("QUARKUS_DATASOURCE_JDBC_URL", ""));
+        return configured.find() ? configured.group(1) + suffix : defaultName;
+    }
 
     private static String serverUrl() {
         String host = System.getenv().getOrDefault("PGHOST", "127.0.0.1");

@@ -243,6 +243,12 @@ class ChatCompletionsTest {
         assertError(400, "tools[0].function.parameters", ServiceClients.post(base, "/v1/chat/completions",
                 body("\"tools\": [{\"type\": \"function\", \"function\": {\"name\": \"a\", \"parameters\": "
                         + "{\"type\": \"no-such-type\"}}}]"), AUTH));
+        // A prompt over the model's context (tiny: 32,768 tokens) is the client's error, not the server's (#21.1).
+        HttpResponse<String> tooLong = ServiceClients.post(base, "/v1/chat/completions", "{\"model\": \""
+                + TestBaseModel.ID + "\", \"max_tokens\": 2, \"messages\": [{\"role\": \"user\", \"content\": \""
+                + " hello".repeat(40_000) + "\"}]}", AUTH);
+        assertError(400, "messages", tooLong);
+        assertTrue(tooLong.body().contains("context_length_exceeded"), tooLong.body());
         HttpResponse<String> notJson = ServiceClients.post(base, "/v1/chat/completions", "{\"model\": ", AUTH);
         assertEquals(400, notJson.statusCode());
         assertTrue(notJson.body().contains("line 1"), notJson.body());

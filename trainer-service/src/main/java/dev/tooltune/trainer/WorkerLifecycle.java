@@ -21,6 +21,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.net.URI;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -37,18 +38,28 @@ public class WorkerLifecycle {
 
     private static final Logger LOG = Logger.getLogger(WorkerLifecycle.class);
 
+    /** How long a starting worker waits to know the cancels already on the topic before it takes a job. */
+    private static final Duration STARTUP_CANCELS_TIMEOUT = Duration.ofSeconds(60);
+
     private final TrainerSettings settings;
     private final MeterRegistry registry;
+    private final EventPublisher events;
+    private final CancelWatcher cancels;
+    private final AdapterCatalog catalog;
+    private final DatasetClient datasets;
     private ArtifactStore store;
-    private EventPublisher events;
-    private CancelWatcher cancels;
     private JobQueue queue;
     private TrainingWorker worker;
     private Thread thread;
 
-    WorkerLifecycle(TrainerSettings settings, MeterRegistry registry) {
+    WorkerLifecycle(TrainerSettings settings, MeterRegistry registry, EventPublisher events, CancelWatcher cancels,
+            AdapterCatalog catalog, DatasetClient datasets) {
         this.settings = settings;
         this.registry = registry;
+        this.events = events;
+        this.cancels = cancels;
+        this.catalog = catalog;
+        this.datasets = datasets;
     }
 
     void start(@Observes StartupEvent startup) {
@@ -63,9 +74,7 @@ public class WorkerLifecycle {
         if (settings.configureGroup()) {
             JobQueue.configureGroup(settings);
         }
-        events = new EventPublisher(settings);
-        cancels = new CancelWatcher(settings);
-        worker = new TrainingWorker(settings, events, new AdapterCatalog(settings), cancels, store, new DatasetClient(settings),
+        worker = new TrainingWorker(settings, events, catalog, cancels, store, datasets,
                 BaseModels.fromEnvironment(), device, precision, new WorkerMetrics(registry, device));
         String clientId = "trainer-" + UUID.randomUUID().toString().substring(0, 8);
         queue = new JobQueue(settings, clientId);
@@ -74,6 +83,10 @@ public class WorkerLifecycle {
         ExecutorService jobThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "training-job"));
         thread = new Thread(() -> {
             try {
+                if (!cancels.awaitStartupCancels(STARTUP_CANCELS_TIMEOUT)) {
+                    LOG.warnf("the cancels already on the topic were not read in %d s; taking jobs anyway",
+                            STARTUP_CANCELS_TIMEOUT.toSeconds());
+                }
                 queue.run((record, delivery) -> CompletableFuture.supplyAsync(() -> worker.handle(record.value(), delivery),
                         jobThread), settings.stopAfterJobs());
             } catch (RuntimeException e) {
@@ -103,8 +116,6 @@ public class WorkerLifecycle {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        cancels.close();
-        events.close();
     }
 
     ArtifactStore store() {

@@ -46,11 +46,19 @@ public interface DatasetConfig {
 
     interface Importing {
         /**
-         * How long a replica's claim on its queued and running imports lasts without renewal (renewed every third
-         * of it). When a replica stops, its imports are marked failed by another replica once this has passed.
+         * How long a replica's claim on its queued and running imports lasts without renewal (renewed every
+         * {@link #leaseRenewal()}). When a replica stops, its imports are marked failed by another replica once this
+         * has passed.
          */
         @WithDefault("PT30S")
         java.time.Duration lease();
+
+        /**
+         * How often a replica renews its claim and looks for imports of stopped replicas (ImportLeases, a
+         * {@code @Scheduled} job reading {@code tooltune.dataset.import.lease-renewal}); at most half the lease.
+         */
+        @WithDefault("PT10S")
+        java.time.Duration leaseRenewal();
 
         /** Import jobs that run at the same time; more wait in the queue. */
         @WithDefault("2")

@@ -1,23 +1,22 @@
 package dev.tooltune.dataset.importing;
 
 import io.quarkus.narayana.jta.QuarkusTransaction;
-import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.quarkus.scheduler.Scheduled;
 import dev.tooltune.dataset.config.DatasetConfig;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
- * This replica's claim on the imports it runs (their spooled uploads are on its disk): a lease renewed every third
- * of {@code tooltune.dataset.import.lease} while a job is queued or running. Imports whose owner's lease ran out
+ * This replica's claim on the imports it runs (their spooled uploads are on its disk): a lease renewed every
+ * {@code tooltune.dataset.import.lease-renewal} (a {@code @Scheduled} job, skipped while the previous run is still
+ * going) while a job is queued or running. Imports whose owner's lease ran out
  * belong to a replica that stopped; every replica marks those failed. Imports of live replicas are left alone.
  */
 @ApplicationScoped
@@ -28,27 +27,26 @@ public class ImportLeases {
     DatasetConfig config;
 
     private final String replicaId = UUID.randomUUID().toString();
-    private ScheduledExecutorService scheduler;
 
-    void start(@Observes StartupEvent event) {
-        long renewEvery = Math.max(1, config.importing().lease().toMillis() / 3);
-        scheduler = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = new Thread(runnable, "dataset-import-leases");
-            thread.setDaemon(true);
-            return thread;
-        });
-        scheduler.scheduleWithFixedDelay(() -> {
-            try {
-                renew();
-                failAbandoned();
-            } catch (RuntimeException e) {
-                LOG.warnf("import leases: %s", e.getMessage());
-            }
-        }, 0, renewEvery, TimeUnit.MILLISECONDS);
+    /** A renewal period that could let a live replica's lease run out is refused at start, naming both settings. */
+    void checkSettings(@Observes StartupEvent event) {
+        Duration lease = config.importing().lease();
+        Duration renewal = config.importing().leaseRenewal();
+        if (renewal.isZero() || renewal.isNegative() || renewal.multipliedBy(2).compareTo(lease) > 0) {
+            throw new IllegalArgumentException("tooltune.dataset.import.lease-renewal (" + renewal + ") must be more "
+                    + "than zero and at most half of tooltune.dataset.import.lease (" + lease + ")");
+        }
     }
 
-    void stop(@Observes ShutdownEvent event) {
-        scheduler.shutdownNow();
+    @Scheduled(identity = "import-leases", every = "${tooltune.dataset.import.lease-renewal}",
+            concurrentExecution = Scheduled.ConcurrentExecution.SKIP)
+    void renewAndFailAbandoned() {
+        try {
+            renew();
+            failAbandoned();
+        } catch (RuntimeException e) {
+            LOG.warnf("import leases: %s", e.getMessage());
+        }
     }
 
     /** This replica's id, the owner of the imports it runs. */

@@ -71,6 +71,9 @@ public class JobEvents {
             type = JobSucceeded.TYPE;
             message = "The job has successfully completed: adapter " + succeeded.adapterName() + " version "
                     + succeeded.adapterVersion();
+            if (succeeded.metrics() != null && !succeeded.metrics().isEmpty()) {
+                data = json.valueToTree(succeeded.metrics()); // the trainer's evaluation, e.g. eval_loss_before/_after
+            }
         } else if (event instanceof JobFailed failed) {
             type = JobFailed.TYPE;
             level = "error";

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tooltune.contracts.MessageCodec;
+import dev.tooltune.contracts.events.JobRunning;
 import dev.tooltune.contracts.jobs.JobCommand;
 import dev.tooltune.contracts.jobs.TrainingJob;
 import java.io.IOException;
@@ -79,8 +80,11 @@ public final class JobViews {
     }
 
     static Event event(JobEvent event, ObjectMapper json) {
+        // OpenAI's "metrics" events are progress (step, losses); the succeeded event's data (the evaluation before
+        // and after training) is a "message" with data, so that progress bars do not read it as a step.
+        String type = event.data != null && JobRunning.TYPE.equals(event.type) ? "metrics" : "message";
         return new Event(event.eventId, "fine_tuning.job.event", event.occurredAt.getEpochSecond(), event.level,
-                event.message, event.data == null ? "message" : "metrics", tree(json, event.data));
+                event.message, type, tree(json, event.data));
     }
 
     static Long seconds(Instant instant) {

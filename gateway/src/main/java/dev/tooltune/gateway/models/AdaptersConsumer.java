@@ -2,91 +2,32 @@ package dev.tooltune.gateway.models;
 
 import dev.tooltune.contracts.MessageCodec;
 import dev.tooltune.contracts.validation.InvalidMessageException;
-import dev.tooltune.gateway.config.GatewayConfig;
-import io.quarkus.runtime.ShutdownEvent;
-import io.quarkus.runtime.StartupEvent;
+import io.smallrye.reactive.messaging.annotations.Blocking;
 import jakarta.enterprise.context.ApplicationScoped;
-import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
-import java.time.Duration;
-import java.util.List;
-import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import java.time.temporal.ChronoUnit;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.faulttolerance.Retry;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Follows the compacted adapters topic: every replica reads all its partitions from the beginning at start (no
- * consumer group: each replica needs every adapter), then keeps reading. A tombstone deletes the adapter.
+ * Follows the compacted adapters topic (channel {@code adapters}, application.properties): every replica reads it
+ * from the beginning at start, as a consumer group of its own that never commits (each replica needs every adapter),
+ * then keeps reading. A tombstone deletes the adapter; a record that does not decode is logged and passed; a database
+ * failure is retried every second, so that the table never skips a record.
  */
 @ApplicationScoped
 public class AdaptersConsumer {
     private static final Logger LOG = Logger.getLogger(AdaptersConsumer.class);
 
     @Inject
-    GatewayConfig config;
-    @Inject
     Adapters adapters;
 
-    private volatile KafkaConsumer<String, byte[]> consumer;
-    private volatile boolean running;
-    private Thread thread;
-
-    void start(@Observes StartupEvent event) {
-        running = true;
-        thread = new Thread(this::run, "adapters-consumer");
-        thread.setDaemon(true);
-        thread.start();
-    }
-
-    void stop(@Observes ShutdownEvent event) {
-        running = false;
-        KafkaConsumer<String, byte[]> current = consumer;
-        if (current != null) {
-            current.wakeup();
-        }
-        join(thread);
-    }
-
-    private void run() {
-        String topic = config.topics().adapters();
-        while (running) {
-            Properties properties = new Properties();
-            properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
-            properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-            properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "tooltune-gateway-adapters");
-            try (KafkaConsumer<String, byte[]> kafka = new KafkaConsumer<>(properties, new StringDeserializer(),
-                    new ByteArrayDeserializer())) {
-                consumer = kafka;
-                List<TopicPartition> partitions = kafka.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                        .map(p -> new TopicPartition(topic, p.partition())).toList();
-                kafka.assign(partitions);
-                kafka.seekToBeginning(partitions);
-                LOG.infof("reading %s from the beginning (%d partitions)", topic, partitions.size());
-                while (running) {
-                    for (ConsumerRecord<String, byte[]> record : kafka.poll(Duration.ofMillis(500))) {
-                        handle(record);
-                    }
-                }
-            } catch (WakeupException e) {
-                return;
-            } catch (RuntimeException e) {
-                if (!running) {
-                    return;
-                }
-                // The registry must not stop following the topic: start over from the beginning after a pause.
-                LOG.warnf(e, "adapters consumer failed; reading %s again from the beginning in 5 s", topic);
-                sleep(5000);
-            }
-        }
-    }
-
-    private void handle(ConsumerRecord<String, byte[]> record) {
+    @Incoming("adapters")
+    @Blocking
+    @Retry(maxRetries = -1, delay = 1, delayUnit = ChronoUnit.SECONDS, maxDuration = 0, jitter = 0)
+    public void apply(ConsumerRecord<String, byte[]> record) {
         if (record.value() == null) {
             adapters.delete(record.key());
             return;
@@ -96,24 +37,6 @@ public class AdaptersConsumer {
         } catch (InvalidMessageException e) {
             LOG.warnf("skipping adapters record %s at %s-%d@%d: %s", record.key(), record.topic(), record.partition(),
                     record.offset(), e.getMessage());
-        }
-    }
-
-    static void join(Thread thread) {
-        if (thread != null) {
-            try {
-                thread.join(10_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
         }
     }
 }

@@ -4,6 +4,9 @@ import dev.tooltune.gateway.config.GatewayConfig;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.Record;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
@@ -12,19 +15,18 @@ import jakarta.transaction.Status;
 import jakarta.transaction.Synchronization;
 import jakarta.transaction.TransactionSynchronizationRegistry;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
-import java.util.Properties;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 /**
- * Sends committed outbox rows to Kafka in id order and marks them sent. It runs on one thread, woken after each
+ * Sends committed outbox rows to Kafka in id order through the {@code outbox} channel (application.properties: acks=all,
+ * idempotent producer; each record names its own topic) and marks a row sent only once the broker has acknowledged
+ * its record. It runs on one thread, woken after each
  * commit that added rows and every {@code poll-interval} (rows of a crashed replica, or left by a Kafka outage).
  * Rows are claimed with {@code for update skip locked}, so several replicas never send the same row at once.
  *
@@ -36,6 +38,8 @@ import org.jboss.logging.Logger;
 @ApplicationScoped
 public class OutboxRelay {
     private static final Logger LOG = Logger.getLogger(OutboxRelay.class);
+    /** How long one record may wait for the broker's acknowledgement (above the producer's delivery timeout). */
+    private static final Duration ACK_TIMEOUT = Duration.ofSeconds(40);
 
     @Inject
     GatewayConfig config;
@@ -46,23 +50,17 @@ public class OutboxRelay {
 
     private final Semaphore wakeUp = new Semaphore(0);
     private volatile boolean running;
+    @Inject
+    @Channel("outbox")
+    MutinyEmitter<Record<String, byte[]>> outbox;
+
     private Thread thread;
-    private KafkaProducer<String, byte[]> producer;
 
     void start(@Observes StartupEvent event) {
         if (!config.outbox().enabled()) {
             LOG.warn("outbox relay disabled (tooltune.gateway.outbox.enabled=false): jobs are stored, not sent");
             return;
         }
-        Properties properties = new Properties();
-        properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
-        properties.put(ProducerConfig.ACKS_CONFIG, "all");
-        properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        properties.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, 30_000);
-        properties.put(ProducerConfig.REQUEST_TIMEOUT_MS_CONFIG, 10_000);
-        properties.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 30_000);
-        properties.put(ProducerConfig.CLIENT_ID_CONFIG, "tooltune-gateway-outbox");
-        producer = new KafkaProducer<>(properties, new StringSerializer(), new ByteArraySerializer());
         running = true;
         thread = new Thread(this::loop, "outbox-relay");
         thread.setDaemon(true);
@@ -78,7 +76,6 @@ public class OutboxRelay {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
-            producer.close();
         }
     }
 
@@ -127,12 +124,19 @@ public class OutboxRelay {
             for (Object[] row : rows) {
                 long id = ((Number) row[0]).longValue();
                 byte[] value = row[3] == null ? null : ((String) row[3]).getBytes(StandardCharsets.UTF_8);
-                producer.send(new ProducerRecord<>((String) row[1], (String) row[2], value)).get();
+                send((String) row[1], (String) row[2], value);
                 entityManager.createNativeQuery("update outbox_message set sent_at = now() where id = ?1")
                         .setParameter(1, id).executeUpdate();
                 LOG.debugf("outbox: sent row %d to %s key %s", id, row[1], row[2]);
             }
             return rows.size();
         });
+    }
+
+    /** Returns once the broker has acknowledged the record; throws if it refused it or did not answer in time. */
+    private void send(String topic, String key, byte[] value) {
+        Message<Record<String, byte[]>> message = Message.of(Record.of(key, value))
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withTopic(topic).build());
+        outbox.sendMessage(message).await().atMost(ACK_TIMEOUT);
     }
 }

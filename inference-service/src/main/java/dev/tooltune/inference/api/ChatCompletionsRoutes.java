@@ -20,6 +20,7 @@ import dev.tooltune.inference.serving.InferenceRuntime;
 import dev.tooltune.inference.serving.RequestGate;
 import dev.tooltune.inference.serving.ServingMetrics;
 import dev.tooltune.inference.serving.ToolCallChecker;
+import dev.tooltune.model.serving.RequestTooLargeException;
 import io.quarkus.runtime.ShutdownEvent;
 import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
@@ -350,6 +351,9 @@ public class ChatCompletionsRoutes {
                 failOnce(new ApiException(429, "rate_limit_exceeded", null, "queue_full", "The server is at capacity: "
                         + e.getMessage(), config.serving().retryAfterSeconds()));
                 return;
+            } catch (RequestTooLargeException e) {
+                failOnce(tooLarge(e));
+                return;
             } catch (RuntimeException e) {
                 LOG.errorf(e, "request %s could not be submitted", id);
                 failOnce(new ApiException(500, "server_error", null, null, "The request could not be started: "
@@ -375,8 +379,21 @@ public class ChatCompletionsRoutes {
             handle.result().whenComplete((outcome, error) -> context.runOnContext(v -> completed(outcome, error)));
         }
 
+        /** The client's prompt (with its max_tokens) can never fit this server: OpenAI's context_length_exceeded. */
+        private ApiException tooLarge(RequestTooLargeException e) {
+            return new ApiException(400, "invalid_request_error", "messages", "context_length_exceeded",
+                    "This model's maximum context length is " + e.limitTokens() + " tokens; the messages take "
+                            + e.promptTokens() + " tokens. " + e.getMessage() + ".");
+        }
+
         private void completed(ChatOutcome outcome, Throwable error) {
             active.remove(handle);
+            Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                    ? error.getCause() : error;
+            if (cause instanceof RequestTooLargeException tooLarge) {
+                failOnce(tooLarge(tooLarge));
+                return;
+            }
             if (error != null) {
                 LOG.errorf(error, "generation of %s failed", id);
                 failOnce(new ApiException(500, "server_error", null, null, "Generation failed: " + error.getMessage()));

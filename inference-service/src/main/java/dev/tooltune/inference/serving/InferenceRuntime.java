@@ -25,11 +25,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.jboss.logging.Logger;
 
 /**
  * What the service serves, brought up in the background at startup: the base model (resolved, loaded on the
- * configured device and precision) in an engine, the adapter registry fed from the topic, and the adapter cache.
+ * configured device and precision) in an engine, the adapter registry ({@link AdapterTopicConsumer} fills it from the
+ * topic once the base model's identity is known), and the adapter cache.
  * Readiness ({@link #ready()}) waits for the model and for the topic to be read to its end.
  */
 @ApplicationScoped
@@ -42,12 +45,15 @@ public class InferenceRuntime {
     @Inject
     MeterRegistry metrics;
 
+    @Inject
+    AdapterTopicConsumer adaptersTopic;
+
     private final AdapterRegistry registry = new AdapterRegistry();
     private volatile BaseModels.Resolved baseModel;
     private volatile ChatEngineBackend engine;
     private volatile GemmaTokenizer tokenizer;
     private volatile AdapterCache cache;
-    private volatile AdapterTopicConsumer consumer;
+    private final CountDownLatch baseModelKnown = new CountDownLatch(1);
     private volatile String problem = "loading the base model";
     private volatile boolean stopping;
 
@@ -63,9 +69,7 @@ public class InferenceRuntime {
             BaseModels.Resolved resolved = BaseModels.fromEnvironment()
                     .resolve(config.model().id(), config.model().revision().orElse(null));
             baseModel = resolved;
-            consumer = new AdapterTopicConsumer(config.kafka().bootstrapServers(), config.adapters().topic(),
-                    resolved.id(), resolved.revision(), registry);
-            consumer.start();
+            baseModelKnown.countDown();
 
             Path directory = resolved.directory();
             tokenizer = Files.isRegularFile(directory.resolve("tokenizer.json"))
@@ -95,6 +99,7 @@ public class InferenceRuntime {
             LOG.infof("serving %s@%s from %s on %s in %s, loaded in %.1f s", resolved.id(), resolved.revision(),
                     directory, device, precision, (System.nanoTime() - started) / 1e9);
         } catch (RuntimeException | Error e) {
+            baseModelKnown.countDown();
             problem = "the base model could not be loaded: " + e.getMessage();
             LOG.errorf(e, "base model %s could not be loaded", config.model().id());
         }
@@ -124,11 +129,7 @@ public class InferenceRuntime {
         if (problem != null) {
             return problem;
         }
-        AdapterTopicConsumer topic = consumer;
-        if (topic == null || !topic.caughtUp()) {
-            return topic == null ? "adapters topic not read yet" : topic.problem();
-        }
-        return null;
+        return adaptersTopic.caughtUp() ? null : adaptersTopic.problem();
     }
 
     public boolean ready() {
@@ -141,6 +142,21 @@ public class InferenceRuntime {
     }
 
     public BaseModels.Resolved baseModel() {
+        return baseModel;
+    }
+
+    /**
+     * The served base model's identity, once resolved (adapters are matched against it); null if it could not be
+     * resolved or the service is stopping.
+     */
+    public BaseModels.Resolved awaitBaseModel() {
+        try {
+            while (!stopping && !baseModelKnown.await(1, TimeUnit.SECONDS)) {
+                // the startup thread is still resolving it
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         return baseModel;
     }
 
@@ -175,9 +191,6 @@ public class InferenceRuntime {
 
     void stop(@Observes ShutdownEvent event) {
         stopping = true;
-        if (consumer != null) {
-            consumer.close();
-        }
     }
 
     /** Closes the engine last, after the requests finished or were cancelled (see ChatCompletions). */

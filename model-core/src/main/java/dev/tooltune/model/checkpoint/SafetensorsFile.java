@@ -155,8 +155,11 @@ public final class SafetensorsFile implements AutoCloseable {
         if (!entry.type().isFloatingPoint()) {
             throw new IllegalArgumentException(entry.name() + ": expected a floating-point tensor, found " + entry.type());
         }
+        if (computeType == DataType.BFLOAT16) {
+            return readBFloat16(entry, manager);
+        }
         if (computeType != DataType.FLOAT32 && computeType != DataType.FLOAT16) {
-            throw new IllegalArgumentException("compute type must be FLOAT32 or FLOAT16, got " + computeType);
+            throw new IllegalArgumentException("compute type must be FLOAT32, FLOAT16 or BFLOAT16, got " + computeType);
         }
         Shape shape = new Shape(entry.shape());
         long rows = shape.dimension() == 0 ? 1 : shape.get(0);
@@ -203,6 +206,58 @@ public final class SafetensorsFile implements AutoCloseable {
             throw new UncheckedIOException(path + ": reading " + entry.name() + ": " + e.getMessage(), e);
         }
         return target;
+    }
+
+    /**
+     * A bf16 tensor (native library required: DJL 0.36 has no bf16 type). A BF16 entry's bytes go to the device as
+     * they are, chunk by chunk, in an fp16 array that is then viewed as bf16: no fp32 copy of any weight, on the
+     * host or the device. F32/F16 entries are read as fp32 and cast, one tensor at a time.
+     */
+    private NDArray readBFloat16(TensorEntry entry, NDManager manager) {
+        if (!dev.tooltune.model.kernels.Kernels.available()) {
+            throw new IllegalArgumentException("bf16 weights need the native library ("
+                    + dev.tooltune.model.kernels.Kernels.LIBRARY_PROPERTY + "): DJL 0.36 has no bf16 type");
+        }
+        if (entry.type() != StoredType.BF16) {
+            NDArray wide = read(entry, manager, DataType.FLOAT32);
+            NDArray bf16 = dev.tooltune.model.kernels.Kernels.toBFloat16(wide);
+            wide.close();
+            return bf16;
+        }
+        Shape shape = new Shape(entry.shape());
+        long rows = shape.dimension() == 0 ? 1 : shape.get(0);
+        long rowBytes = Math.max(1, rows == 0 ? 0 : entry.elementCount() / rows * 2);
+        long rowsPerChunk = Math.max(1, chunkBytes / rowBytes);
+        NDArray bits = manager.create(shape, DataType.FLOAT16);    // holds the bf16 bit patterns, never read as fp16
+        ByteBuffer source = sourceBuffer((int) (Math.min(rows, rowsPerChunk) * rowBytes));
+        try {
+            for (long row = 0; row < rows && entry.elementCount() > 0; row += rowsPerChunk) {
+                long chunkRows = Math.min(rowsPerChunk, rows - row);
+                source.clear().limit((int) (chunkRows * rowBytes));
+                readFully(channel, source, entry.begin() + row * rowBytes);
+                source.flip();
+                long[] chunkDims = entry.shape().clone();
+                if (chunkDims.length > 0) {
+                    chunkDims[0] = chunkRows;
+                }
+                try (NDManager chunkScope = manager.newSubManager()) {
+                    NDArray chunk = chunkScope.create(source.duplicate(), new Shape(chunkDims), DataType.FLOAT16);
+                    if (shape.dimension() == 0) {
+                        bits.close();
+                        bits = chunk.duplicate();
+                        bits.attach(manager);
+                    } else {
+                        bits.set(new NDIndex(row + ":" + (row + chunkRows)), chunk);
+                    }
+                }
+            }
+        } catch (IOException e) {
+            bits.close();
+            throw new UncheckedIOException(path + ": reading " + entry.name() + ": " + e.getMessage(), e);
+        }
+        NDArray bf16 = dev.tooltune.model.kernels.Kernels.viewAsBFloat16(bits);
+        bits.close();   // the view keeps the storage
+        return bf16;
     }
 
     // Reused across tensors so a whole checkpoint load churns two chunk-sized direct buffers, not one per tensor.

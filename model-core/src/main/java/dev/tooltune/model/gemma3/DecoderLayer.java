@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.DataType;
 import dev.tooltune.model.config.Gemma3Config;
 import dev.tooltune.model.kernels.Kernels;
@@ -37,10 +39,12 @@ final class DecoderLayer {
     private final int kvHeads;
     private final int headDim;
     private final float scaling;
-    private final Double attnSoftcap;
     private final int slidingWindow;
-    /** fp32 scalar -Float.MAX_VALUE on the model's device, made once (not a host-to-device copy per layer call). */
+    private final Double attnSoftcap;
+    /** The lowest finite score of the compute type, on the model's device, made once (not a copy per layer call). */
     private final NDArray maskFloor;
+    /** Scores ([B,K,G,T_block,S], fp32) one block of queries may hold outside training: 16 MiB. */
+    static final long SCORE_BLOCK_ELEMENTS = 1L << 22;
 
     DecoderLayer(Gemma3Config config, int index, Projection[] projections, RmsNorm[] norms, NDArray maskFloor) {
         this.maskFloor = maskFloor;
@@ -68,22 +72,27 @@ final class DecoderLayer {
     }
 
     /**
-     * x [B,T,H] -> [B,T,H]. {@code rope} = {cos, sin} [B,1,T,D] for this layer's type; attention is limited either by
-     * {@code mask} [B|1,1,1,T,S] boolean or, for a training batch on flash attention, by {@code packed} (then mask is
-     * null). {@code cache} may be null; with {@code rowCaches} each row attends over its own single-row cache with its
-     * own mask from {@code rowMasks} ([1,1,1,T,S_r]), and {@code delta} (may be null) adds each row's update to every
-     * projection.
+     * x [B,T,H] -> [B,T,H]. {@code rope} = {cos, sin} [B,1,T,D] for this layer's type, {@code mask}
+     * [B|1,1,1,T,S] boolean, {@code cache} may be null.
      */
-    NDArray forward(NDArray x, NDList rope, NDArray mask, PackedSequences packed, KvCache cache,
-                    java.util.List<KvCache> rowCaches, java.util.List<NDArray> rowMasks, ProjectionDelta delta,
+    NDArray forward(NDArray x, NDList rope, NDArray mask, KvCache cache, boolean training) {
+        return forward(x, rope, mask, null, cache, null, null, training);
+    }
+
+    /**
+     * As above; with {@code rows} each row attends over its own cache under its own mask (and {@code mask},
+     * {@code cache} are null), and {@code delta} (may be null) adds each row's update to every projection.
+     */
+    NDArray forward(NDArray x, NDList rope, NDArray mask, PackedSequences packed, KvCache cache, RowBatch rows,
+                    ProjectionDelta delta,
                     boolean training) {
         NDArray h = inputNorm.forward(x);
-        h = attention(h, rope, mask, packed, cache, rowCaches, rowMasks, delta, training);
-        x = postAttentionNorm.forwardAdd(h, x);                  // x + norm(h)
+        h = attention(h, rope, mask, packed, cache, rows, delta, training);     // [B,T,H]
+        x = postAttentionNorm.forwardAdd(h, x);                                 // x + norm(h)
 
         h = preFeedforwardNorm.forward(x);
-        h = mlp(h, delta, training);
-        return postFeedforwardNorm.forwardAdd(h, x);
+        h = mlp(h, delta, training);                                            // [B,T,H] via [B,T,I]
+        return postFeedforwardNorm.forwardAdd(h, x);                            // [B,T,H]
     }
 
     /** slot(x) [B,T,out], plus the row-dependent update when there is one. */
@@ -98,9 +107,8 @@ final class DecoderLayer {
         return out;
     }
 
-    private NDArray attention(NDArray x, NDList rope, NDArray mask, PackedSequences packed, KvCache cache,
-                              java.util.List<KvCache> rowCaches, java.util.List<NDArray> rowMasks, ProjectionDelta delta,
-                              boolean training) {
+    private NDArray attention(NDArray x, NDList rope, NDArray mask, PackedSequences packed, KvCache cache, RowBatch rows,
+                              ProjectionDelta delta, boolean training) {
         NDManager scope = x.getManager();
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
@@ -129,29 +137,71 @@ final class DecoderLayer {
         key = RotaryEmbedding.apply(key, rope.get(0), rope.get(1));
 
         NDArray context;
-        if (rowCaches != null) {
-            // Continuous batching: rows have different lengths, so each attends over its own cache. The projections
-            // above and below stay batched; only this (cheap for one new token) part goes row by row.
-            NDList rows = new NDList();
-            for (int r = 0; r < b; r++) {
-                String row = r + ":" + (r + 1);
-                NDList kv = rowCaches.get(r).update(index, key.get(row), value.get(row), scope);
-                rows.add(attend(query.get(row), kv.get(0), kv.get(1), rowMasks.get(r), x.getDataType()));   // [1,T,N*D]
-            }
-            context = rows.size() == 1 ? rows.get(0) : NDArrays.concat(rows, 0);                              // [B,T,N*D]
+        if (rows != null) {
+            context = attendRows(query, key, value, rows, x.getDataType(), training);                        // [B,T,N*D]
         } else {
             if (cache != null) {
                 NDList kv = cache.update(index, key, value, scope);
                 key = kv.get(0);                                                                            // [B,K,S,D]
                 value = kv.get(1);
             }
-            context = attend(query, key, value, mask, x.getDataType());
+            context = attend(query, key, value, mask, x.getDataType(), training);
         }
         return project(o, context, delta, training);                                                        // [B,T,H]
     }
 
-    /** Softmax attention of query [B,N,T,D] over key/value [B,K,S,D] under mask [B|1,1,1,T,S] -> [B,T,N*D]. */
-    private NDArray attend(NDArray query, NDArray key, NDArray value, NDArray mask, DataType type) {
+    /**
+     * Continuous batching: rows have different lengths, so each attends over its own cache with its first T_r
+     * tokens (the rest is padding: never stored, zeros out). The projections around stay batched.
+     */
+    private NDArray attendRows(NDArray query, NDArray key, NDArray value, RowBatch rows, DataType type,
+                               boolean training) {
+        NDManager scope = query.getManager();
+        long b = query.getShape().get(0);
+        int t = Math.toIntExact(query.getShape().get(2));
+        NDList out = new NDList();
+        for (int r = 0; r < b; r++) {
+            int real = rows.length(r, t);
+            NDIndex tokens = new NDIndex(r + ":" + (r + 1) + ", :, 0:" + real);                            // [1,*,T_r,D]
+            NDList kv = rows.caches.get(r).update(index, key.get(tokens), value.get(tokens), scope);       // [1,K,S_r,D]
+            NDArray row = attend(query.get(tokens), kv.get(0), kv.get(1), rows.mask(r, sliding), type, training);
+            if (real < t) {
+                row = NDArrays.concat(new NDList(row, scope.zeros(new Shape(1, t - real, row.getShape().get(2)), type)), 1);
+            }
+            out.add(row);                                                                                   // [1,T,N*D]
+        }
+        return out.size() == 1 ? out.get(0) : NDArrays.concat(out, 0);                                      // [B,T,N*D]
+    }
+
+    /**
+     * Softmax attention of query [B,N,T,D] over key/value [B,K,S,D] under mask [B|1,1,1,T,S] -> [B,T,N*D]. Outside
+     * training the queries go in blocks whose scores stay under {@link #SCORE_BLOCK_ELEMENTS}, so memory grows with
+     * S, never with T x S (a long prompt's chunk over a long cache).
+     */
+    private NDArray attend(NDArray query, NDArray key, NDArray value, NDArray mask, DataType type, boolean training) {
+        long b = query.getShape().get(0);
+        long t = query.getShape().get(2);
+        long s = key.getShape().get(2);
+        long block = training ? t : Math.max(1, SCORE_BLOCK_ELEMENTS / (b * heads * s));
+        if (block >= t) {
+            return attendBlock(query, key, value, mask, type);
+        }
+        NDManager scope = query.getManager();
+        NDList parts = new NDList();
+        for (long from = 0; from < t; from += block) {
+            String queries = from + ":" + Math.min(t, from + block);
+            try (NDManager blockScope = scope.newSubManager()) {
+                NDArray part = attendBlock(Scoped.into(blockScope, query.get(":, :, " + queries)), key, value,
+                        Scoped.into(blockScope, mask.get(":, :, :, " + queries)), type);                    // [B,T_b,N*D]
+                part.attach(scope);
+                parts.add(part);
+            }
+        }
+        return NDArrays.concat(parts, 1);                                                                   // [B,T,N*D]
+    }
+
+    /** {@link #attend} of one block of queries, all its scores at once. */
+    private NDArray attendBlock(NDArray query, NDArray key, NDArray value, NDArray mask, DataType type) {
         long b = query.getShape().get(0);
         long t = query.getShape().get(2);
         if (Kernels.available() && attnSoftcap == null) {
@@ -181,9 +231,12 @@ final class DecoderLayer {
 
     /** down(gelu_tanh(gate(x)) * up(x)): [B,T,H] -> [B,T,I] -> [B,T,H]. */
     private NDArray mlp(NDArray x, ProjectionDelta delta, boolean training) {
-        NDArray hidden = Kernels.enabled(TrainingKernel.GELU_GATE)
-                ? Kernels.geluGate(project(gate, x, delta, training), project(up, x, delta, training))
-                : geluTanh(project(gate, x, delta, training)).mul(project(up, x, delta, training));
+        if (Kernels.enabled(TrainingKernel.GELU_GATE)) {
+            return project(down, Kernels.geluGate(project(gate, x, delta, training), project(up, x, delta, training)),
+                    delta, training);
+        }
+        NDArray gated = geluTanh(project(gate, x, delta, training));
+        NDArray hidden = gated.mul(project(up, x, delta, training));
         return project(down, hidden, delta, training);
     }
 

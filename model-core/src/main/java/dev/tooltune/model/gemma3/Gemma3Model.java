@@ -57,8 +57,6 @@ public final class Gemma3Model implements AutoCloseable {
     private final float embedScale;
     /** Recompute each layer in the backward pass instead of keeping its activations (native library only). */
     private volatile boolean activationCheckpointing;
-    private volatile boolean nativeDecode = true;
-    private final java.util.concurrent.atomic.AtomicLong nativeDecodeSteps = new java.util.concurrent.atomic.AtomicLong();
     private NDArray checkpointAnchor;         // a scalar that requires a gradient: records checkpoint nodes
 
     private Gemma3Model(Gemma3Config config, NDManager manager, DataType computeType, Map<String, NDArray> weights) {
@@ -70,7 +68,8 @@ public final class Gemma3Model implements AutoCloseable {
         Map<String, Projection> projectionMap = new LinkedHashMap<>();
         Map<String, RmsNorm> normMap = new LinkedHashMap<>();
         List<DecoderLayer> layerList = new ArrayList<>();
-        NDArray maskFloor = manager.create(-Float.MAX_VALUE);
+        // the lowest finite score of the compute type (fp16: -65504; -Float.MAX_VALUE would overflow to -inf there)
+        NDArray maskFloor = manager.create(computeType == DataType.FLOAT16 ? -65504f : -Float.MAX_VALUE);
         for (int l = 0; l < config.numHiddenLayers(); l++) {
             String p = "model.layers." + l + ".";
             String[] projectionNames = {
@@ -115,10 +114,17 @@ public final class Gemma3Model implements AutoCloseable {
     }
 
     /**
-     * Loads a model directory, converting bf16/fp16/fp32 weights to {@code computeType} (FLOAT32 or FLOAT16)
-     * tensor by tensor.
+     * Loads a model directory, converting bf16/fp16/fp32 weights to {@code computeType} tensor by tensor: FLOAT32,
+     * FLOAT16, or BFLOAT16. bf16 weights need the native library (DJL's JNI has no bf16 type) and are read from a
+     * bf16 checkpoint without widening (the bytes go to the device as they are); without the library the DJL path
+     * computes in fp32 from the same values (a bf16 checkpoint widens to fp32 exactly), so a bf16 setting never
+     * fails to load: it loses only the memory saving.
      */
     public static Gemma3Model load(Path directory, DataType computeType, Device device) {
+        boolean bf16 = computeType == DataType.BFLOAT16 && Kernels.available();
+        if (computeType == DataType.BFLOAT16 && !bf16) {
+            computeType = DataType.FLOAT32;
+        }
         Gemma3Config config = Gemma3Config.load(directory.resolve("config.json"));
         NDManager manager = NDManager.newBaseManager(device, "PyTorch");
         Map<String, NDArray> weights = new LinkedHashMap<>();
@@ -134,7 +140,8 @@ public final class Gemma3Model implements AutoCloseable {
                     throw new IllegalArgumentException(directory + ": tensor " + entry.name() + " has shape "
                             + Arrays.toString(stored) + " but config.json implies " + Arrays.toString(entry.shape()));
                 }
-                weights.put(entry.name(), checkpoint.read(entry.name(), manager, computeType));
+                // bf16: storage for frozen weights, as random() does; activations follow autocast
+                weights.put(entry.name(), checkpoint.read(entry.name(), manager, bf16 ? DataType.BFLOAT16 : computeType));
             }
             if (!missing.isEmpty()) {
                 throw new IllegalArgumentException(directory + ": checkpoint lacks " + missing.size() + " tensor(s) the"
@@ -144,7 +151,7 @@ public final class Gemma3Model implements AutoCloseable {
             manager.close();
             throw e;
         }
-        return new Gemma3Model(config, manager, computeType, weights);
+        return new Gemma3Model(config, manager, bf16 ? DataType.FLOAT32 : computeType, weights);
     }
 
     /** Loads a model directory on the device and in the precision {@code runtime} names. */
@@ -249,41 +256,29 @@ public final class Gemma3Model implements AutoCloseable {
         NDList globalAngles = globalRope.cosSin(input.positionIds(), computeType);
 
         // Attention masks, one per layer kind.                                     [B|1,1,1,T,S] boolean
-        NDArray fullMask;
-        NDArray slidingMask;
-        List<KvCache> rowCaches = input.rowCaches();
-        List<NDArray> rowFull = null;
-        List<NDArray> rowSliding = null;
-        if (rowCaches != null) {
-            fullMask = null;
-            slidingMask = null;
-            rowFull = new ArrayList<>();
-            rowSliding = new ArrayList<>();
-            for (KvCache rowCache : rowCaches) {
-                NDList masks = rowCache.begin(t, null, scope);                          // [1,1,1,T,S_r] each
-                rowFull.add(masks.get(0));
-                rowSliding.add(masks.get(1));
-            }
+        NDArray fullMask = null;
+        NDArray slidingMask = null;
+        RowBatch rows = null;
+        if (input.rowCaches() != null) {
+            rows = new RowBatch(input.rowCaches(), input.rowLengths(), t, scope);          // per row [1,1,1,T_r,S_r]
         } else if (cache != null) {
             NDList masks = cache.begin(t, input.keyMask(), scope);
             fullMask = masks.get(0);
             slidingMask = masks.get(1);
-        } else if (packedAttention(input)) {
-            fullMask = null;                                                     // PackedSequences instead
-            slidingMask = null;
-        } else {
+        } else if (!packedAttention(input)) {
             NDArray index = scope.arange(0, t, 1, DataType.INT64);
             NDArray keyValid = input.keyMask() == null ? null : input.keyMask().toType(DataType.BOOLEAN, false);
             NDArray segments = input.segmentIds();
             fullMask = AttentionMask.build(index, index, keyValid, segments, segments, 0);
             slidingMask = AttentionMask.build(index, index, keyValid, segments, segments, config.slidingWindow());
         }
-        // a training batch on flash attention: its sequences from the segment ids, no mask tensors
-        PackedSequences packed = fullMask == null && cache == null && rowCaches == null
+        // a training batch on flash attention: its sequences from the segment ids, no mask tensors (the bounds stay in
+        // the input's manager: a checkpointed layer reads them again in the backward pass)
+        PackedSequences packed = rows == null && cache == null && packedAttention(input)
                 ? new PackedSequences(Kernels.sequenceBounds(input.segmentIds()), t) : null;
 
         boolean checkpointed = training && activationCheckpointing && Kernels.available() && cache == null
-                && rowCaches == null;
+                && rows == null;
         try {
             for (DecoderLayer layer : layers) {
                 try (NDManager layerScope = scope.newSubManager()) {
@@ -295,10 +290,9 @@ public final class Gemma3Model implements AutoCloseable {
                         // only x is kept per layer; the layer runs again in the backward pass
                         ProjectionDelta delta = input.delta();
                         out = Kernels.checkpoint((in, cos, sin, m) -> layer.forward(in, new NDList(cos, sin), m, packed,
-                                null, null, null, delta, true), manager, x, checkpointAnchor(), angles.get(0), angles.get(1), mask);
+                                null, null, delta, true), manager, x, checkpointAnchor(), angles.get(0), angles.get(1), mask);
                     } else {
-                        out = layer.forward(x, angles, mask, packed, cache, rowCaches, layer.sliding ? rowSliding : rowFull,
-                                input.delta(), training);
+                        out = layer.forward(x, angles, mask, packed, cache, rows, input.delta(), training);
                     }
                     out.attach(scope);
                     x = out;
@@ -308,30 +302,22 @@ public final class Gemma3Model implements AutoCloseable {
             if (cache != null) {
                 cache.abort();
             }
-            if (rowCaches != null) {
-                rowCaches.forEach(KvCache::abort);
+            if (rows != null) {
+                rows.abort();
+                rows.close();
             }
             throw e;
         }
         if (cache != null) {
             cache.commit();
         }
-        if (rowCaches != null) {
-            rowCaches.forEach(KvCache::commit);
+        if (rows != null) {
+            rows.commit();
+            rows.close();
         }
         NDArray hidden = finalNorm.forward(x);                                    // [B,T,H]
-        List<NDArray> temporaries = new ArrayList<>();
-        temporaries.add(x);
-        if (rowCaches != null) {
-            temporaries.addAll(rowFull);
-            temporaries.addAll(rowSliding);
-        } else if (packed == null) {
-            // (packed bounds stay in the input's manager: a checkpointed layer reads them again in the backward pass)
-            temporaries.add(fullMask);
-            temporaries.add(slidingMask);
-        }
-        for (NDArray temporary : temporaries) {
-            if (temporary != hidden) {
+        for (NDArray temporary : new NDArray[] {x, fullMask, slidingMask}) {
+            if (temporary != null && temporary != hidden) {
                 temporary.close();
             }
         }
@@ -350,84 +336,27 @@ public final class Gemma3Model implements AutoCloseable {
                 && Kernels.enabled(dev.tooltune.model.kernels.TrainingKernel.VARLEN_ATTENTION) && Kernels.autocast();
     }
 
-    /** Whether decode steps may run as one native call (default: whenever the native library is loaded). */
-    public void setNativeDecode(boolean enabled) {
-        this.nativeDecode = enabled;
+    /** Embedding, head, final norm scale, local and global inverse frequencies: NativeServingStep's first tensors. */
+    List<NDArray> servingTensors() {
+        return List.of(embedding, lmHead == null ? embedding : lmHead, finalNorm.scale(), localRope.inverseFrequencies(),
+                globalRope.inverseFrequencies());
     }
 
-    /** One new token per row over a shared KV cache, dense projections, no attention soft-cap: what the native step does. */
-    private boolean nativeDecodable(ModelInput input) {
-        if (!nativeDecode || !Kernels.available() || input.cache() == null || input.length() != 1
-                || input.rowCaches() != null || input.delta() != null || input.segmentIds() != null
-                || config.attnLogitSoftcapping() != null) {
-            return false;
-        }
-        for (Projection projection : projections.values()) {
-            if (!(projection.get() instanceof DenseLinear)) {
-                return false;
-            }
-        }
-        return true;
+    /** Layer {@code l}'s six norm scales (1 + w, fp32): q, k, input, post-attention, pre- and post-feedforward. */
+    List<NDArray> layerNormScales(int l) {
+        DecoderLayer layer = layers.get(l);
+        return List.of(layer.queryNorm.scale(), layer.keyNorm.scale(), layer.inputNorm.scale(),
+                layer.postAttentionNorm.scale(), layer.preFeedforwardNorm.scale(), layer.postFeedforwardNorm.scale());
     }
 
-    /** The decode step as one native call over this model's weights and the cache's buffers (see tooltune_torch.cc). */
-    private NDArray nativeDecode(ModelInput input) {
-        KvCache cache = input.cache();
-        if (cache.nativeDecoder() == 0) {
-            // order: embedding, head, final scale, local/global inverse frequencies, full/ring validity; then per
-            // layer q k v o gate up down, the six norm scales, keys, values
-            List<NDArray> buffers = cache.buffers();
-            int layerCount = layers.size();
-            List<NDArray> tensors = new ArrayList<>();
-            tensors.add(embedding);
-            tensors.add(lmHead == null ? embedding : lmHead);
-            tensors.add(finalNorm.scale());
-            tensors.add(localRope.inverseFrequencies());
-            tensors.add(globalRope.inverseFrequencies());
-            tensors.add(buffers.get(2 * layerCount));
-            tensors.add(buffers.get(2 * layerCount + 1));
-            long[] ints = new long[6 + layerCount];
-            ints[0] = layerCount;
-            ints[1] = config.numAttentionHeads();
-            ints[2] = config.numKeyValueHeads();
-            ints[3] = config.headDim();
-            ints[4] = config.hiddenSize();
-            ints[5] = computeType == DataType.FLOAT16 ? 1 : 0;
-            for (int l = 0; l < layerCount; l++) {
-                DecoderLayer layer = layers.get(l);
-                ints[6 + l] = layer.sliding ? 1 : 0;
-                for (Projection p : new Projection[] {layer.q, layer.k, layer.v, layer.o, layer.gate, layer.up, layer.down}) {
-                    tensors.add(((DenseLinear) p.get()).weight());
-                }
-                for (RmsNorm norm : new RmsNorm[] {layer.queryNorm, layer.keyNorm, layer.inputNorm, layer.postAttentionNorm,
-                        layer.preFeedforwardNorm, layer.postFeedforwardNorm}) {
-                    tensors.add(norm.scale());
-                }
-                tensors.add(buffers.get(2 * l));
-                tensors.add(buffers.get(2 * l + 1));
-            }
-            double softcap = config.finalLogitSoftcapping() == null ? 0 : config.finalLogitSoftcapping();
-            double[] doubles = {config.rmsNormEps(), embedScale, Math.pow(config.queryPreAttnScalar(), -0.5), softcap};
-            cache.nativeDecoder(Kernels.decoderCreate(tensors, ints, doubles));
-        }
-        int length = cache.length();
-        int slot = cache.beginToken();
-        NDArray logits;
-        try {
-            logits = Kernels.decoderStep(cache.nativeDecoder(), input.inputIds(), input.positionIds(), input.keyMask(),
-                    length, slot);
-        } catch (RuntimeException e) {
-            cache.abort();
-            throw e;
-        }
-        cache.commit();
-        nativeDecodeSteps.incrementAndGet();
-        return logits;
+    /** Whether the frozen weights are stored as bf16 (the native library's GPU mode; products then run under autocast). */
+    public boolean bf16Weights() {
+        return Kernels.available() && "BFloat16".equals(Kernels.typeName(embedding));
     }
 
-    /** Decode steps run by the native decoder so far (benchmarks and checks report it). */
-    public long nativeDecodeSteps() {
-        return nativeDecodeSteps.get();
+    /** Bytes of one stored weight element (and of one KV element on the native serving path). */
+    public int weightBytes() {
+        return bf16Weights() ? 2 : embedding.getDataType().getNumOfBytes();
     }
 
     /**
@@ -464,13 +393,41 @@ public final class Gemma3Model implements AutoCloseable {
         return logits;
     }
 
-    /** Logits [B,V] of each row's last position only (generation: avoids [B,T,V] during prefill). */
+    /** Longest chunk a prefill over a batch cache runs at once (memory: [B,chunk] activations, not [B,T]). */
+    public static final int PREFILL_CHUNK = 512;
+
+    /**
+     * Logits [B,V] of each row's last position only (generation: avoids [B,T,V] during prefill); with row lengths,
+     * of each row's last real token. A long prompt over a batch cache goes in chunks of {@link #PREFILL_CHUNK}, each
+     * written into the cache before the next, so its memory is bounded by the cache, not by T x T.
+     */
     public NDArray lastLogits(ModelInput input) {
-        if (nativeDecodable(input)) {
-            return nativeDecode(input);
+        long t = input.length();
+        if (input.cache() == null || t <= PREFILL_CHUNK) {
+            return lastLogitsOf(input);
         }
-        NDArray hidden = hiddenStates(input, false);
-        NDArray last = hidden.get(new NDIndex(":, -1, :"));                        // [B,H]
+        NDArray logits = null;
+        for (long from = 0; from < t; from += PREFILL_CHUNK) {
+            if (logits != null) {
+                logits.close();
+            }
+            logits = lastLogitsOf(input.slice(from, Math.min(t, from + PREFILL_CHUNK)));
+        }
+        return logits;
+    }
+
+    private NDArray lastLogitsOf(ModelInput input) {
+        NDArray hidden = hiddenStates(input, false);                               // [B,T,H]
+        NDArray last;                                                              // [B,H]
+        if (input.rowLengths() == null) {
+            last = hidden.get(new NDIndex(":, -1, :"));
+        } else {
+            NDList rows = new NDList();
+            for (int r = 0; r < input.rowLengths().length; r++) {
+                rows.add(hidden.get(new NDIndex(r + ":" + (r + 1) + ", " + (input.rowLengths()[r] - 1) + ", :")));
+            }
+            last = rows.size() == 1 ? rows.get(0) : ai.djl.ndarray.NDArrays.concat(rows, 0);
+        }
         NDArray logits = logits(last);
         hidden.close();
         last.close();

@@ -35,9 +35,6 @@ public final class KvCache implements AutoCloseable {
     private int length;
     private static final NDIndex ALL = new NDIndex(":");
 
-    /** The native decoder stack bound to this cache's buffers (Gemma3Model makes it), 0 when none. */
-    private long nativeDecoder;
-
     // State of the chunk in flight, set by begin().
     private int chunk;
     private NDArray chunkValid;       // [B,T] boolean
@@ -254,22 +251,7 @@ public final class KvCache implements AutoCloseable {
         chunkValid = null;
     }
 
-    /**
-     * Host bookkeeping of one new token decoded natively (the device side, keys/values and validity, is written
-     * by the native step): reserves the token's index and ring slot; returns the slot. Follow with {@link #commit}
-     * or {@link #abort}.
-     */
-    int beginToken() {
-        if (length + 1 > capacity) {
-            throw new IllegalStateException("KV cache full: " + length + " + 1 tokens > capacity " + capacity);
-        }
-        chunk = 1;
-        int slot = length % ringSize;
-        ringIndex[slot] = length;
-        return slot;
-    }
-
-    /** Keys, then values, of every layer; then full and ring validity (the native decoder's view of this cache). */
+    /** Keys, then values, of every layer; then full and ring validity (what NativeServingStep.load copies into a slot). */
     List<NDArray> buffers() {
         List<NDArray> out = new java.util.ArrayList<>();
         for (int l = 0; l < keys.length; l++) {
@@ -281,24 +263,6 @@ public final class KvCache implements AutoCloseable {
         return out;
     }
 
-    long nativeDecoder() {
-        return nativeDecoder;
-    }
-
-    void nativeDecoder(long decoder) {
-        this.nativeDecoder = decoder;
-        // freed with this cache's manager too (a cache its owner never closes goes with the owner's manager): the
-        // decoder holds the buffers and its CUDA graph's memory
-        manager.attachInternal("native-decoder-" + System.identityHashCode(this), this::freeNativeDecoder);
-    }
-
-    private synchronized void freeNativeDecoder() {
-        if (nativeDecoder != 0) {
-            dev.tooltune.model.kernels.Kernels.decoderFree(nativeDecoder);
-            nativeDecoder = 0;
-        }
-    }
-
     /** Undoes a {@link #begin} whose forward failed, so the cache stays usable. */
     void abort() {
         chunk = 0;
@@ -307,7 +271,6 @@ public final class KvCache implements AutoCloseable {
 
     @Override
     public void close() {
-        freeNativeDecoder();
         manager.close();
     }
 }

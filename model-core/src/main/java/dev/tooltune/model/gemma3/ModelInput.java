@@ -15,14 +15,17 @@ import ai.djl.ndarray.NDArray;
  *   <li>{@code cache}: optional KV cache; then these T tokens follow the ones already in the cache.</li>
  *   <li>{@code rowCaches}: optional, one single-row KV cache per row (continuous batching: rows of different
  *       lengths, each with its own cache); exclusive with {@code cache}, {@code keyMask} and {@code segmentIds}.</li>
+ *   <li>{@code rowLengths}: optional with {@code rowCaches}, the real tokens of each row (right padding after
+ *       them: a batch of prefill chunks of different lengths); padding is neither cached nor attended to.</li>
  *   <li>{@code delta}: optional per-row update of the projections (each row's own LoRA adapter).</li>
  * </ul>
  */
 public record ModelInput(NDArray inputIds, NDArray positionIds, NDArray keyMask, NDArray segmentIds, KvCache cache,
-                         java.util.List<KvCache> rowCaches, dev.tooltune.model.layers.ProjectionDelta delta) {
+                         java.util.List<KvCache> rowCaches, int[] rowLengths,
+                         dev.tooltune.model.layers.ProjectionDelta delta) {
 
     public ModelInput(NDArray inputIds, NDArray positionIds, NDArray keyMask, NDArray segmentIds, KvCache cache) {
-        this(inputIds, positionIds, keyMask, segmentIds, cache, null, null);
+        this(inputIds, positionIds, keyMask, segmentIds, cache, null, null, null);
     }
 
     public ModelInput {
@@ -49,6 +52,17 @@ public record ModelInput(NDArray inputIds, NDArray positionIds, NDArray keyMask,
             }
             rowCaches = java.util.List.copyOf(rowCaches);
         }
+        if (rowLengths != null) {
+            if (rowCaches == null || rowLengths.length != rowCaches.size()) {
+                throw new IllegalArgumentException("row lengths need one row cache per length");
+            }
+            for (int length : rowLengths) {
+                if (length < 1 || length > inputIds.getShape().get(1)) {
+                    throw new IllegalArgumentException("row length " + length + " outside [1, " + inputIds.getShape().get(1) + "]");
+                }
+            }
+            rowLengths = rowLengths.clone();
+        }
     }
 
     private static void check(String what, NDArray a, NDArray ids) {
@@ -63,25 +77,40 @@ public record ModelInput(NDArray inputIds, NDArray positionIds, NDArray keyMask,
     }
 
     public ModelInput withKeyMask(NDArray mask) {
-        return new ModelInput(inputIds, positionIds, mask, segmentIds, cache, rowCaches, delta);
+        return new ModelInput(inputIds, positionIds, mask, segmentIds, cache, rowCaches, rowLengths, delta);
     }
 
     public ModelInput withSegments(NDArray segments) {
-        return new ModelInput(inputIds, positionIds, keyMask, segments, cache, rowCaches, delta);
+        return new ModelInput(inputIds, positionIds, keyMask, segments, cache, rowCaches, rowLengths, delta);
     }
 
     public ModelInput withCache(KvCache kvCache) {
-        return new ModelInput(inputIds, positionIds, keyMask, segmentIds, kvCache, rowCaches, delta);
+        return new ModelInput(inputIds, positionIds, keyMask, segmentIds, kvCache, rowCaches, rowLengths, delta);
     }
 
     /** Each row with its own single-row cache (rows may have different lengths). */
     public ModelInput withRowCaches(java.util.List<KvCache> caches) {
-        return new ModelInput(inputIds, positionIds, keyMask, segmentIds, cache, caches, delta);
+        return new ModelInput(inputIds, positionIds, keyMask, segmentIds, cache, caches, null, delta);
+    }
+
+    /** Each row with its own cache and {@code lengths[r]} real tokens, right-padded to T. */
+    public ModelInput withRowCaches(java.util.List<KvCache> caches, int[] lengths) {
+        return new ModelInput(inputIds, positionIds, keyMask, segmentIds, cache, caches, lengths, delta);
+    }
+
+    /** Tokens [from, to) of every row (for the batch-cache and no-cache paths). */
+    ModelInput slice(long from, long to) {
+        if (rowCaches != null) {
+            throw new IllegalStateException("row-cache inputs are chunked by their caller");
+        }
+        String range = ":, " + from + ":" + to;
+        return new ModelInput(inputIds.get(range), positionIds.get(range), keyMask == null ? null : keyMask.get(range),
+                segmentIds == null ? null : segmentIds.get(range), cache, null, null, delta);
     }
 
     /** Adds {@code projectionDelta} (e.g. each row's LoRA update) to the projections' outputs. */
     public ModelInput withDelta(dev.tooltune.model.layers.ProjectionDelta projectionDelta) {
-        return new ModelInput(inputIds, positionIds, keyMask, segmentIds, cache, rowCaches, projectionDelta);
+        return new ModelInput(inputIds, positionIds, keyMask, segmentIds, cache, rowCaches, rowLengths, projectionDelta);
     }
 
     public long batchSize() {

@@ -25,6 +25,14 @@ public final class Sampler {
         return new Sampler(GenerationOptions.greedy(1).withSampling(temperature, topK, topP, seed));
     }
 
+    /**
+     * The uniform draw {@link #next} would use for a one-row sampled step; the native serving step takes it and
+     * inverts the same distribution on the device, so a request's tokens do not depend on where it decodes.
+     */
+    public float nextDraw() {
+        return random.nextFloat();
+    }
+
     /** The next token of every row of logits [B,V]. */
     public long[] next(NDArray logits) {
         NDManager scope = logits.getManager();

@@ -113,6 +113,11 @@ public final class Kernels {
         return wrap(x, NativeTorch.toBFloat16(handle(x)));
     }
 
+    /** x's bits (an fp16 array holding bf16 bytes) as a bf16 array, no copy (DJL reports its type as UNKNOWN). */
+    public static NDArray viewAsBFloat16(NDArray x) {
+        return wrap(x, NativeTorch.viewAsBFloat16(handle(x)));
+    }
+
     /** x cast to fp32 with its gradient path kept (DJL's toType detaches: it runs under a no-grad guard). */
     public static NDArray toFloat32(NDArray x) {
         return wrap(x, NativeTorch.toFloat32(handle(x)));
@@ -220,25 +225,48 @@ public final class Kernels {
     }
 
     /**
-     * A native decoder stack (one call per decode step, see tooltune_torch.cc {@code DecoderStack}) over the
-     * given arrays, held by reference; free it with {@link #decoderFree}. The order is Gemma3Model's.
+     * The serving engine's native decode step (serving_step.cc) over the given weights, held by reference, with its
+     * own KV cache of {@code ints[6]} slots; free it with {@link #servingFree}. The order is NativeServingStep's.
      */
-    public static long decoderCreate(List<NDArray> tensors, long[] ints, double[] doubles) {
-        long[] handles = new long[tensors.size()];
-        for (int i = 0; i < handles.length; i++) {
-            handles[i] = handle(tensors.get(i));
+    public static long servingCreate(List<NDArray> tensors, long[] ints, double[] doubles) {
+        return NativeTorch.servingCreate(handles(tensors), ints, doubles);
+    }
+
+    /** Bytes of the step's KV cache on the device. */
+    public static long servingKvBytes(long step) {
+        return NativeTorch.servingKvBytes(step);
+    }
+
+    /** Copies the first {@code length} tokens of a one-row KV cache (keys, values per layer) into {@code slot}. */
+    public static void servingLoad(long step, int slot, List<NDArray> buffers, int length) {
+        NativeTorch.servingLoad(step, slot, handles(buffers), length);
+    }
+
+    /** Puts an adapter's A [r,in] / B [out,r] per layer and projection (null = not targeted) into block {@code index} (1-based). */
+    public static void servingAdapter(long step, int index, List<NDArray> a, List<NDArray> b, double scaling) {
+        NativeTorch.servingAdapter(step, index, handles(a), handles(b), scaling);
+    }
+
+    /**
+     * One decode step of rows 0..rows-1 (row = slot); {@code special} lists the constrained or sampled rows with
+     * their bitsets ({@code words}, ceil(V/64) per row) and sampling parameters. Returns the rows' tokens.
+     */
+    public static long[] servingStep(long step, int rows, long[] ids, long[] positions, long[] adapters, int adapterBlocks,
+            long[] special, long[] words, float[] temperature, int[] topK, float[] topP, float[] draws) {
+        return NativeTorch.servingStep(step, rows, ids, positions, adapters, adapterBlocks, special, words, temperature,
+                topK, topP, draws);
+    }
+
+    public static void servingFree(long step) {
+        NativeTorch.servingFree(step);
+    }
+
+    private static long[] handles(List<NDArray> arrays) {
+        long[] out = new long[arrays.size()];
+        for (int i = 0; i < out.length; i++) {
+            out[i] = arrays.get(i) == null ? 0 : handle(arrays.get(i));
         }
-        return NativeTorch.decoderCreate(handles, ints, doubles);
-    }
-
-    /** Logits [B,V] of one new token per row; ids/positions [B] (or [B,1]) int64, keyMask may be null. */
-    public static NDArray decoderStep(long decoder, NDArray ids, NDArray positions, NDArray keyMask, int length, int slot) {
-        return wrap(ids, NativeTorch.decoderStep(decoder, handle(ids), handle(positions),
-                keyMask == null ? 0 : handle(keyMask), length, slot));
-    }
-
-    public static void decoderFree(long decoder) {
-        NativeTorch.decoderFree(decoder);
+        return out;
     }
 
     // ---------------------------------------------------------------- training kernels (training.cc)

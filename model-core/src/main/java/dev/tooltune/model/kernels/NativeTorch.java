@@ -29,6 +29,8 @@ final class NativeTorch {
 
     static native long toFloat32(long x);
 
+    static native long viewAsBFloat16(long x);
+
     static native long castLike(long x, long like);
 
     static native String typeName(long x);
@@ -55,9 +57,16 @@ final class NativeTorch {
 
     static native long share(long x);
 
-    static native long decoderCreate(long[] tensors, long[] ints, double[] doubles);
+    static native long servingCreate(long[] tensors, long[] ints, double[] doubles);
 
-    static native long decoderStep(long decoder, long ids, long positions, long keyMask, long length, long slot);
+    static native long servingKvBytes(long step);
 
-    static native void decoderFree(long decoder);
+    static native void servingLoad(long step, int slot, long[] buffers, long length);
+
+    static native void servingAdapter(long step, int index, long[] a, long[] b, double scaling);
+
+    static native long[] servingStep(long step, int rows, long[] ids, long[] positions, long[] adapters,
+            int adapterBlocks, long[] special, long[] words, float[] temperature, int[] topK, float[] topP, float[] draws);
+
+    static native void servingFree(long step);
 }

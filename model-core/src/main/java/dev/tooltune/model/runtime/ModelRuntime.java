@@ -22,8 +22,8 @@ public record ModelRuntime(Device device, DataType computeType) {
     public static final String DTYPE_ENV = "TOOLTUNE_DTYPE";
 
     public ModelRuntime {
-        if (computeType != DataType.FLOAT32 && computeType != DataType.FLOAT16) {
-            throw new IllegalArgumentException("compute type must be float32 or float16, got " + computeType);
+        if (computeType != DataType.FLOAT32 && computeType != DataType.FLOAT16 && computeType != DataType.BFLOAT16) {
+            throw new IllegalArgumentException("compute type must be float32, float16 or bfloat16, got " + computeType);
         }
     }
 
@@ -76,7 +76,8 @@ public record ModelRuntime(Device device, DataType computeType) {
         return switch (s) {
             case "float32", "fp32", "f32" -> DataType.FLOAT32;
             case "float16", "fp16", "f16", "half" -> DataType.FLOAT16;
-            default -> throw new IllegalArgumentException("dtype '" + spec + "': expected float32 or float16");
+            case "bfloat16", "bf16" -> DataType.BFLOAT16;   // bf16 weights: needs the native library
+            default -> throw new IllegalArgumentException("dtype '" + spec + "': expected float32, float16 or bfloat16");
         };
     }
 

@@ -9,6 +9,7 @@ import dev.tooltune.model.gemma3.Gemma3Model;
 import dev.tooltune.model.gemma3.KvCache;
 import dev.tooltune.model.gemma3.ModelInput;
 import dev.tooltune.model.generation.Sampler;
+import dev.tooltune.model.kernels.Kernels;
 import dev.tooltune.model.lora.AdapterBatch;
 import dev.tooltune.model.lora.LoraAdapter;
 import java.nio.file.Path;
@@ -26,14 +27,23 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Continuous batching over one base model. A scheduler thread owns the running batch: between decode steps it
- * admits waiting requests (prefilling each into its own KV cache, reusing a cached prompt prefix when there is one)
- * and drops finished or cancelled ones; each decode step feeds every running row its last token in one forward
- * pass, each row with its own adapter ({@link AdapterBatch}), its own cache, its own sampler and constraint.
+ * Continuous batching over one base model. A scheduler thread owns the running batch; each turn of its loop
+ * <ol>
+ *   <li>admits waiting requests while rows and KV budget allow (each gets its own KV cache, or a copy of a cached
+ *       prompt prefix), and drops finished or cancelled ones;</li>
+ *   <li>runs one <em>prefill step</em>: the next chunk of every admitted prompt that fits in
+ *       {@link ServingConfig#prefillChunkTokens()} (several prompts in one forward pass, right-padded; a long prompt
+ *       goes chunk by chunk over several turns), each chunk written into its row's cache;</li>
+ *   <li>runs one <em>decode step</em>: every row whose prompt is done gets its last token fed in one forward pass.</li>
+ * </ol>
+ * So a long prompt never stalls running streams for more than one chunk, and a request's memory is its KV cache
+ * plus one step's bounded work, never the square of its prompt. Each row has its own adapter ({@link AdapterBatch}),
+ * cache, sampler and constraint.
  *
  * <p>KV memory is accounted per sequence: a request reserves its whole cache (prompt + max new tokens) when it is
- * admitted, waits while the budget is taken, and fails at once when it could never fit. Adapters are loaded and
- * unloaded from any thread; a running request keeps the version it started with.
+ * admitted (the cache is allocated then, so the budget is what the caches really take), waits while the budget is
+ * taken, and is refused at {@link #submit} when it could never fit ({@link RequestTooLargeException}). Adapters are
+ * loaded and unloaded from any thread; a running request keeps the version it started with.
  */
 public final class ServingEngine implements AutoCloseable {
 
@@ -51,8 +61,9 @@ public final class ServingEngine implements AutoCloseable {
     private final ArrayDeque<Sequence> waiting = new ArrayDeque<>();
     private final List<Sequence> running = new ArrayList<>();
     private final PrefixCache prefixes;
-    private List<AdapterRegistry.Loaded> composition = List.of();
-    private AdapterBatch compositionBatch;
+    private final Composition prefillComposition = new Composition();
+    private final Composition decodeComposition = new Composition();
+    private DeviceBatch device;                 // the native decode step's rows, null without the native library
     private long kvBytesUsed;
 
     // Counters read by stats() from any thread.
@@ -66,6 +77,8 @@ public final class ServingEngine implements AutoCloseable {
     private final AtomicLong completed = new AtomicLong();
     private final AtomicLong failed = new AtomicLong();
     private final AtomicLong decodeSteps = new AtomicLong();
+    private final AtomicLong prefillSteps = new AtomicLong();
+    private final AtomicLong prefillTokens = new AtomicLong();
 
     private ServingEngine(Gemma3Model model, ServingConfig config) {
         this.model = model;
@@ -130,6 +143,7 @@ public final class ServingEngine implements AutoCloseable {
                 throw new IllegalArgumentException("prompt token " + i + " = " + token + " is outside the vocabulary [0, " + vocab + ")");
             }
         }
+        checkFits(request);
         AdapterRegistry.Loaded adapter = request.adapterId() == null ? null : adapters.acquire(request.adapterId());
         Sequence sequence = new Sequence(request, adapter, System.nanoTime());
         queued.incrementAndGet();
@@ -137,10 +151,32 @@ public final class ServingEngine implements AutoCloseable {
         return sequence;
     }
 
+    /** Refuses at once what could never be admitted, however long it waited. */
+    private void checkFits(GenerationRequest request) {
+        int promptLength = request.prompt().length;
+        if (promptLength >= maxSequenceLength) {
+            throw new RequestTooLargeException("prompt of " + promptLength + " tokens leaves no room under the"
+                    + " maximum sequence length " + maxSequenceLength, promptLength, maxSequenceLength);
+        }
+        int capacity = capacityOf(request);
+        long need = KvCache.bytesFor(model.config(), capacity, model.computeType());
+        if (need > config.kvCacheBytes()) {
+            throw new RequestTooLargeException("request needs " + need + " bytes of KV cache (" + capacity
+                    + " tokens), more than the whole budget of " + config.kvCacheBytes() + " bytes", promptLength,
+                    maxSequenceLength);
+        }
+    }
+
+    /** Cache slots of a request: its prompt and as many new tokens as it may generate under the maximum length. */
+    private int capacityOf(GenerationRequest request) {
+        return (int) Math.min(maxSequenceLength, (long) request.prompt().length + request.maxNewTokens());
+    }
+
     public ServingStats stats() {
         return new ServingStats(runningCount, queued.get(), kvBytesSnapshot, config.kvCacheBytes(), prefixEntries,
                 prefixBytes, prefixHits, prefixMisses, tokensGenerated.get(), completed.get(), failed.get(),
-                decodeSteps.get(), adapters.size());
+                decodeSteps.get(), adapters.size(), prefillSteps.get(),
+                prefillTokens.get());
     }
 
     /** Bytes of KV cache one sequence of {@code tokens} tokens (prompt + generated) reserves. */
@@ -168,6 +204,10 @@ public final class ServingEngine implements AutoCloseable {
 
     private void run() {
         try {
+            if (model.bf16Weights()) {
+                Kernels.autocast(true);   // the DJL path's products in bf16 on this thread, as the weights are
+            }
+            device = DeviceBatch.create(model, config, maxSequenceLength);
             while (!closed) {
                 Sequence next = running.isEmpty() && waiting.isEmpty() ? incoming.poll(100, TimeUnit.MILLISECONDS) : incoming.poll();
                 if (next != null) {
@@ -176,7 +216,11 @@ public final class ServingEngine implements AutoCloseable {
                 }
                 dropCancelled();
                 admit();
-                if (!running.isEmpty()) {
+                if (running.stream().anyMatch(sequence -> !sequence.decoding)) {
+                    prefillStep();
+                }
+                moveToDevice();
+                if (running.stream().anyMatch(sequence -> sequence.decoding)) {
                     decodeStep();
                 }
                 publishStats();
@@ -202,7 +246,11 @@ public final class ServingEngine implements AutoCloseable {
                 s.complete(FinishReason.CANCELLED, null);
             }
             waiting.clear();
-            closeComposition();
+            prefillComposition.close();
+            decodeComposition.close();
+            if (device != null) {
+                device.close();
+            }
             prefixes.close();
             root.close();
         }
@@ -224,26 +272,13 @@ public final class ServingEngine implements AutoCloseable {
         }
     }
 
-    /** Admits waiting requests in order while rows and KV budget allow; each is prefilled and gets its first token. */
+    /** Admits waiting requests in order while rows and KV budget allow: each gets its cache; prefill steps follow. */
     private void admit() {
         while (!waiting.isEmpty() && running.size() < config.maxRunningSequences()) {
             Sequence s = waiting.peek();
             s.dequeue();
-            int promptLength = s.request.prompt().length;
-            if (promptLength >= maxSequenceLength) {
-                waiting.poll();
-                fail(s, new IllegalArgumentException("prompt of " + promptLength + " tokens leaves no room under the"
-                        + " maximum sequence length " + maxSequenceLength));
-                continue;
-            }
-            int capacity = Math.min(maxSequenceLength, promptLength + s.request.maxNewTokens());
+            int capacity = capacityOf(s.request);
             long need = KvCache.bytesFor(model.config(), capacity, model.computeType());
-            if (need > config.kvCacheBytes()) {
-                waiting.poll();
-                fail(s, new IllegalArgumentException("request needs " + need + " bytes of KV cache (" + capacity
-                        + " tokens), more than the whole budget of " + config.kvCacheBytes() + " bytes"));
-                continue;
-            }
             if (kvBytesUsed + need > config.kvCacheBytes()) {
                 s.requeue();
                 return;   // waits for running sequences to finish
@@ -254,57 +289,131 @@ public final class ServingEngine implements AutoCloseable {
                 continue;
             }
             try {
-                prefill(s, capacity, need);
+                start(s, capacity, need);
             } catch (RuntimeException e) {
                 fail(s, e);
             }
         }
     }
 
-    private void prefill(Sequence s, int capacity, long reserved) {
+    /** Reserves and allocates the cache of {@code s}, from a cached prompt prefix when there is one. */
+    private void start(Sequence s, int capacity, long reserved) {
         int[] prompt = s.request.prompt();
-        long adapterKey = s.adapter == null ? 0 : s.adapter.key;
-        AdapterBatch delta = s.adapter == null ? null : s.adapter.uniform;
         s.reserved = reserved;
         kvBytesUsed += reserved;
         running.add(s);
-        int border = s.request.cachePrefixLength() < prompt.length ? s.request.cachePrefixLength() : 0;
-        int done = 0;
-        if (border > 0 && prefixes.enabled()) {
-            PrefixCache.Key key = PrefixCache.Key.of(adapterKey, prompt, border);
+        // Chunks never cross the shareable prefix's border, so results do not depend on the prefix cache.
+        s.border = s.request.cachePrefixLength() < prompt.length ? s.request.cachePrefixLength() : 0;
+        if (s.border > 0 && prefixes.enabled()) {
+            PrefixCache.Key key = PrefixCache.Key.of(s.adapter == null ? 0 : s.adapter.key, prompt, s.border);
             KvCache cached = prefixes.get(key);
             if (cached != null) {
                 s.cache = cached.copy(capacity, root);
+                s.prefilled = s.border;
                 s.prefixHit = true;
-            } else {
-                s.cache = new KvCache(model.config(), 1, capacity, model.computeType(), root);
-                forward(List.of(s), Arrays.copyOfRange(prompt, 0, border), 0, delta);
-                prefixes.put(key, s.cache.copy(border, root));
+                return;
             }
-            done = border;
-        } else {
-            s.cache = new KvCache(model.config(), 1, capacity, model.computeType(), root);
-            if (border > 0) {   // same chunking as with the prefix cache on, so results do not depend on it
-                forward(List.of(s), Arrays.copyOfRange(prompt, 0, border), 0, delta);
-                done = border;
-            }
+            s.prefixToStore = key;
         }
+        s.cache = new KvCache(model.config(), 1, capacity, model.computeType(), root);
+    }
+
+    /**
+     * One prefill step: the next chunk of each prefilling row, in admission order, while rows x longest chunk stays
+     * within the step's token budget (the first row always runs). A row whose prompt is done samples its first token.
+     */
+    private void prefillStep() {
+        int budget = config.prefillChunkTokens();
+        List<Sequence> batch = new ArrayList<>();
+        List<int[]> chunks = new ArrayList<>();
+        int width = 0;
+        for (Sequence s : running) {
+            if (s.decoding) {
+                continue;
+            }
+            int[] chunk = s.nextChunk(budget);
+            int newWidth = Math.max(width, chunk.length);
+            if (!batch.isEmpty() && (long) (batch.size() + 1) * newWidth > budget) {
+                break;   // admission order: a later prompt never overtakes an earlier one
+            }
+            batch.add(s);
+            chunks.add(chunk);
+            width = newWidth;
+        }
+        AdapterBatch delta = prefillComposition.deltaFor(batch);
         try (NDManager scope = root.newSubManager()) {
-            NDArray logits = forwardIn(scope, List.of(s), Arrays.copyOfRange(prompt, done, prompt.length), done, delta);
-            acceptSampled(s, logits);
+            NDArray logits = forwardIn(scope, batch, chunks, delta);                            // [B,V]
+            prefillSteps.incrementAndGet();
+            prefillTokens.addAndGet(chunks.stream().mapToInt(chunk -> chunk.length).sum());
+            for (int r = 0; r < batch.size(); r++) {
+                Sequence s = batch.get(r);
+                s.prefilled += chunks.get(r).length;
+                try {
+                    if (s.prefixToStore != null && s.prefilled == s.border) {
+                        prefixes.put(s.prefixToStore, s.cache.copy(s.border, root));
+                        s.prefixToStore = null;
+                    }
+                    if (s.prefilled == s.request.prompt().length) {
+                        s.decoding = true;
+                        acceptSampled(s, logits.get(r + ":" + (r + 1)));
+                    }
+                } catch (RuntimeException e) {
+                    fail(s, e);
+                }
+            }
+        } catch (RuntimeException e) {
+            for (Sequence s : batch) {
+                if (running.contains(s)) {
+                    fail(s, e);
+                }
+            }
         }
     }
 
-    /** One decode step of every running row. */
-    private void decodeStep() {
-        List<Sequence> batch = new ArrayList<>(running);
-        int[] last = new int[batch.size()];
-        for (int r = 0; r < batch.size(); r++) {
-            last[r] = batch.get(r).lastToken;
+    /**
+     * Hands newly prefilled rows to the device batch (their prompt's KV copied into a slot, the DJL cache freed):
+     * from then on they decode in the native step. Rows that do not fit a slot stay on the DJL path.
+     */
+    private void moveToDevice() {
+        if (device == null) {
+            return;
         }
-        AdapterBatch delta = deltaFor(batch);
+        for (Sequence s : running) {
+            if (s.decoding && s.slot < 0 && s.cache != null && device.accepts(s.cache.capacity())) {
+                s.slot = device.admit(s.cache, s.adapter == null ? null : s.adapter.adapter);
+                s.slotLength = s.cache.length();
+                s.slotCapacity = s.cache.capacity();
+                s.cache.close();
+                s.cache = null;
+            }
+        }
+    }
+
+    /** One decode step of every running row: the device's rows in one native step, the others through DJL. */
+    private void decodeStep() {
+        List<Sequence> batch = new ArrayList<>();
+        List<int[]> last = new ArrayList<>();
+        List<Sequence> onDevice = new ArrayList<>();
+        for (Sequence s : running) {
+            if (!s.decoding) {
+                continue;
+            }
+            if (s.slot >= 0) {
+                onDevice.add(s);
+            } else {
+                batch.add(s);
+                last.add(new int[] {s.lastToken});
+            }
+        }
+        if (!onDevice.isEmpty()) {
+            deviceStep(onDevice);
+        }
+        if (batch.isEmpty()) {
+            return;
+        }
+        AdapterBatch delta = decodeComposition.deltaFor(batch);
         try (NDManager scope = root.newSubManager()) {
-            NDArray logits = forwardIn(scope, batch, last, -1, delta);                         // [B,V]
+            NDArray logits = forwardIn(scope, batch, last, delta);                              // [B,V]
             decodeSteps.incrementAndGet();
             for (int r = 0; r < batch.size(); r++) {
                 Sequence s = batch.get(r);
@@ -323,35 +432,65 @@ public final class ServingEngine implements AutoCloseable {
         }
     }
 
-    /** Prefill of a chunk whose logits nobody reads (the prefix). */
-    private void forward(List<Sequence> rows, int[] tokens, int start, AdapterBatch delta) {
-        try (NDManager scope = root.newSubManager()) {
-            forwardIn(scope, rows, tokens, start, delta);
+    private void deviceStep(List<Sequence> candidates) {
+        List<Sequence> rows = new ArrayList<>(candidates.size());
+        List<DeviceBatch.Row> inputs = new ArrayList<>(candidates.size());
+        for (Sequence s : candidates) {
+            try {
+                TokenConstraint constraint = s.request.constraint();
+                long[] words = constraint == null ? null : allowedWords(s, constraint, model.config().vocabSize());
+                float draw = s.request.sampling().isGreedy() ? 0f : s.sampler.nextDraw();
+                inputs.add(new DeviceBatch.Row(s.slot, s.lastToken, s.slotLength, s.request.sampling(), words, draw));
+                rows.add(s);
+            } catch (RuntimeException e) {
+                fail(s, e);   // its constraint allows nothing: this row ends, the others step
+            }
+        }
+        if (rows.isEmpty()) {
+            return;
+        }
+        long[] tokens;
+        try {
+            tokens = device.step(inputs);
+        } catch (RuntimeException e) {
+            rows.forEach(s -> fail(s, e));
+            return;
+        }
+        decodeSteps.incrementAndGet();
+        for (int r = 0; r < rows.size(); r++) {
+            Sequence s = rows.get(r);
+            s.slotLength++;
+            try {
+                acceptToken(s, (int) tokens[r]);
+            } catch (RuntimeException e) {
+                fail(s, e);
+            }
         }
     }
 
     /**
-     * Runs {@code tokens} through the model. One row: the T tokens follow the row's cache from index {@code start};
-     * several rows ({@code start} = -1): one token per row at the row's own position. Returns logits [B,V] of each
-     * row's last position, fp32.
+     * Runs each row's {@code tokens} (a prefill chunk, or its last token in a decode step) after what its cache holds,
+     * rows right-padded to the longest. Returns logits [B,V] of each row's last token, fp32.
      */
-    private NDArray forwardIn(NDManager scope, List<Sequence> rows, int[] tokens, int start, AdapterBatch delta) {
+    private NDArray forwardIn(NDManager scope, List<Sequence> rows, List<int[]> tokens, AdapterBatch delta) {
         int b = rows.size();
-        int t = b == 1 ? tokens.length : 1;
+        int t = tokens.stream().mapToInt(chunk -> chunk.length).max().orElseThrow();
         long[] ids = new long[b * t];
         long[] positions = new long[b * t];
+        int[] lengths = new int[b];
         List<KvCache> caches = new ArrayList<>(b);
         for (int r = 0; r < b; r++) {
-            Sequence s = rows.get(r);
-            int from = s.cache.length();
+            KvCache cache = rows.get(r).cache;
+            int[] chunk = tokens.get(r);
             for (int j = 0; j < t; j++) {
-                ids[r * t + j] = tokens[r * t + j];
-                positions[r * t + j] = from + j;
+                ids[r * t + j] = j < chunk.length ? chunk[j] : model.config().padTokenId();
+                positions[r * t + j] = cache.length() + j;
             }
-            caches.add(s.cache);
+            lengths[r] = chunk.length;
+            caches.add(cache);
         }
         ModelInput input = ModelInput.of(scope.create(ids).reshape(b, t), scope.create(positions).reshape(b, t))
-                .withRowCaches(caches);
+                .withRowCaches(caches, t == 1 ? null : lengths);
         if (delta != null) {
             input = input.withDelta(delta);
         }
@@ -359,28 +498,44 @@ public final class ServingEngine implements AutoCloseable {
         return logits.getDataType() == DataType.FLOAT32 ? logits : logits.toType(DataType.FLOAT32, false);
     }
 
-    /** The per-row LoRA of this batch; rebuilt only when the rows' adapters change. */
-    private AdapterBatch deltaFor(List<Sequence> batch) {
-        List<AdapterRegistry.Loaded> rows = new ArrayList<>(batch.size());
-        for (Sequence s : batch) {
-            rows.add(s.adapter);
-        }
-        if (rows.stream().allMatch(a -> a == null)) {
-            return null;
-        }
-        if (rows.stream().allMatch(a -> a == rows.get(0))) {
-            return rows.get(0).uniform;
-        }
-        if (!sameIdentities(rows, composition)) {
-            closeComposition();
-            List<LoraAdapter> loras = new ArrayList<>(rows.size());
-            for (AdapterRegistry.Loaded a : rows) {
-                loras.add(a == null ? null : a.adapter);
+    /**
+     * The per-row LoRA of a batch, kept while the rows' adapters stay the same (prefill and decode steps each keep
+     * their own, so alternating steps do not rebuild the stacks).
+     */
+    private final class Composition {
+        private List<AdapterRegistry.Loaded> rows = List.of();
+        private AdapterBatch batch;
+
+        AdapterBatch deltaFor(List<Sequence> sequences) {
+            List<AdapterRegistry.Loaded> adapters = new ArrayList<>(sequences.size());
+            for (Sequence s : sequences) {
+                adapters.add(s.adapter);
             }
-            compositionBatch = new AdapterBatch(loras, root, model.computeType());
-            composition = rows;
+            if (adapters.stream().allMatch(a -> a == null)) {
+                return null;
+            }
+            if (adapters.stream().allMatch(a -> a == adapters.get(0))) {
+                return adapters.get(0).uniform;
+            }
+            if (!sameIdentities(adapters, rows)) {
+                close();
+                List<LoraAdapter> loras = new ArrayList<>(adapters.size());
+                for (AdapterRegistry.Loaded a : adapters) {
+                    loras.add(a == null ? null : a.adapter);
+                }
+                batch = new AdapterBatch(loras, root, model.computeType());
+                rows = adapters;
+            }
+            return batch;
         }
-        return compositionBatch;
+
+        void close() {
+            if (batch != null) {
+                batch.close();
+                batch = null;
+            }
+            rows = List.of();
+        }
     }
 
     private static boolean sameIdentities(List<AdapterRegistry.Loaded> a, List<AdapterRegistry.Loaded> b) {
@@ -395,25 +550,18 @@ public final class ServingEngine implements AutoCloseable {
         return true;
     }
 
-    private void closeComposition() {
-        if (compositionBatch != null) {
-            compositionBatch.close();
-            compositionBatch = null;
-        }
-        composition = List.of();
-    }
-
     /** Masks (constraint), samples and accepts one token for {@code s} from its logits [1,V]. */
     private void acceptSampled(Sequence s, NDArray logits) {
         TokenConstraint constraint = s.request.constraint();
         if (constraint != null) {
-            int tokensLeft = s.request.maxNewTokens() - s.length;
-            if (s.cache != null) {
-                tokensLeft = Math.min(tokensLeft, s.cache.capacity() - s.cache.length());
-            }
-            logits = constrain(logits, constraint, tokensLeft);
+            logits = constrain(logits, allowedWords(s, constraint, Math.toIntExact(logits.getShape().get(1))));
         }
-        int token = (int) s.sampler.next(logits)[0];
+        acceptToken(s, (int) s.sampler.next(logits)[0]);
+    }
+
+    /** Accepts {@code token} as {@code s}'s next (picked under its constraint and sampler); finishes s when it ends. */
+    private void acceptToken(Sequence s, int token) {
+        TokenConstraint constraint = s.request.constraint();
         if (s.firstTokenNanos == 0) {
             s.firstTokenNanos = System.nanoTime();
         }
@@ -429,17 +577,17 @@ public final class ServingEngine implements AutoCloseable {
         boolean more = s.request.sink() == null || s.request.sink().onToken(token);
         if (!more || (constraint != null && constraint.isDone())) {
             finish(s, FinishReason.STOP, null);
-        } else if (s.length == s.request.maxNewTokens() || s.cache.length() + 1 > s.cache.capacity()) {
+        } else if (s.length == s.request.maxNewTokens() || s.cachedTokens() + 1 > s.cacheCapacity()) {
             finish(s, FinishReason.LENGTH, null);
         }
     }
 
     /**
-     * Logits with every token the constraint forbids at -inf (given the {@code tokensLeft} this sequence may still
-     * generate, so that what it opened can close in time); stop tokens allowed exactly where it may stop.
+     * The tokens {@code s}'s constraint allows next as a bitset (bit t = token t), given the tokens s may still
+     * generate (so that what it opened can close in time); stop tokens allowed exactly where it may stop.
      */
-    private NDArray constrain(NDArray logits, TokenConstraint constraint, int tokensLeft) {
-        int vocab = Math.toIntExact(logits.getShape().get(1));
+    private long[] allowedWords(Sequence s, TokenConstraint constraint, int vocab) {
+        int tokensLeft = Math.min(s.request.maxNewTokens() - s.length, s.cacheCapacity() - s.cachedTokens());
         long[] words = new long[(vocab + 63) >>> 6];
         constraint.allowedTokens(words, tokensLeft);
         boolean canStop = constraint.canStop();
@@ -452,15 +600,23 @@ public final class ServingEngine implements AutoCloseable {
                 }
             }
         }
-        boolean[] allowed = new boolean[vocab];
         boolean any = false;
         for (int t = 0; t < vocab; t++) {
-            allowed[t] = (words[t >>> 6] & (1L << (t & 63))) != 0;
-            any |= allowed[t];
+            any |= (words[t >>> 6] & (1L << (t & 63))) != 0;
         }
         if (!any) {
             throw new IllegalStateException("the token constraint allows no token at all after "
                     + "the output so far; generation cannot continue");
+        }
+        return words;
+    }
+
+    /** Logits with every token outside {@code words} at -inf. */
+    private NDArray constrain(NDArray logits, long[] words) {
+        int vocab = Math.toIntExact(logits.getShape().get(1));
+        boolean[] allowed = new boolean[vocab];
+        for (int t = 0; t < vocab; t++) {
+            allowed[t] = (words[t >>> 6] & (1L << (t & 63))) != 0;
         }
         NDManager scope = logits.getManager();
         NDArray mask = scope.create(allowed).reshape(logits.getShape());
@@ -484,6 +640,10 @@ public final class ServingEngine implements AutoCloseable {
     private void free(Sequence s) {
         if (running.remove(s)) {
             kvBytesUsed -= s.reserved;
+        }
+        if (s.slot >= 0) {
+            device.release(s.slot);
+            s.slot = -1;
         }
         if (s.cache != null) {
             s.cache.close();
@@ -515,7 +675,14 @@ public final class ServingEngine implements AutoCloseable {
         volatile boolean cancelled;
         boolean dequeued;
         KvCache cache;
+        int slot = -1;            // the device batch's slot once prefilled there, else -1 (the DJL cache decodes)
+        int slotLength;           // tokens in the slot
+        int slotCapacity;
         long reserved;
+        int border;                      // end of the shareable prefix (0 = none): no chunk crosses it
+        PrefixCache.Key prefixToStore;   // set when the prefix missed: cached once prefilled up to the border
+        int prefilled;                   // prompt tokens in the cache
+        boolean decoding;                // the prompt is done: decode steps feed lastToken
         int[] tokens = new int[16];
         int length;
         int lastToken;
@@ -529,6 +696,20 @@ public final class ServingEngine implements AutoCloseable {
             Sampling sampling = request.sampling();
             long seed = sampling.seed() != null ? sampling.seed() : ThreadLocalRandom.current().nextLong();
             this.sampler = Sampler.of(sampling.temperature(), sampling.topK(), sampling.topP(), seed);
+        }
+
+        /** The prompt tokens of the next prefill chunk: up to {@code chunk}, never across the prefix border. */
+        int[] nextChunk(int chunk) {
+            int end = prefilled < border ? border : request.prompt().length;
+            return Arrays.copyOfRange(request.prompt(), prefilled, prefilled + Math.min(chunk, end - prefilled));
+        }
+
+        int cachedTokens() {
+            return slot >= 0 ? slotLength : cache.length();
+        }
+
+        int cacheCapacity() {
+            return slot >= 0 ? slotCapacity : cache.capacity();
         }
 
         void append(int token) {

@@ -15,6 +15,12 @@ import dev.tooltune.model.generation.Generator;
 import dev.tooltune.model.kernels.Kernels;
 import dev.tooltune.model.lora.LoraConfig;
 import dev.tooltune.model.training.CancellationToken;
+import dev.tooltune.model.serving.GenerationHandle;
+import dev.tooltune.model.serving.GenerationRequest;
+import dev.tooltune.model.serving.Sampling;
+import dev.tooltune.model.serving.ServingConfig;
+import dev.tooltune.model.serving.ServingEngine;
+import dev.tooltune.model.serving.TokenSink;
 import dev.tooltune.model.training.EncodedExample;
 import dev.tooltune.model.training.GemmaCausalLm;
 import dev.tooltune.model.training.LearningRateSchedule;
@@ -44,7 +50,8 @@ import java.util.Set;
  *   logits  PRESET DEVICE bf16|fp32 FILE      (writes fp32 logits of a fixed random batch)
  *   compare FILE_REFERENCE FILE_OTHER LABEL  (relative L2 error, max abs error, argmax agreement)
  *   qlora-check DEVICE                       (native NF4 and activation checkpointing against the pure paths)
- *   decode-check DEVICE                      (the native decode step against the DJL path, teacher-forced)
+ *   serving PRESET DEVICE bf16 PROMPT NEW STREAMS[,..] ADAPTERS[,..] [ROUNDS]   (the serving engine, closed loop)
+ *   serving-check DEVICE                     (mixed-adapter batches vs each request alone, native vs DJL)
  *   train-check DEVICE                       (the native training kernels against the DJL path, see TrainingCheck)
  *   loss-curve PRESET LENGTH BATCH STEPS DEVICE   (bf16 with the training kernels against the fp32 path, per step)
  * </pre>
@@ -65,7 +72,8 @@ public final class GpuBenchmark {
             case "logits" -> logits(args);
             case "compare" -> compare(args);
             case "qlora-check" -> qloraCheck(args);
-            case "decode-check" -> decodeCheck(args);
+            case "serving" -> serving(args);
+            case "serving-check" -> servingCheck(args);
             case "train-check" -> TrainingCheck.trainCheck(args);
             case "loss-curve" -> TrainingCheck.lossCurve(args);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
@@ -284,11 +292,11 @@ public final class GpuBenchmark {
                 double decodeSeconds = result.decodeNanos() / 1e9;
                 System.out.printf("RESULT kind=decode impl=model-core model=%s precision=%s batch=%d prompt=%d new=%d "
                                 + "ttft_ms=%.1f decode_tokens_per_s=%.1f per_stream_tokens_per_s=%.1f peak_gib=%.2f native=%s "
-                                + "cuda_graphs=%s native_steps=%d%n",
+                                + "cuda_graphs=%s%n",
                         preset, mode, batch, promptLength, newTokens, result.prefillNanos() / 1e6,
                         (generated - batch) / decodeSeconds, (generated - batch) / decodeSeconds / batch,
                         Kernels.peakAllocatedBytes(device) / 1073741824.0, Kernels.available(),
-                        Kernels.available() && !"0".equals(System.getenv("TOOLTUNE_CUDA_GRAPHS")), model.nativeDecodeSteps());
+                        Kernels.available() && !"0".equals(System.getenv("TOOLTUNE_CUDA_GRAPHS")));
             }
         }
     }
@@ -541,17 +549,149 @@ public final class GpuBenchmark {
         System.out.printf("RESULT kind=check label=%s rel_l2=%.3e max_abs=%.3e pass=%s%n", label, error[0], error[1], pass);
     }
 
-    // ------------------------------------------------------------------------------------------ decode-check
+    // ------------------------------------------------------------------------------------------ serving (issue 20)
 
     /**
-     * The native decode step (one call per token) against the DJL path it replaces, teacher-forced: the same
-     * left-padded prompts prefilled by the DJL path, then the same fed tokens, logits of every step compared (fp32
-     * with TF32 off, and bf16 weights under autocast). Sliding window 8 with 24 steps, so the ring wraps.
+     * The serving engine as inference-service runs it, driven directly: {@code streams} closed-loop streams (each
+     * submits its next request when the last one ends), stream i on adapter i mod A (A = 0: the base model),
+     * greedy, no stop token, no constraint. One engine per model (128 rows); per cell a warm-up round (CUDA graphs
+     * of the cell's batch buckets are captured there), then {@code rounds} measured requests per stream. Prefill
+     * chunks of 4096 tokens (-Dbench.prefill.chunk): up to 32 prompts of 128 tokens per prefill step.
+     * Prints one RESULT kind=serving line per cell.
+     *
+     * <pre>serving PRESET DEVICE bf16 PROMPT NEW STREAMS[,..] ADAPTERS[,..] [ROUNDS]</pre>
      */
-    static void decodeCheck(String[] args) {
-        if (!Kernels.available()) {
-            throw new IllegalStateException("decode-check needs the native library (" + Kernels.LIBRARY_PROPERTY + ")");
+    static void serving(String[] args) throws Exception {
+        String preset = args[1];
+        Device device = device(args[2]);
+        String mode = args[3];
+        int promptLength = Integer.parseInt(args[4]);
+        int newTokens = Integer.parseInt(args[5]);
+        int[] streamCounts = java.util.Arrays.stream(args[6].split(",")).mapToInt(Integer::parseInt).toArray();
+        int[] adapterCounts = java.util.Arrays.stream(args[7].split(",")).mapToInt(Integer::parseInt).toArray();
+        int rounds = args.length > 8 ? Integer.parseInt(args[8]) : 2;
+        Gemma3Config config = Gemma3Config.preset(preset);
+        DataType weights = precision(mode);
+        int maxStreams = java.util.Arrays.stream(streamCounts).max().orElse(1);
+        int maxAdapters = java.util.Arrays.stream(adapterCounts).max().orElse(0);
+        long t0 = System.nanoTime();
+        try (Gemma3Model model = Gemma3Model.random(config, RandomInit.of(1), weights, device)) {
+            System.out.printf("model %s ready in %.1f s%n", preset, (System.nanoTime() - t0) / 1e9);
+            int capacity = promptLength + newTokens;
+            ServingConfig serving = ServingConfig.defaults().withMaxRunningSequences(maxStreams)
+                    .withMaxSequenceLength(capacity).withPrefixCacheBytes(0).withStopTokens(Set.of())
+                    .withPrefillChunkTokens(Integer.getInteger("bench.prefill.chunk", 4096))
+                    .withKvCacheBytes((long) (maxStreams * dev.tooltune.model.gemma3.KvCache.bytesFor(config, capacity,
+                            model.computeType()) * 1.1));
+            Path adapterRoot = Files.createTempDirectory("serving-adapters");
+            try (ServingEngine engine = ServingEngine.start(model, serving)) {
+                for (int a = 0; a < maxAdapters; a++) {
+                    Path dir = randomAdapter(model, adapterRoot.resolve("a" + a), 16, 100 + a);
+                    engine.loadAdapter("a" + a, dir);
+                }
+                Random random = new Random(2);
+                for (int streams : streamCounts) {
+                    for (int adapters : adapterCounts) {
+                        runCell(engine, config, random, streams, adapters, promptLength, newTokens, 1);   // warm-up
+                        Kernels.resetPeak(device);
+                        Cell cell = runCell(engine, config, random, streams, adapters, promptLength, newTokens, rounds);
+                        System.out.printf("RESULT kind=serving impl=model-core path=engine model=%s precision=%s streams=%d "
+                                        + "adapters=%d constraint=off prompt=%d new=%d tokens_per_s=%.1f ttft_p50_ms=%.1f "
+                                        + "ttft_p99_ms=%.1f itl_p50_ms=%.2f peak_gib=%.2f native=%s "
+                                        + "decode_steps=%d%n",
+                                preset, mode, streams, adapters, promptLength, newTokens, cell.tokensPerSecond,
+                                cell.ttftP50, cell.ttftP99, cell.itlP50, Kernels.peakAllocatedBytes(device) / 1073741824.0,
+                                Kernels.available(), engine.stats().decodeSteps());
+                    }
+                }
+            }
         }
+    }
+
+    record Cell(double tokensPerSecond, double ttftP50, double ttftP99, double itlP50) {}
+
+    /** {@code streams} closed-loop streams of {@code rounds} requests each; greedy, fixed length. */
+    static Cell runCell(ServingEngine engine, Gemma3Config config, Random random, int streams, int adapters,
+            int promptLength, int newTokens, int rounds) throws Exception {
+        List<Double> ttfts = java.util.Collections.synchronizedList(new ArrayList<>());
+        List<Double> gaps = java.util.Collections.synchronizedList(new ArrayList<>());
+        java.util.concurrent.atomic.AtomicLong generated = new java.util.concurrent.atomic.AtomicLong();
+        List<java.util.concurrent.CompletableFuture<Void>> done = new ArrayList<>();
+        List<int[]> prompts = new ArrayList<>();
+        for (int i = 0; i < streams * rounds; i++) {
+            int[] prompt = new int[promptLength];
+            prompt[0] = 2;
+            for (int t = 1; t < promptLength; t++) {
+                prompt[t] = 3 + random.nextInt(config.vocabSize() - 3);
+            }
+            prompts.add(prompt);
+        }
+        long start = System.nanoTime();
+        for (int s = 0; s < streams; s++) {
+            String adapter = adapters == 0 ? null : "a" + (s % adapters);
+            java.util.concurrent.CompletableFuture<Void> chain = java.util.concurrent.CompletableFuture.completedFuture(null);
+            for (int r = 0; r < rounds; r++) {
+                int[] prompt = prompts.get(s * rounds + r);
+                chain = chain.thenCompose(ignored -> {
+                    long[] last = {0};
+                    TokenSink sink = token -> {
+                        long now = System.nanoTime();
+                        if (last[0] != 0) {
+                            gaps.add((now - last[0]) / 1e6);
+                        }
+                        last[0] = now;
+                        return true;
+                    };
+                    GenerationRequest request = new GenerationRequest(prompt, 0, adapter, Sampling.greedy(), newTokens, null, sink);
+                    return engine.submit(request).result().thenAccept(c -> {
+                        ttfts.add(c.timeToFirstTokenNanos() / 1e6);
+                        generated.addAndGet(c.tokens().length);
+                    });
+                });
+            }
+            done.add(chain);
+        }
+        java.util.concurrent.CompletableFuture.allOf(done.toArray(new java.util.concurrent.CompletableFuture[0])).get();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        return new Cell(generated.get() / seconds, percentile(ttfts, 50), percentile(ttfts, 99), percentile(gaps, 50));
+    }
+
+    static double percentile(List<Double> values, double p) {
+        List<Double> sorted = new ArrayList<>(values);
+        java.util.Collections.sort(sorted);
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        return sorted.get(Math.min(sorted.size() - 1, (int) Math.ceil(p / 100 * sorted.size()) - 1 < 0 ? 0
+                : (int) Math.ceil(p / 100 * sorted.size()) - 1));
+    }
+
+    /** A PEFT directory of a rank-r adapter on all seven projections with random A and B (B non-zero). */
+    static Path randomAdapter(Gemma3Model model, Path directory, int rank, long seed) {
+        LoraConfig lora = new LoraConfig(rank, 2 * rank, 0.0, Set.copyOf(LoraConfig.GEMMA_MODULES), false);
+        try (dev.tooltune.model.lora.LoraAdapter adapter = dev.tooltune.model.lora.LoraAdapter.create(model.manager(), lora,
+                new ArrayList<>(model.projections().values()), seed)) {
+            Random random = new Random(seed);
+            for (dev.tooltune.model.lora.LoraLinear layer : adapter.layers().values()) {
+                float[] b = new float[(int) layer.loraB().size()];
+                for (int i = 0; i < b.length; i++) {
+                    b[i] = (float) (random.nextGaussian() * 0.05);
+                }
+                layer.loraB().set(b);
+            }
+            dev.tooltune.model.lora.PeftAdapterFiles.save(adapter, directory, "random");
+        }
+        return directory;
+    }
+
+    /**
+     * Mixed-adapter batches on the serving engine: six requests of different prompt lengths on three adapters of
+     * different ranks and targets and on the base model, decoded together, must give each request the tokens it
+     * gets alone; on the native path and on the DJL path, and the two paths must agree (bf16 weights: the
+     * fraction of differing tokens is reported, rows compared position by position). Sliding window 8 and 24 new
+     * tokens, so the ring wraps.
+     */
+    static void servingCheck(String[] args) throws Exception {
         Device device = device(args[1]);
         Gemma3Config.Builder b = Gemma3Config.preset("1b").toBuilder();
         b.vocabSize = 4096;
@@ -559,80 +699,128 @@ public final class GpuBenchmark {
         b.slidingWindow = 8;
         b.layerTypes = List.of(Gemma3Config.SLIDING, Gemma3Config.SLIDING, Gemma3Config.FULL, Gemma3Config.SLIDING);
         Gemma3Config config = b.build();
-        int batch = 3;
-        int width = 12;
-        int steps = 24;
-        Random random = new Random(8);
-        long[] ids = new long[batch * width];
-        long[] positions = new long[batch * width];
-        long[] mask = new long[batch * width];
-        for (int r = 0; r < batch; r++) {
-            int pad = r * 4;
-            for (int t = 0; t < width; t++) {
-                int at = r * width + t;
-                ids[at] = t < pad ? config.padTokenId() : 3 + random.nextInt(config.vocabSize() - 3);
-                positions[at] = Math.max(0, t - pad);
-                mask[at] = t < pad ? 0 : 1;
-            }
-        }
-        long[][] fed = new long[steps][batch];
-        for (long[] row : fed) {
-            for (int r = 0; r < batch; r++) {
-                row[r] = 3 + random.nextInt(config.vocabSize() - 3);
-            }
-        }
+        int[] lengths = {5, 17, 30, 9, 12, 23};
+        String[] adapterOf = {"a", null, "b", "a", "c", null};
+        int newTokens = 24;
         for (String mode : new String[] {"fp32", "bf16"}) {
             DataType weights = precision(mode);
             try (Gemma3Model model = Gemma3Model.random(config, new RandomInit(3, 0.05, 0.1), weights, device)) {
-                float[][] logits = new float[2][];
+                Path root = Files.createTempDirectory("serving-check");
+                Path a = randomAdapter(model, root.resolve("a"), 8, 11);
+                Path bb = randomAdapter(model, root.resolve("b"), 4, 12);
+                Path c = randomAdapterOn(model, root.resolve("c"), 16, 13, Set.of("v_proj", "down_proj"));
+                int[][][] tokens = new int[2][2][];   // [path][batched?] -> flattened tokens
+                long[] steps = new long[2];
                 for (int path = 0; path < 2; path++) {
-                    model.setNativeDecode(path == 1);
-                    List<float[]> collected = new ArrayList<>();
-                    try (NDManager scope = model.manager().newSubManager();
-                         dev.tooltune.model.gemma3.KvCache cache = new dev.tooltune.model.gemma3.KvCache(config, batch,
-                                 width + steps, model.computeType(), scope)) {
-                        Shape shape = new Shape(batch, width);
-                        model.lastLogits(ModelInput.of(scope.create(ids, shape), scope.create(positions, shape))
-                                .withKeyMask(scope.create(mask, shape)).withCache(cache)).close();
-                        for (int step = 0; step < steps; step++) {
-                            long[] stepPositions = new long[batch];
-                            long[] ones = new long[batch];
-                            for (int r = 0; r < batch; r++) {
-                                stepPositions[r] = width - r * 4 + step;
-                                ones[r] = 1;
+                    System.setProperty("tooltune.native.serving", path == 0 ? "1" : "0");
+                    ServingConfig serving = ServingConfig.defaults().withMaxRunningSequences(8).withMaxSequenceLength(64)
+                            .withPrefixCacheBytes(0).withStopTokens(Set.of());
+                    try (ServingEngine engine = ServingEngine.start(model, serving)) {
+                        engine.loadAdapter("a", a);
+                        engine.loadAdapter("b", bb);
+                        engine.loadAdapter("c", c);
+                        for (int batched = 0; batched < 2; batched++) {
+                            List<int[]> out = new ArrayList<>();
+                            List<GenerationHandle> handles = new ArrayList<>();
+                            for (int r = 0; r < lengths.length; r++) {
+                                GenerationRequest request = new GenerationRequest(ServingFixturesPrompt.prompt(lengths[r], r,
+                                        config.vocabSize()), 0, adapterOf[r], Sampling.greedy(), newTokens, null, null);
+                                GenerationHandle handle = engine.submit(request);
+                                if (batched == 0) {
+                                    out.add(handle.result().get().tokens());
+                                } else {
+                                    handles.add(handle);
+                                }
                             }
-                            Shape one = new Shape(batch, 1);
-                            NDArray out = model.lastLogits(ModelInput.of(scope.create(fed[step], one), scope.create(stepPositions, one))
-                                    .withKeyMask(scope.create(ones, one)).withCache(cache));
-                            collected.add(Kernels.toFloat32(out).toDevice(Device.cpu(), false).toFloatArray());
+                            for (GenerationHandle handle : handles) {
+                                out.add(handle.result().get().tokens());
+                            }
+                            tokens[path][batched] = out.stream().flatMapToInt(java.util.Arrays::stream).toArray();
+                        }
+                        steps[path] = engine.stats().decodeSteps();
+                    }
+                }
+                System.clearProperty("tooltune.native.serving");
+                double tolerance = mode.equals("bf16") ? 0.05 : 0.0;
+                if (mode.equals("bf16")) {
+                    // the same weights from a bf16 checkpoint, loaded as bf16 without widening, serve the same tokens
+                    Path checkpoint = root.resolve("bf16-checkpoint");
+                    Gemma3Model.writeRandomCheckpoint(config, new RandomInit(3, 0.05, 0.1), checkpoint,
+                            dev.tooltune.model.checkpoint.StoredType.BF16);
+                    try (Gemma3Model loaded = Gemma3Model.load(checkpoint, DataType.BFLOAT16, device);
+                         ServingEngine engine = ServingEngine.start(loaded, ServingConfig.defaults().withMaxRunningSequences(8)
+                                 .withMaxSequenceLength(64).withPrefixCacheBytes(0).withStopTokens(Set.of()))) {
+                        List<GenerationHandle> handles = new ArrayList<>();
+                        for (int r = 0; r < lengths.length; r++) {
+                            handles.add(engine.submit(new GenerationRequest(ServingFixturesPrompt.prompt(lengths[r], r,
+                                    config.vocabSize()), 0, null, Sampling.greedy(), newTokens, null, null)));
+                        }
+                        List<int[]> out = new ArrayList<>();
+                        for (GenerationHandle handle : handles) {
+                            out.add(handle.result().get().tokens());
+                        }
+                        System.out.printf("bf16 checkpoint: weights stored as %s%n", loaded.bf16Weights() ? "bf16" : "not bf16");
+                        int[] fromCheckpoint = out.stream().flatMapToInt(java.util.Arrays::stream).toArray();
+                        try (ServingEngine engine2 = ServingEngine.start(model, ServingConfig.defaults().withMaxRunningSequences(8)
+                                .withMaxSequenceLength(64).withPrefixCacheBytes(0).withStopTokens(Set.of()))) {
+                            List<int[]> ref = new ArrayList<>();
+                            for (int r = 0; r < lengths.length; r++) {
+                                ref.add(engine2.submit(new GenerationRequest(ServingFixturesPrompt.prompt(lengths[r], r,
+                                        config.vocabSize()), 0, null, Sampling.greedy(), newTokens, null, null)).result().get().tokens());
+                            }
+                            tokenCheck("serving-bf16-checkpoint-vs-random-bf16" + (loaded.bf16Weights() ? "" : "-NOT-BF16"),
+                                    fromCheckpoint, ref.stream().flatMapToInt(java.util.Arrays::stream).toArray(),
+                                    loaded.bf16Weights() ? tolerance : -1);
                         }
                     }
-                    int total = collected.stream().mapToInt(a -> a.length).sum();
-                    logits[path] = new float[total];
-                    int at = 0;
-                    for (float[] part : collected) {
-                        System.arraycopy(part, 0, logits[path], at, part.length);
-                        at += part.length;
-                    }
                 }
-                double[] error = errors(logits[0], logits[1]);
-                int rows = logits[0].length / config.vocabSize();
-                int agree = 0;
-                for (int r = 0; r < rows; r++) {
-                    if (argmax(logits[0], r * config.vocabSize(), config.vocabSize())
-                            == argmax(logits[1], r * config.vocabSize(), config.vocabSize())) {
-                        agree++;
-                    }
-                }
-                boolean finite = true;
-                for (float v : logits[1]) {
-                    finite &= Float.isFinite(v);
-                }
-                long nativeSteps = model.nativeDecodeSteps();
-                check("native-decode-vs-djl-" + mode + "-argmax" + agree + "of" + rows + "-native_steps" + nativeSteps, error,
-                        finite && nativeSteps == steps && error[0] < (mode.equals("bf16") ? 2e-2 : 1e-5));
+                tokenCheck("serving-native-batched-vs-alone-" + mode, tokens[0][1], tokens[0][0], tolerance);
+                tokenCheck("serving-djl-batched-vs-alone-" + mode, tokens[1][1], tokens[1][0], tolerance);
+                tokenCheck("serving-native-vs-djl-batched-" + mode, tokens[0][1], tokens[1][1], tolerance);
+                System.out.printf("serving-check %s: decode steps native %d, djl %d%n", mode, steps[0], steps[1]);
             }
             Kernels.autocast(false);
+        }
+    }
+
+    static void tokenCheck(String label, int[] a, int[] b, double tolerance) {
+        int differ = Math.abs(a.length - b.length);
+        for (int i = 0; i < Math.min(a.length, b.length); i++) {
+            differ += a[i] != b[i] ? 1 : 0;
+        }
+        double fraction = differ / (double) Math.max(a.length, b.length);
+        System.out.printf("RESULT kind=check label=%s-tokens%d rel_l2=%.3e max_abs=%d pass=%s%n", label, a.length, fraction,
+                differ, a.length == b.length && fraction <= tolerance);
+    }
+
+    /** As {@link #randomAdapter} on the given modules only. */
+    static Path randomAdapterOn(Gemma3Model model, Path directory, int rank, long seed, Set<String> modules) {
+        LoraConfig lora = new LoraConfig(rank, rank, 0.0, modules, false);
+        try (dev.tooltune.model.lora.LoraAdapter adapter = dev.tooltune.model.lora.LoraAdapter.create(model.manager(), lora,
+                new ArrayList<>(model.projections().values()), seed)) {
+            Random random = new Random(seed);
+            for (dev.tooltune.model.lora.LoraLinear layer : adapter.layers().values()) {
+                float[] values = new float[(int) layer.loraB().size()];
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = (float) (random.nextGaussian() * 0.05);
+                }
+                layer.loraB().set(values);
+            }
+            dev.tooltune.model.lora.PeftAdapterFiles.save(adapter, directory, "random");
+        }
+        return directory;
+    }
+
+    /** Random prompts (BOS first). */
+    static final class ServingFixturesPrompt {
+        static int[] prompt(int n, int seed, int vocab) {
+            Random r = new Random(seed);
+            int[] out = new int[n];
+            out[0] = 2;
+            for (int i = 1; i < n; i++) {
+                out[i] = 3 + r.nextInt(vocab - 3);
+            }
+            return out;
         }
     }
 }

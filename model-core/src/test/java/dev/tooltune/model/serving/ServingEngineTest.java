@@ -3,7 +3,6 @@ package dev.tooltune.model.serving;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
@@ -90,8 +88,41 @@ class ServingEngineTest {
             }
             assertTrue(engine.stats().decodeSteps() > 0);
         }
-        // The adapters matter: the same prompt gives other tokens under a, b and the base model.
-        assertNotEquals(List.of(alone.get(0)), List.of(alone.get(2)));
+    }
+
+    /**
+     * One prompt under the base model, adapter a and adapter b, decoded in one batch: each row gets what it gets
+     * alone, and the three differ (so the test fails if adapters were ignored, or one row's adapter served all).
+     * Checked on broken builds: AdapterBatch.delta returning null fails it ("adapter a changes nothing") while every
+     * older test here passed; the batch's first adapter serving every row fails it at row 0.
+     */
+    @Test
+    void mixedAdapterRowsOfOnePromptGetWhatEachGetsAloneAndTheAdaptersMatter() throws Exception {
+        int[] prompt = ServingFixtures.prompt(9, 77, vocab);
+        String[] ids = {null, "a", "b", "a", null};
+        List<int[]> alone = new ArrayList<>();
+        try (ServingEngine engine = ServingEngine.start(model, config(1))) {
+            engine.loadAdapter("a", adapterA);
+            engine.loadAdapter("b", adapterB);
+            for (String id : ids) {
+                alone.add(run(engine, request(prompt, id, Sampling.greedy(), 12)));
+            }
+        }
+        assertFalse(java.util.Arrays.equals(alone.get(0), alone.get(1)), "adapter a changes nothing");
+        assertFalse(java.util.Arrays.equals(alone.get(0), alone.get(2)), "adapter b changes nothing");
+        assertFalse(java.util.Arrays.equals(alone.get(1), alone.get(2)), "adapters a and b give the same tokens");
+        try (ServingEngine engine = ServingEngine.start(model, config(ids.length))) {
+            engine.loadAdapter("a", adapterA);
+            engine.loadAdapter("b", adapterB);
+            List<GenerationHandle> handles = new ArrayList<>();
+            for (String id : ids) {
+                handles.add(engine.submit(request(prompt, id, Sampling.greedy(), 12)));
+            }
+            for (int i = 0; i < ids.length; i++) {
+                assertArrayEquals(alone.get(i), handles.get(i).result().get(60, TimeUnit.SECONDS).tokens(),
+                        "row " + i + " (adapter " + ids[i] + ")");
+            }
+        }
     }
 
     @Test
@@ -227,9 +258,11 @@ class ServingEngineTest {
                 assertEquals(20, h.result().get().tokens().length);
             }
             assertTrue(maxRunning <= 1, "ran " + maxRunning + " at once");
-            ExecutionException tooBig = assertThrows(ExecutionException.class,
-                    () -> engine.submit(request(ServingFixtures.prompt(6, 1, vocab), null, Sampling.greedy(), 200)).result().get());
-            assertTrue(tooBig.getCause().getMessage().contains("more than the whole budget"), tooBig.getCause().getMessage());
+            // refused at submit (nothing queued), as a request error the service answers with a 400
+            RequestTooLargeException tooBig = assertThrows(RequestTooLargeException.class,
+                    () -> engine.submit(request(ServingFixtures.prompt(6, 1, vocab), null, Sampling.greedy(), 200)));
+            assertTrue(tooBig.getMessage().contains("more than the whole budget"), tooBig.getMessage());
+            assertEquals(0, engine.stats().waiting());
             assertEquals(0, engine.stats().kvBytesUsed());
         }
     }

@@ -1,24 +1,22 @@
 package dev.tooltune.trainer.data;
 
-import dev.tooltune.trainer.TrainerSettings;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.WebApplicationException;
+import java.io.File;
 import java.io.IOException;
-import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
-import java.util.Locale;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
 
 /**
- * dataset-service's export API: a frozen version (or one part of its deterministic split) streamed to a local
- * JSONL file, with the internal token and the tenant as headers.
+ * dataset-service's export API for a job: a frozen version (or one part of its deterministic split) streamed to a
+ * local JSONL file. Any answer but 200 is the job's data at fault ({@link DatasetException}); a service that cannot be
+ * reached (after {@link DatasetServiceApi}'s retries) is an {@link IOException}, which lets the job be tried again.
  */
-public final class DatasetClient {
+@ApplicationScoped
+public class DatasetClient {
 
     /** The dataset or version does not exist, is not frozen, or the request was refused: the job's data is at fault. */
     public static final class DatasetException extends Exception {
@@ -27,19 +25,16 @@ public final class DatasetClient {
         }
     }
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    private final String baseUrl;
-    private final String token;
+    private final DatasetServiceApi api;
 
-    public DatasetClient(TrainerSettings settings) {
-        this.baseUrl = settings.datasetServiceUrl().replaceAll("/+$", "");
-        this.token = settings.internalToken().orElse(null);
+    DatasetClient(@RestClient DatasetServiceApi api) {
+        this.api = api;
     }
 
     /** Checks that the version exists and is frozen. */
     public void requireFrozen(String tenantId, String datasetId, int version) throws DatasetException, IOException {
-        String body = get(tenantId, "/datasets/" + datasetId + "/versions/" + version);
-        if (!body.replace(" ", "").toLowerCase(Locale.ROOT).contains("\"frozen\":true")) {
+        DatasetServiceApi.VersionState state = call(datasetId, version, () -> api.version(tenantId, datasetId, version));
+        if (!state.frozen()) {
             throw new DatasetException("dataset " + datasetId + " version " + version
                     + " is not frozen: freeze it (POST /datasets/" + datasetId + "/versions/" + version + "/freeze) and submit again");
         }
@@ -52,44 +47,28 @@ public final class DatasetClient {
      */
     public Path export(String tenantId, String datasetId, int version, String split, long seed, double evalRatio, Path target)
             throws DatasetException, IOException {
-        String path = "/datasets/" + datasetId + "/versions/" + version + "/export"
-                + (split == null ? "" : "?split=" + split + "&seed=" + seed + "&evalRatio=" + evalRatio);
-        HttpResponse<InputStream> response = send(tenantId, path, HttpResponse.BodyHandlers.ofInputStream());
-        try (InputStream in = response.body()) {
-            if (response.statusCode() != 200) {
-                throw refused(datasetId, version, response.statusCode(), new String(in.readAllBytes(), StandardCharsets.UTF_8));
-            }
-            Files.createDirectories(target.getParent());
-            Files.copy(in, target, StandardCopyOption.REPLACE_EXISTING);
-        }
+        File downloaded = call(datasetId, version, () -> split == null
+                ? api.export(tenantId, datasetId, version, null, null, null)
+                : api.export(tenantId, datasetId, version, split, seed, evalRatio));
+        Files.createDirectories(target.getParent());
+        Files.move(downloaded.toPath(), target, StandardCopyOption.REPLACE_EXISTING);
         return target;
     }
 
-    private String get(String tenantId, String path) throws DatasetException, IOException {
-        HttpResponse<String> response = send(tenantId, path, HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw refused(path, 0, response.statusCode(), response.body());
-        }
-        return response.body();
+    private interface Call<T> {
+        T run();
     }
 
-    private static DatasetException refused(String dataset, int version, int status, String body) {
-        String what = version > 0 ? "dataset " + dataset + " version " + version : dataset;
-        return new DatasetException("dataset-service answered " + status + " for " + what + ": "
-                + (body.length() > 300 ? body.substring(0, 300) + "..." : body));
-    }
-
-    private <T> HttpResponse<T> send(String tenantId, String path, HttpResponse.BodyHandler<T> handler) throws IOException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path)).timeout(Duration.ofMinutes(10))
-                .header("X-Tooltune-Tenant", tenantId);
-        if (token != null) {
-            request.header("X-Tooltune-Internal-Token", token);
-        }
+    private static <T> T call(String datasetId, int version, Call<T> call) throws DatasetException, IOException {
         try {
-            return http.send(request.GET().build(), handler);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while calling dataset-service " + path, e);
+            return call.run();
+        } catch (WebApplicationException e) {
+            String body = e.getResponse().hasEntity() ? e.getResponse().readEntity(String.class) : "";
+            throw new DatasetException("dataset-service answered " + e.getResponse().getStatus() + " for dataset "
+                    + datasetId + " version " + version + ": " + (body.length() > 300 ? body.substring(0, 300) + "..." : body));
+        } catch (ProcessingException e) {
+            throw new IOException("dataset-service could not be reached for dataset " + datasetId + " version "
+                    + version + ": " + e.getMessage(), e);
         }
     }
 }

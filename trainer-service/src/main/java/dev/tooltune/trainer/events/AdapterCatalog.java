@@ -2,33 +2,49 @@ package dev.tooltune.trainer.events;
 
 import dev.tooltune.contracts.MessageCodec;
 import dev.tooltune.contracts.adapters.Adapter;
+import dev.tooltune.contracts.kafka.ReadProgress;
 import dev.tooltune.trainer.TrainerSettings;
+import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Default;
+import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.HashMap;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 /**
- * The adapters that exist, read from the compacted adapters topic (start to current end) when asked: which job
- * already has an adapter (a redelivered job is not trained twice) and the next version of a name in a tenant.
+ * The adapters that exist, kept from the compacted adapters topic (channel {@code adapters-in}, application.properties:
+ * read from the beginning at each start, never committed): which job already has an adapter (a redelivered job is not
+ * trained twice) and the next version of a name in a tenant. {@link #read()} first waits until every record on the
+ * topic at that moment has been applied, so that it sees what any worker (this one included) published before.
  * Two workers finishing jobs of the same name at the same moment could pick the same version; the adapterId stays
  * unique and inference-service orders equal versions by createdAt.
  */
-public final class AdapterCatalog {
+@ApplicationScoped
+@Default // injected by type as well; @Identifier names it for the channel config
+@Identifier(AdapterCatalog.REBALANCE_LISTENER)
+public class AdapterCatalog implements KafkaConsumerRebalanceListener {
+    /** The channel's consumer-rebalance-listener.name. */
+    public static final String REBALANCE_LISTENER = "trainer-adapters";
+    private static final String CHANNEL = "adapters-in";
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(60);
 
-    private final TrainerSettings settings;
+    @Inject
+    TrainerSettings settings;
+    @Inject
+    KafkaClientService kafka;
 
-    public AdapterCatalog(TrainerSettings settings) {
-        this.settings = settings;
-    }
+    private final Map<String, Adapter> byId = new ConcurrentHashMap<>();
+    private final ReadProgress progress = new ReadProgress();
 
     public record Snapshot(Map<String, Adapter> byId) {
         public Optional<Adapter> ofJob(String tenantId, String jobId) {
@@ -41,32 +57,40 @@ public final class AdapterCatalog {
         }
     }
 
-    public Snapshot read() {
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        Map<String, Adapter> byId = new HashMap<>();
-        try (KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(settings.topics().adapters()).stream()
-                    .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    if (record.value() == null) {
-                        byId.remove(record.key());
-                        continue;
-                    }
-                    try {
-                        Adapter adapter = MessageCodec.ADAPTERS.decode(record.value());
-                        byId.put(adapter.adapterId(), adapter);
-                    } catch (RuntimeException e) {
-                        // another producer's bad record must not stop training; it is simply not an adapter
-                    }
-                }
+    @Override
+    public void onPartitionsAssigned(Consumer<?, ?> consumer, Collection<TopicPartition> partitions) {
+        progress.assigned(consumer, partitions);
+    }
+
+    @Incoming(CHANNEL)
+    public void apply(ConsumerRecord<String, byte[]> record) {
+        if (record.value() == null) {
+            byId.remove(record.key());
+        } else {
+            try {
+                Adapter adapter = MessageCodec.ADAPTERS.decode(record.value());
+                byId.put(adapter.adapterId(), adapter);
+            } catch (RuntimeException e) {
+                // another producer's bad record must not stop training; it is simply not an adapter
             }
         }
-        return new Snapshot(byId);
+        progress.applied(record);
+    }
+
+    /** The adapters on the topic now; waits (at most a minute) until the channel has read that far. */
+    public Snapshot read() {
+        String topic = settings.topics().adapters();
+        Map<TopicPartition, Long> end = kafka.getConsumer(CHANNEL)
+                .runOnPollingThread(consumer -> {
+                    List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                            .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+                    return consumer.endOffsets(partitions);
+                })
+                .await().atMost(READ_TIMEOUT);
+        if (!progress.await(() -> end, READ_TIMEOUT)) {
+            throw new IllegalStateException("the adapters topic " + topic + " was not read up to " + end.values()
+                    + " in " + READ_TIMEOUT.toSeconds() + " s");
+        }
+        return new Snapshot(Map.copyOf(byId));
     }
 }

@@ -3,56 +3,44 @@ package dev.tooltune.trainer.events;
 import dev.tooltune.contracts.MessageCodec;
 import dev.tooltune.contracts.adapters.Adapter;
 import dev.tooltune.contracts.events.TrainingEvent;
-import dev.tooltune.trainer.TrainerSettings;
+import io.smallrye.reactive.messaging.MutinyEmitter;
+import io.smallrye.reactive.messaging.kafka.Record;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.Properties;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringSerializer;
+import org.eclipse.microprofile.reactive.messaging.Channel;
 
-/** Publishes training events and adapter records; each send waits for the broker (idempotent producer, acks=all). */
-public final class EventPublisher implements AutoCloseable {
+/**
+ * Publishes training events and adapter records (channels {@code training-events} and {@code adapters-out},
+ * application.properties: idempotent producer, acks=all); each send returns once the broker has acknowledged it.
+ */
+@ApplicationScoped
+public class EventPublisher {
+    /** Above the producer's delivery timeout, so that the producer's own answer comes first. */
+    private static final Duration ACK_TIMEOUT = Duration.ofSeconds(40);
 
-    private final KafkaProducer<String, byte[]> producer;
-    private final TrainerSettings.Topics topics;
+    @Inject
+    @Channel("training-events")
+    MutinyEmitter<Record<String, byte[]>> events;
 
-    public EventPublisher(TrainerSettings settings) {
-        Properties p = new Properties();
-        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-        producer = new KafkaProducer<>(p, new StringSerializer(), new ByteArraySerializer());
-        topics = settings.topics();
-    }
+    @Inject
+    @Channel("adapters-out")
+    MutinyEmitter<Record<String, byte[]>> adapters;
 
     public void event(TrainingEvent event) {
-        send(new ProducerRecord<>(topics.events(), MessageCodec.TRAINING_EVENTS.key(event),
+        send(events, "training-events", Record.of(MessageCodec.TRAINING_EVENTS.key(event),
                 MessageCodec.TRAINING_EVENTS.encode(event)));
     }
 
     public void adapter(Adapter adapter) {
-        send(new ProducerRecord<>(topics.adapters(), adapter.adapterId(), MessageCodec.ADAPTERS.encode(adapter)));
+        send(adapters, "adapters", Record.of(adapter.adapterId(), MessageCodec.ADAPTERS.encode(adapter)));
     }
 
-    private void send(ProducerRecord<String, byte[]> record) {
+    private static void send(MutinyEmitter<Record<String, byte[]>> channel, String what, Record<String, byte[]> record) {
         try {
-            producer.send(record).get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("could not publish to " + record.topic() + " (key " + record.key() + ")", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while publishing to " + record.topic(), e);
+            channel.send(record).await().atMost(ACK_TIMEOUT);
+        } catch (RuntimeException e) {
+            throw new IllegalStateException("could not publish to " + what + " (key " + record.key() + ")", e);
         }
-    }
-
-    @Override
-    public void close() {
-        producer.close(Duration.ofSeconds(10));
     }
 }

@@ -3,40 +3,44 @@ package dev.tooltune.trainer.queue;
 import dev.tooltune.contracts.MessageCodec;
 import dev.tooltune.contracts.jobs.CancelTrainingJob;
 import dev.tooltune.contracts.jobs.JobCommand;
+import dev.tooltune.contracts.kafka.ReadProgress;
 import dev.tooltune.trainer.TrainerSettings;
+import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Default;
 import java.time.Duration;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import org.eclipse.microprofile.reactive.messaging.Incoming;
 import org.jboss.logging.Logger;
 
 /**
- * Every cancel request, wherever the job runs: a plain consumer with all partitions of the cancels topic assigned
- * (no group, so every worker sees every cancel), read from the beginning. The last {@code cancelMemory} cancelled
- * job ids are kept, so that a job cancelled before any worker took it is never started.
+ * Every cancel request, wherever the job runs (channel {@code training-cancels}, application.properties): every worker
+ * reads every partition from the beginning, as a consumer group of its own per start that never commits. The last
+ * {@code cancelMemory} cancelled job ids are kept, so that a job cancelled before any worker took it is never started.
  */
-public final class CancelWatcher implements AutoCloseable {
-
+@ApplicationScoped
+@Default // injected by type as well; @Identifier names it for the channel config
+@Identifier(CancelWatcher.REBALANCE_LISTENER)
+public class CancelWatcher implements KafkaConsumerRebalanceListener {
+    /** The channel's consumer-rebalance-listener.name. */
+    public static final String REBALANCE_LISTENER = "trainer-cancels";
     private static final Logger LOG = Logger.getLogger(CancelWatcher.class);
 
-    private final KafkaConsumer<String, byte[]> consumer;
     private final Set<String> cancelled;
     private final Set<Consumer<String>> listeners = ConcurrentHashMap.newKeySet();
-    private final Thread thread;
-    private volatile boolean running = true;
+    private final ReadProgress progress = new ReadProgress();
+    private volatile Map<TopicPartition, Long> startupEnd;
 
-    public CancelWatcher(TrainerSettings settings) {
+    CancelWatcher(TrainerSettings settings) {
         int memory = settings.cancelMemory();
         this.cancelled = Collections.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, false) {
             @Override
@@ -44,24 +48,42 @@ public final class CancelWatcher implements AutoCloseable {
                 return size() > memory;
             }
         }));
-        Properties p = new Properties();
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, settings.bootstrapServers());
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        consumer = new KafkaConsumer<>(p, new StringDeserializer(), new ByteArrayDeserializer());
-        List<TopicPartition> partitions = List.of();
-        for (int attempt = 0; partitions.isEmpty() && attempt < 30; attempt++) {
-            partitions = consumer.partitionsFor(settings.topics().cancels(), Duration.ofSeconds(10)).stream()
-                    .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+    }
+
+    @Override
+    public void onPartitionsAssigned(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer,
+            Collection<TopicPartition> partitions) {
+        progress.assigned(consumer, partitions);
+        if (startupEnd == null) {
+            startupEnd = Map.copyOf(consumer.endOffsets(partitions));
+            LOG.infof("reading cancels from %d partition(s)", partitions.size());
         }
-        if (partitions.isEmpty()) {
-            throw new IllegalStateException("topic " + settings.topics().cancels() + " has no partitions (does it exist?)");
+    }
+
+    /**
+     * Waits until every cancel that was on the topic when the worker started is known (at most {@code timeout}), so
+     * that the first job taken is checked against them; false if that took too long.
+     */
+    public boolean awaitStartupCancels(Duration timeout) {
+        return progress.await(() -> startupEnd, timeout);
+    }
+
+    @Incoming("training-cancels")
+    public void apply(ConsumerRecord<String, byte[]> record) {
+        JobCommand command;
+        try {
+            command = MessageCodec.TRAINING_CANCELS.decode(record.value());
+        } catch (RuntimeException e) {
+            LOG.warnf("skipping unreadable cancel at %s-%d@%d: %s", record.topic(), record.partition(),
+                    record.offset(), e.getMessage());
+            command = null;
         }
-        LOG.infof("reading cancels from %d partition(s) of %s", partitions.size(), settings.topics().cancels());
-        consumer.assign(partitions);
-        consumer.seekToBeginning(partitions);
-        thread = new Thread(this::poll, "cancel-watcher");
-        thread.setDaemon(true);
-        thread.start();
+        if (command instanceof CancelTrainingJob cancel) {
+            cancelled.add(cancel.jobId());
+            LOG.infof("cancel request for job %s", cancel.jobId());
+            listeners.forEach(listener -> listener.accept(cancel.jobId()));
+        }
+        progress.applied(record);
     }
 
     public boolean isCancelled(String jobId) {
@@ -75,44 +97,5 @@ public final class CancelWatcher implements AutoCloseable {
 
     public void removeListener(Consumer<String> listener) {
         listeners.remove(listener);
-    }
-
-    private void poll() {
-        try {
-            while (running) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    String jobId;
-                    try {
-                        JobCommand command = MessageCodec.TRAINING_CANCELS.decode(record.value());
-                        if (!(command instanceof CancelTrainingJob cancel)) {
-                            continue;
-                        }
-                        jobId = cancel.jobId();
-                    } catch (RuntimeException e) {
-                        LOG.warnf("skipping unreadable cancel at %s-%d@%d: %s", record.topic(), record.partition(),
-                                record.offset(), e.getMessage());
-                        continue;
-                    }
-                    cancelled.add(jobId);
-                    LOG.infof("cancel request for job %s", jobId);
-                    listeners.forEach(listener -> listener.accept(jobId));
-                }
-            }
-        } catch (org.apache.kafka.common.errors.WakeupException e) {
-            // closing
-        } finally {
-            consumer.close(Duration.ofSeconds(5));
-        }
-    }
-
-    @Override
-    public void close() {
-        running = false;
-        consumer.wakeup();
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 }

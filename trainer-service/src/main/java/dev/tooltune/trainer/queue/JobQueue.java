@@ -33,8 +33,13 @@ import org.jboss.logging.Logger;
  * takes it and resumes from its checkpoint). A worker that dies holds the lock until it expires, then the broker
  * delivers the job again; after {@code deliveryLimit} deliveries it archives the record (a poison job).
  *
- * <p>SmallRye's share-group connector is not used: it acknowledges from the message's processing result and has
- * no way to renew a lock for the minutes to hours a job runs.
+ * <p>This is the one Kafka client of the services that is not a SmallRye Reactive Messaging channel. SmallRye 4.34
+ * (Quarkus 3.36) has a share-group consumer ({@code share-group=true}, experimental) that does send RENEW for records
+ * in flight, but against our Kafka 4.2 broker it does not hold a long job: a 50 s job under the default 30 s lock
+ * logged "SRMSG18287 ... The record cannot be acknowledged" and was handed over again, running 2-3 times (a 10 s job
+ * ran once). A training job runs for minutes to hours, so the queue keeps its own RENEW loop, one job per worker and a
+ * RELEASE after the shutdown checkpoint. {@code SmallRyeShareGroupLongJobCheck} (opt-in) repeats that reproduction:
+ * when it passes after an upgrade, this class can become an {@code @Incoming} channel.
  */
 public final class JobQueue implements AutoCloseable {
 
