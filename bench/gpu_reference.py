@@ -3,7 +3,10 @@
 `RESULT key=value ...` lines. Random weights of the published Gemma 3 text configurations
 (/work/shared/reference/gemma3-text-configs.json or GEMMA3_CONFIGS), bf16 weights, SDPA attention.
 
-  gpu_reference.py train PRESET lora LENGTH BATCH STEPS
+  gpu_reference.py train PRESET lora LENGTH BATCH STEPS [eager|compiled]
+      eager: the plain PEFT loop (torch.optim.AdamW defaults); compiled: the strongest baseline a user would run,
+      torch.compile(model) + AdamW(fused=True) (warm-up steps include the compilation). WAIT_FOR=FILE holds the timed
+      steps until FILE exists (bench/gpu.sh builds the native library on the CPUs meanwhile).
   gpu_reference.py decode PRESET PROMPT NEW_TOKENS BATCH[,BATCH...]
 """
 import json, os, sys, time
@@ -27,7 +30,7 @@ def model_of(preset):
     return model, config
 
 
-def train(preset, method, length, batch, steps):
+def train(preset, method, length, batch, steps, variant="eager"):
     from peft import LoraConfig, get_peft_model
     start = time.time()
     model, config = model_of(preset)
@@ -36,28 +39,40 @@ def train(preset, method, length, batch, steps):
     load = time.time() - start
     torch.cuda.empty_cache()
     torch.cuda.reset_peak_memory_stats()  # peak from here: weights + training, not the fp32 initialisation
-    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-4)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    if variant == "compiled":
+        fwd = torch.compile(model)
+        optimizer = torch.optim.AdamW(trainable, lr=1e-4, fused=True)
+    else:
+        fwd = model
+        optimizer = torch.optim.AdamW(trainable, lr=1e-4)
     g = torch.Generator().manual_seed(1)
-    warmup = 2
+    warmup = 3 if variant == "compiled" else 2
     for step in range(warmup + steps):
         if step == warmup:
             torch.cuda.synchronize()
+            compile_s = time.time() - start - load
+            wait_for = os.environ.get("WAIT_FOR")
+            while wait_for and not os.path.exists(wait_for):
+                time.sleep(0.5)
             timed = time.time()
         ids = torch.randint(3, config.vocab_size, (batch, length), generator=g).cuda()
         ids[:, 0] = 2
         labels = ids.clone()
         labels[:, : length // 2] = -100  # loss on the second half, as model-core's benchmark
-        loss = model(input_ids=ids, labels=labels).loss
+        loss = fwd(input_ids=ids, labels=labels).loss
         loss.backward()
-        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+        torch.nn.utils.clip_grad_norm_(trainable, 1.0)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
         last = loss.item()
     torch.cuda.synchronize()
     seconds = time.time() - timed
-    print(f"RESULT kind=train impl=hf model={preset} method={method} precision=bf16 batch={batch} length={length} "
+    impl = "hf-compiled" if variant == "compiled" else "hf"
+    print(f"RESULT kind=train impl={impl} model={preset} method={method} precision=bf16 batch={batch} length={length} "
           f"tokens_per_s={steps * batch * length / seconds:.1f} step_s={seconds / steps:.4f} "
-          f"peak_gib={torch.cuda.max_memory_allocated() / 2**30:.2f} loss={last:.4f} load_s={load:.1f}", flush=True)
+          f"peak_gib={torch.cuda.max_memory_allocated() / 2**30:.2f} loss={last:.4f} load_s={load:.1f} "
+          f"warmup_s={compile_s:.1f}", flush=True)
 
 
 @torch.no_grad()
@@ -95,7 +110,8 @@ def decode(preset, prompt, new_tokens, batches):
 if __name__ == "__main__":
     mode = sys.argv[1]
     if mode == "train":
-        train(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]))
+        train(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]), int(sys.argv[6]),
+              sys.argv[7] if len(sys.argv) > 7 else "eager")
     elif mode == "decode":
         decode(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), [int(b) for b in sys.argv[5].split(",")])
     else:

@@ -4,8 +4,9 @@
 #   1. DJL 0.36's own JNI (libdjl_torch.so) from a DJL source checkout (engines/pytorch/pytorch-native), the
 #      same sources and flags as DJL's build.sh/CMakeLists.txt, compiled with g++ directly (no Java, Gradle or
 #      network needed on the machine);
-#   2. ours, libtooltune_torch.so (model-core/src/main/native): bf16 autocast, fused attention, RMSNorm, GELU,
-#      multi-tensor AdamW, on-device gradient clipping, CUDA memory statistics.
+#   2. ours, libtooltune_torch.so: every .cc of model-core/src/main/native (tooltune_torch.cc: autocast, fused
+#      attention, NF4, decode, AdamW, ...; training.cc: chunked cross-entropy, varlen flash attention, lean
+#      RMSNorm / GELU gate / rotary, the profiler). NATIVE_SOURCES="tooltune_torch.cc" builds a subset.
 # DJL's code and the built binaries never go into commits: pass them in ignored folders.
 #
 #   DJL_SRC=path/to/djl  JNI_INCLUDE=path/to/jdk/include  DJL_JNI_HEADER=dir/with/ai_djl_pytorch_jni_PyTorchLibrary.h \
@@ -59,11 +60,20 @@ if [[ $WHAT == djl || $WHAT == all ]]; then
 fi
 
 if [[ $WHAT == ours || $WHAT == all ]]; then
+  # every .cc of model-core/src/main/native (or NATIVE_SOURCES, names in that folder) into the one library,
+  # compiled in parallel
   DEFS=(); [[ $CUDA == 1 ]] && DEFS+=(-DTOOLTUNE_CUDA)
-  # every .cc of the folder (kernels, the serving step, the training step), compiled in parallel, one library
+  NATIVE="$ROOT/model-core/src/main/native"
+  SOURCES=()
+  if [[ -n ${NATIVE_SOURCES:-} ]]; then
+    for name in $NATIVE_SOURCES; do SOURCES+=("$NATIVE/$name"); done
+  else
+    SOURCES=("$NATIVE"/*.cc)   # the kernels, the serving step, the training kernels
+  fi
+  start=$(date +%s)
   rm -rf "$OUT_DIR/ours-obj"
-  compile_all "$OUT_DIR/ours-obj" "${DEFS[@]}" -- "$ROOT"/model-core/src/main/native/*.cc
+  compile_all "$OUT_DIR/ours-obj" "${DEFS[@]}" -- "${SOURCES[@]}"
   g++ -shared -o "$OUT_DIR/libtooltune_torch.so" "$OUT_DIR"/ours-obj/*.o "${LIBS[@]}"
-  echo "libtooltune_torch.so built"
+  echo "libtooltune_torch.so built from ${SOURCES[*]##*/} in $(( $(date +%s) - start )) s"
 fi
 ls -la "$OUT_DIR"/*.so

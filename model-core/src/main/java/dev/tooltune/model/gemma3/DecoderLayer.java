@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.DataType;
 import dev.tooltune.model.config.Gemma3Config;
 import dev.tooltune.model.kernels.Kernels;
+import dev.tooltune.model.kernels.TrainingKernel;
 import dev.tooltune.model.layers.Projection;
 import dev.tooltune.model.layers.ProjectionDelta;
 
@@ -38,6 +39,7 @@ final class DecoderLayer {
     private final int kvHeads;
     private final int headDim;
     private final float scaling;
+    private final int slidingWindow;
     private final Double attnSoftcap;
     /** The lowest finite score of the compute type, on the model's device, made once (not a copy per layer call). */
     private final NDArray maskFloor;
@@ -66,6 +68,7 @@ final class DecoderLayer {
         this.headDim = config.headDim();
         this.scaling = (float) Math.pow(config.queryPreAttnScalar(), -0.5);
         this.attnSoftcap = config.attnLogitSoftcapping();
+        this.slidingWindow = config.slidingWindow();
     }
 
     /**
@@ -73,26 +76,23 @@ final class DecoderLayer {
      * [B|1,1,1,T,S] boolean, {@code cache} may be null.
      */
     NDArray forward(NDArray x, NDList rope, NDArray mask, KvCache cache, boolean training) {
-        return forward(x, rope, mask, cache, null, null, training);
+        return forward(x, rope, mask, null, cache, null, null, training);
     }
 
     /**
      * As above; with {@code rows} each row attends over its own cache under its own mask (and {@code mask},
      * {@code cache} are null), and {@code delta} (may be null) adds each row's update to every projection.
      */
-    NDArray forward(NDArray x, NDList rope, NDArray mask, KvCache cache, RowBatch rows, ProjectionDelta delta,
+    NDArray forward(NDArray x, NDList rope, NDArray mask, PackedSequences packed, KvCache cache, RowBatch rows,
+                    ProjectionDelta delta,
                     boolean training) {
-        NDArray residual = x;                                                   // [B,T,H]
         NDArray h = inputNorm.forward(x);
-        h = attention(h, rope, mask, cache, rows, delta, training);             // [B,T,H]
-        h = postAttentionNorm.forward(h);
-        x = residual.add(h);
+        h = attention(h, rope, mask, packed, cache, rows, delta, training);     // [B,T,H]
+        x = postAttentionNorm.forwardAdd(h, x);                                 // x + norm(h)
 
-        residual = x;
         h = preFeedforwardNorm.forward(x);
         h = mlp(h, delta, training);                                            // [B,T,H] via [B,T,I]
-        h = postFeedforwardNorm.forward(h);
-        return residual.add(h);                                                 // [B,T,H]
+        return postFeedforwardNorm.forwardAdd(h, x);                            // [B,T,H]
     }
 
     /** slot(x) [B,T,out], plus the row-dependent update when there is one. */
@@ -107,11 +107,25 @@ final class DecoderLayer {
         return out;
     }
 
-    private NDArray attention(NDArray x, NDList rope, NDArray mask, KvCache cache, RowBatch rows,
+    private NDArray attention(NDArray x, NDList rope, NDArray mask, PackedSequences packed, KvCache cache, RowBatch rows,
                               ProjectionDelta delta, boolean training) {
         NDManager scope = x.getManager();
         long b = x.getShape().get(0);
         long t = x.getShape().get(1);
+        if (packed != null) {
+            // tokens stay [B,T,heads,D] (no transposes), sequences delimited by packed.bounds, no mask
+            NDArray query = queryNorm.forward(project(q, x, delta, training).reshape(b, t, heads, headDim));  // [B,T,N,D]
+            NDArray key = keyNorm.forward(project(k, x, delta, training).reshape(b, t, kvHeads, headDim));    // [B,T,K,D]
+            NDArray value = project(v, x, delta, training).reshape(b, t, kvHeads, headDim);                   // [B,T,K,D]
+            NDArray cos = rope.get(0).transpose(0, 2, 1, 3);                                                 // [B,T,1,D]
+            NDArray sin = rope.get(1).transpose(0, 2, 1, 3);
+            query = RotaryEmbedding.apply(query, cos, sin);
+            key = RotaryEmbedding.apply(key, cos, sin);
+            // Gemma's sliding window lets query i see keys j with i - j < window: flash's left window is window - 1
+            NDArray context = Kernels.varlenAttention(query, key, value, packed.bounds(), packed.maxLength(), scaling,
+                    sliding ? slidingWindow - 1 : -1);                                                       // [B,T,N*D]
+            return project(o, context, delta, training);
+        }
 
         NDArray query = project(q, x, delta, training).reshape(b, t, heads, headDim).transpose(0, 2, 1, 3);   // [B,N,T,D]
         NDArray key = project(k, x, delta, training).reshape(b, t, kvHeads, headDim).transpose(0, 2, 1, 3);   // [B,K,T,D]
@@ -217,6 +231,10 @@ final class DecoderLayer {
 
     /** down(gelu_tanh(gate(x)) * up(x)): [B,T,H] -> [B,T,I] -> [B,T,H]. */
     private NDArray mlp(NDArray x, ProjectionDelta delta, boolean training) {
+        if (Kernels.enabled(TrainingKernel.GELU_GATE)) {
+            return project(down, Kernels.geluGate(project(gate, x, delta, training), project(up, x, delta, training)),
+                    delta, training);
+        }
         NDArray gated = geluTanh(project(gate, x, delta, training));
         NDArray hidden = gated.mul(project(up, x, delta, training));
         return project(down, hidden, delta, training);

@@ -265,13 +265,17 @@ public final class Gemma3Model implements AutoCloseable {
             NDList masks = cache.begin(t, input.keyMask(), scope);
             fullMask = masks.get(0);
             slidingMask = masks.get(1);
-        } else {
+        } else if (!packedAttention(input)) {
             NDArray index = scope.arange(0, t, 1, DataType.INT64);
             NDArray keyValid = input.keyMask() == null ? null : input.keyMask().toType(DataType.BOOLEAN, false);
             NDArray segments = input.segmentIds();
             fullMask = AttentionMask.build(index, index, keyValid, segments, segments, 0);
             slidingMask = AttentionMask.build(index, index, keyValid, segments, segments, config.slidingWindow());
         }
+        // a training batch on flash attention: its sequences from the segment ids, no mask tensors (the bounds stay in
+        // the input's manager: a checkpointed layer reads them again in the backward pass)
+        PackedSequences packed = rows == null && cache == null && packedAttention(input)
+                ? new PackedSequences(Kernels.sequenceBounds(input.segmentIds()), t) : null;
 
         boolean checkpointed = training && activationCheckpointing && Kernels.available() && cache == null
                 && rows == null;
@@ -285,10 +289,10 @@ public final class Gemma3Model implements AutoCloseable {
                     if (checkpointed) {
                         // only x is kept per layer; the layer runs again in the backward pass
                         ProjectionDelta delta = input.delta();
-                        out = Kernels.checkpoint((in, cos, sin, m) -> layer.forward(in, new NDList(cos, sin), m, null,
-                                null, delta, true), manager, x, checkpointAnchor(), angles.get(0), angles.get(1), mask);
+                        out = Kernels.checkpoint((in, cos, sin, m) -> layer.forward(in, new NDList(cos, sin), m, packed,
+                                null, null, delta, true), manager, x, checkpointAnchor(), angles.get(0), angles.get(1), mask);
                     } else {
-                        out = layer.forward(x, angles, mask, cache, rows, input.delta(), training);
+                        out = layer.forward(x, angles, mask, packed, cache, rows, input.delta(), training);
                     }
                     out.attach(scope);
                     x = out;
@@ -320,6 +324,16 @@ public final class Gemma3Model implements AutoCloseable {
         localAngles.close();
         globalAngles.close();
         return hidden;
+    }
+
+    /**
+     * Whether this forward runs attention as varlen flash attention over the segments ({@link PackedSequences}): a
+     * training-style input (segment ids, no cache, no key mask) on a GPU under bf16 autocast, no attention soft-cap.
+     */
+    private boolean packedAttention(ModelInput input) {
+        return input.segmentIds() != null && input.keyMask() == null && input.cache() == null && input.rowCaches() == null
+                && config.attnLogitSoftcapping() == null && manager.getDevice().isGpu()
+                && Kernels.enabled(dev.tooltune.model.kernels.TrainingKernel.VARLEN_ATTENTION) && Kernels.autocast();
     }
 
     /** Embedding, head, final norm scale, local and global inverse frequencies: NativeServingStep's first tensors. */

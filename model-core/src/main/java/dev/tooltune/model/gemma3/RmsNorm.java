@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.tooltune.model.kernels.Kernels;
+import dev.tooltune.model.kernels.TrainingKernel;
 
 /**
  * Gemma's RMSNorm: {@code x / sqrt(mean(x^2) + eps) * (1 + weight)}, computed in fp32 whatever the compute
@@ -29,6 +30,9 @@ final class RmsNorm {
     /** x [..., dim] -> [..., dim] in x's type. */
     NDArray forward(NDArray x) {
         NDArray scale = scale();
+        if (Kernels.enabled(TrainingKernel.RMS_NORM)) {
+            return Kernels.rmsNorm(x, scale, null, eps);
+        }
         if (Kernels.available()) {
             return Kernels.rmsNorm(x, scale, eps);
         }
@@ -37,6 +41,14 @@ final class RmsNorm {
         NDArray normed = x32.div(variance.add(epsilon).sqrt());                 // [..., dim]
         NDArray out = normed.mul(scale);
         return x.getDataType() == DataType.FLOAT32 ? out : out.toType(x.getDataType(), false);
+    }
+
+    /** residual + norm(x): Gemma's post-attention and post-feedforward norms with the residual add after them. */
+    NDArray forwardAdd(NDArray x, NDArray residual) {
+        if (Kernels.enabled(TrainingKernel.RMS_NORM)) {
+            return Kernels.rmsNorm(x, scale(), residual, eps);
+        }
+        return residual.add(forward(x));
     }
 
     /** 1 + weight in fp32, owned by the weight's manager (outlives any forward-pass scope), remade if the weight is replaced. */

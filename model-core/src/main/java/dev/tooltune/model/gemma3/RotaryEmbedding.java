@@ -38,8 +38,14 @@ final class RotaryEmbedding {
         return new NDList(cos, sin);
     }
 
-    /** x [B,heads,T,D] rotated: x*cos + rotate_half(x)*sin, where rotate_half(x) = [-x2, x1]. */
+    /**
+     * x [B,heads,T,D] (or [B,T,heads,D] with cos/sin [B,T,1,D]) rotated: x*cos + rotate_half(x)*sin, where
+     * rotate_half(x) = [-x2, x1]. The native kernel computes in fp32 and keeps x's type (bf16 under autocast).
+     */
     static NDArray apply(NDArray x, NDArray cos, NDArray sin) {
+        if (dev.tooltune.model.kernels.Kernels.enabled(dev.tooltune.model.kernels.TrainingKernel.ROTARY)) {
+            return dev.tooltune.model.kernels.Kernels.rotary(x, cos, sin);
+        }
         NDList halves = x.split(2, 3);                                               // 2 x [B,h,T,D/2]
         NDArray rotated = NDArrays.concat(new NDList(halves.get(1).neg(), halves.get(0)), 3);
         return x.mul(cos).add(rotated.mul(sin));

@@ -10,7 +10,10 @@ import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.engine.PtNDManager;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Fused operations from our native library against libtorch ({@code libtooltune_torch.so}), used when it is
@@ -264,6 +267,95 @@ public final class Kernels {
             out[i] = arrays.get(i) == null ? 0 : handle(arrays.get(i));
         }
         return out;
+    }
+
+    // ---------------------------------------------------------------- training kernels (training.cc)
+
+    private static final boolean TRAINING_LINKED = AVAILABLE && probeTraining();
+    private static volatile Set<TrainingKernel> trainingKernels = TrainingKernel.parse(System.getenv(TrainingKernel.ENV));
+
+    private static boolean probeTraining() {
+        try {
+            return TrainingNative.version() >= 1;
+        } catch (UnsatisfiedLinkError olderLibrary) {
+            return false; // a library built without training.cc: every caller keeps its DJL path
+        }
+    }
+
+    /** Flash attention with a sliding window in the loaded libtorch, on CUDA (else packed batches keep the mask path). */
+    private static final boolean VARLEN_SUPPORTED = TRAINING_LINKED && TrainingNative.varlenSupported();
+
+    /** Whether {@code kernel} is linked in, can run here and is turned on (see {@link TrainingKernel}). */
+    public static boolean enabled(TrainingKernel kernel) {
+        return TRAINING_LINKED && trainingKernels.contains(kernel)
+                && (kernel != TrainingKernel.VARLEN_ATTENTION || VARLEN_SUPPORTED);
+    }
+
+    /** Turns training kernels on or off for the whole process (benchmarks and checks compare them). */
+    public static void setTrainingKernels(Set<TrainingKernel> kernels) {
+        trainingKernels = kernels.isEmpty() ? EnumSet.noneOf(TrainingKernel.class) : EnumSet.copyOf(kernels);
+    }
+
+    /** The training kernels that run: turned on, linked in and supported here. */
+    public static Set<TrainingKernel> trainingKernels() {
+        EnumSet<TrainingKernel> on = EnumSet.noneOf(TrainingKernel.class);
+        for (TrainingKernel kernel : TrainingKernel.values()) {
+            if (enabled(kernel)) {
+                on.add(kernel);
+            }
+        }
+        return Collections.unmodifiableSet(on);
+    }
+
+    /**
+     * {@code sum_i w_i * -log softmax(h_i E^T)[t_i]} (with Gemma's final soft-cap when {@code softcap > 0}) as one
+     * autograd node: hidden [N, H] with graph, head [V, H], targets [N] int64, weights [N] fp32; logits formed
+     * {@code chunk} rows at a time, the input gradient computed with them. Returns an fp32 scalar.
+     */
+    public static NDArray linearCrossEntropy(NDArray hidden, NDArray head, NDArray targets, NDArray weights,
+            double softcap, int chunk) {
+        return wrap(hidden, TrainingNative.linearCrossEntropy(handle(hidden), handle(head), handle(targets), handle(weights),
+                softcap, chunk));
+    }
+
+    /** Cumulative sequence lengths (int32 [S + 1]) of segment ids [B, T]: a sequence per segment run and per row. */
+    public static NDArray sequenceBounds(NDArray segments) {
+        return wrap(segments, TrainingNative.sequenceBounds(handle(segments)));
+    }
+
+    /**
+     * Causal flash attention within each sequence of {@code cuSeqlens}: q [B, T, N, D], k/v [B, T, K, D] (K divides
+     * N), keys at most {@code windowLeft} positions back (-1: no window). Returns [B, T, N * D] in bf16.
+     */
+    public static NDArray varlenAttention(NDArray q, NDArray k, NDArray v, NDArray cuSeqlens, int maxLength, float scale,
+            int windowLeft) {
+        return wrap(q, TrainingNative.varlenAttention(handle(q), handle(k), handle(v), handle(cuSeqlens), maxLength, scale,
+                windowLeft));
+    }
+
+    /** RoPE {@code x cos + rotate_half(x) sin} in fp32, result in x's type; cos/sin broadcastable to x. */
+    public static NDArray rotary(NDArray x, NDArray cos, NDArray sin) {
+        return wrap(x, TrainingNative.rotary(handle(x), handle(cos), handle(sin)));
+    }
+
+    /** {@code gelu_tanh(gate) * up}, keeping only gate and up for the backward. */
+    public static NDArray geluGate(NDArray gate, NDArray up) {
+        return wrap(gate, TrainingNative.geluGate(handle(gate), handle(up)));
+    }
+
+    /** Gemma RMSNorm in fp32 with scale fp32 [D] (1 + w), result in x's type, plus {@code residual} when not null. */
+    public static NDArray rmsNorm(NDArray x, NDArray scale, NDArray residual, float eps) {
+        return wrap(x, TrainingNative.rmsNorm(handle(x), handle(scale), residual == null ? 0 : handle(residual), eps));
+    }
+
+    /** Starts libtorch's kineto profiler (CPU ops of this thread; CUDA kernels of the process when {@code cuda}). */
+    public static void profileStart(boolean cuda) {
+        TrainingNative.profileStart(cuda);
+    }
+
+    /** Stops the profiler and writes a chrome trace (json) to {@code path}. */
+    public static void profileStop(Path path) {
+        TrainingNative.profileStop(path.toAbsolutePath().toString());
     }
 
     /** Waits for the device's queued work (for timing). */

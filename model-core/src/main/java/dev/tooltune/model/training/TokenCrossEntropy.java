@@ -6,6 +6,8 @@ import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
+import dev.tooltune.model.kernels.Kernels;
+import dev.tooltune.model.kernels.TrainingKernel;
 
 /**
  * Token-weighted cross entropy over the trained positions only, computed chunk by chunk from hidden states.
@@ -13,7 +15,9 @@ import ai.djl.training.GradientCollector;
  * <p>Only positions with a non-zero target weight are gathered ([N, hidden]); their logits are formed
  * {@code chunk} rows at a time ([chunk, vocab]), each chunk's loss is back-propagated at once into a
  * detached copy of the gathered hidden states, and only then does one backward pass run through the model.
- * Peak memory for the output layer is therefore one chunk of logits, not [B, T, 262144].
+ * Peak memory for the output layer is therefore one chunk of logits, not [B, T, 262144]. With the native training
+ * kernels ({@link TrainingKernel#CROSS_ENTROPY}) the chunk loop, the fp32 softmax and the logits' gradient run inside
+ * one autograd node that keeps only the [N, H] input gradient, so a single backward runs through the model.
  */
 public final class TokenCrossEntropy {
 
@@ -40,6 +44,14 @@ public final class TokenCrossEntropy {
         try (NDScope scope = new NDScope()) {
             long hiddenSize = hidden.getShape().get(hidden.getShape().dimension() - 1);
             NDArray gathered = hidden.reshape(-1, hiddenSize).get(selection.indices);        // [N, H], with graph
+            if (Kernels.enabled(TrainingKernel.CROSS_ENTROPY)) {
+                // one autograd node: logits and their gradient chunk by chunk inside, one backward through the model
+                NDArray loss = Kernels.linearCrossEntropy(gathered, outputEmbedding, selection.targets, selection.weights,
+                        softcap, chunk);
+                double sum = scalar(loss.stopGradient());
+                collector.backward(loss.div(scalar(loss, normaliser)));
+                return sum;
+            }
             NDArray detached = gathered.stopGradient();
             detached.setRequiresGradient(true);
             NDArray total = null; // summed on the device, read back once (not once per chunk)
@@ -70,6 +82,10 @@ public final class TokenCrossEntropy {
         try (NDScope scope = new NDScope()) {
             long hiddenSize = hidden.getShape().get(hidden.getShape().dimension() - 1);
             NDArray gathered = hidden.reshape(-1, hiddenSize).get(selection.indices);
+            if (Kernels.enabled(TrainingKernel.CROSS_ENTROPY)) {
+                return new double[] {scalar(Kernels.linearCrossEntropy(gathered.stopGradient(), outputEmbedding,
+                        selection.targets, selection.weights, softcap, chunk)), batch.trainedWeight()};
+            }
             double total = 0;
             for (int start = 0; start < selection.count; start += chunk) {
                 int end = Math.min(selection.count, start + chunk);

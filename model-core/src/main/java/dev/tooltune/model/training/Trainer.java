@@ -206,7 +206,7 @@ public final class Trainer implements AutoCloseable {
             long done = step - startStep;
             Duration eta = Duration.ofMillis((long) (seconds / done * (totalSteps - step) * 1000));
             listener.onStep(new TrainingProgress(step, totalSteps, (double) step / stepsPerEpoch, lastLoss, learningRate,
-                    gradientNorm, tokens / Math.max(seconds, 1e-9), eta));
+                    gradientNorm, tokens / Math.max(seconds, 1e-9), eta, tokens));
             if (!eval.isEmpty() && ((config.evalEvery() > 0 && step % config.evalEvery() == 0) || step == totalSteps)) {
                 lastEval = evalLoss();
                 listener.onEvalLoss(step, lastEval);

@@ -13,7 +13,8 @@ import java.time.Duration;
  * @param gradientNorm    global gradient norm before clipping
  * @param tokensPerSecond real (non-padding) tokens through the model per second, this run so far
  * @param eta             estimated time to the last step
+ * @param tokens          real (non-padding) tokens through the model in this run so far
  */
 public record TrainingProgress(
         long step, long totalSteps, double epoch, double loss, double learningRate, double gradientNorm,
-        double tokensPerSecond, Duration eta) {}
+        double tokensPerSecond, Duration eta, long tokens) {}

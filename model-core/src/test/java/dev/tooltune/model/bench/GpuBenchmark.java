@@ -14,6 +14,7 @@ import dev.tooltune.model.generation.GenerationResult;
 import dev.tooltune.model.generation.Generator;
 import dev.tooltune.model.kernels.Kernels;
 import dev.tooltune.model.lora.LoraConfig;
+import dev.tooltune.model.training.CancellationToken;
 import dev.tooltune.model.serving.GenerationHandle;
 import dev.tooltune.model.serving.GenerationRequest;
 import dev.tooltune.model.serving.Sampling;
@@ -51,7 +52,13 @@ import java.util.Set;
  *   qlora-check DEVICE                       (native NF4 and activation checkpointing against the pure paths)
  *   serving PRESET DEVICE bf16 PROMPT NEW STREAMS[,..] ADAPTERS[,..] [ROUNDS]   (the serving engine, closed loop)
  *   serving-check DEVICE                     (mixed-adapter batches vs each request alone, native vs DJL)
+ *   train-check DEVICE                       (the native training kernels against the DJL path, see TrainingCheck)
+ *   loss-curve PRESET LENGTH BATCH STEPS DEVICE   (bf16 with the training kernels against the fp32 path, per step)
  * </pre>
+ * train: {@code TOOLTUNE_TRAINING_KERNELS} picks the native training kernels (default all; {@code none} = the DJL
+ * path); {@code TOOLTUNE_PROFILE=FILE} profiles one more step after the timed ones and writes its chrome trace;
+ * {@code TOOLTUNE_TRAIN_DATA=FILE} trains on packed real examples (token ids and loss weights, see {@link #readExamples})
+ * instead of random full rows, and tokens/s counts their real tokens.
  * DEVICE is cpu or gpu0 (gpu0 = the first GPU). bf16 = bf16 frozen weights + bf16 autocast with fp32 LoRA
  * parameters and optimizer state (needs the native library); tf32 = fp32 weights, TF32 matrix products.
  */
@@ -67,6 +74,8 @@ public final class GpuBenchmark {
             case "qlora-check" -> qloraCheck(args);
             case "serving" -> serving(args);
             case "serving-check" -> servingCheck(args);
+            case "train-check" -> TrainingCheck.trainCheck(args);
+            case "loss-curve" -> TrainingCheck.lossCurve(args);
             default -> throw new IllegalArgumentException("unknown mode " + args[0]);
         }
     }
@@ -112,22 +121,17 @@ public final class GpuBenchmark {
         String mode = args[7];
         int lossChunk = args.length > 8 ? Integer.parseInt(args[8]) : 1024;
         Gemma3Config config = Gemma3Config.preset(preset);
-        Random random = new Random(1);
-        List<EncodedExample> data = new ArrayList<>();
         int warmup = 2;
-        for (int i = 0; i < batch * (steps + warmup); i++) {
-            int[] ids = new int[length];
-            float[] weights = new float[length];
-            for (int t = 0; t < length; t++) {
-                ids[t] = t == 0 ? 2 : 3 + random.nextInt(config.vocabSize() - 3);
-                weights[t] = t >= length / 2 ? 1 : 0;
-            }
-            data.add(new EncodedExample(ids, weights));
-        }
+        String profile = System.getenv("TOOLTUNE_PROFILE");
+        int profiled = profile == null || profile.isBlank() ? 0 : 1;
+        String realData = System.getenv("TOOLTUNE_TRAIN_DATA");
+        boolean packed = realData != null && !realData.isBlank();
+        List<EncodedExample> data = packed ? readExamples(Path.of(realData))
+                : randomRows(config, length, batch * (steps + warmup + profiled));
         LoraConfig lora = new LoraConfig(16, 32, 0.0, Set.of("q_proj", "k_proj", "v_proj", "o_proj"), false);
-        TrainingConfig training = TrainingConfig.lora(lora).withMethod(method).withEpochs(1).withLearningRate(1e-4)
-                .withBatching(batch, 1, length, false).withSchedule(0, LearningRateSchedule.Decay.CONSTANT)
-                .withLossChunk(lossChunk);
+        TrainingConfig training = TrainingConfig.lora(lora).withMethod(method).withLearningRate(1e-4)
+                .withBatching(batch, 1, length, packed).withSchedule(0, LearningRateSchedule.Decay.CONSTANT)
+                .withLossChunk(lossChunk).withEpochs(1000);
         Kernels.resetPeak(device);
         DataType weights = precision(mode);
         long start = System.nanoTime();
@@ -139,28 +143,119 @@ public final class GpuBenchmark {
             double loadSeconds = (System.nanoTime() - start) / 1e9;
             Kernels.resetPeak(device); // peak from here: weights + training, not the fp32 initialisation
             long[] timedStart = new long[1];
+            long[] timedEnd = new long[1];
             double[] lastLoss = new double[1];
+            long[] tokensAt = new long[2];
             try (Trainer trainer = new Trainer(lm, training, data, List.of(), null)) {
+                CancellationToken stop = new CancellationToken();
+                long[] realTokens = new long[1];
                 trainer.run(new TrainingListener() {
                     @Override
                     public void onStep(TrainingProgress progress) {
-                        if (progress.step() == warmup) {
+                        long step = progress.step();
+                        if (step == warmup) {
                             Kernels.synchronize();
                             timedStart[0] = System.nanoTime();
+                            tokensAt[0] = progress.tokens();
                         }
-                        lastLoss[0] = progress.loss();
+                        if (step == warmup + steps) {
+                            Kernels.synchronize();
+                            timedEnd[0] = System.nanoTime();
+                            tokensAt[1] = progress.tokens();
+                            lastLoss[0] = progress.loss();
+                            if (profiled == 1) {
+                                profile(() -> Kernels.profileStart(device.isGpu()));
+                            }
+                        }
+                        if (step == warmup + steps + profiled) {
+                            if (profiled == 1) {
+                                Kernels.synchronize();
+                                profile(() -> Kernels.profileStop(Path.of(profile)));
+                            }
+                            stop.cancel();
+                        }
                     }
-                }, null);
-                Kernels.synchronize();
-                double seconds = (System.nanoTime() - timedStart[0]) / 1e9;
-                long tokens = (long) steps * batch * length;
+                }, stop);
+                double seconds = (timedEnd[0] - timedStart[0]) / 1e9;
+                long tokens = tokensAt[1] - tokensAt[0];
                 System.out.printf("RESULT kind=train impl=model-core model=%s method=%s precision=%s batch=%d length=%d "
-                                + "tokens_per_s=%.1f step_s=%.4f peak_gib=%.2f loss=%.4f load_s=%.1f native=%s%n",
+                                + "tokens_per_s=%.1f step_s=%.4f peak_gib=%.2f loss=%.4f load_s=%.1f native=%s kernels=%s data=%s%n",
                         preset, method.name().toLowerCase(Locale.ROOT), mode, batch, length, tokens / seconds,
                         seconds / steps, Kernels.peakAllocatedBytes(device) / 1073741824.0, lastLoss[0], loadSeconds,
-                        Kernels.available());
+                        Kernels.available(), kernelNames(), packed ? "packed-real" : "random-full-rows");
             }
         }
+    }
+
+    /** Runs a profiler call; a profiler that cannot start must not cost the measurement (the timed steps are done). */
+    static void profile(Runnable call) {
+        try {
+            call.run();
+        } catch (RuntimeException | LinkageError e) { // LinkageError: a library built without training.cc
+            System.out.println("profiler: " + e);
+        }
+    }
+
+    static String kernelNames() {
+        Set<dev.tooltune.model.kernels.TrainingKernel> on = Kernels.trainingKernels();
+        if (on.isEmpty()) {
+            return "none";
+        }
+        StringBuilder names = new StringBuilder();
+        for (dev.tooltune.model.kernels.TrainingKernel kernel : on) {
+            names.append(names.length() == 0 ? "" : "+").append(kernel.name().toLowerCase(Locale.ROOT));
+        }
+        return names.toString();
+    }
+
+    /** {@code count} random rows of {@code length} tokens, loss on the second half (what the HF reference trains). */
+    static List<EncodedExample> randomRows(Gemma3Config config, int length, int count) {
+        Random random = new Random(1);
+        List<EncodedExample> data = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            int[] ids = new int[length];
+            float[] weights = new float[length];
+            for (int t = 0; t < length; t++) {
+                ids[t] = t == 0 ? 2 : 3 + random.nextInt(config.vocabSize() - 3);
+                weights[t] = t >= length / 2 ? 1 : 0;
+            }
+            data.add(new EncodedExample(ids, weights));
+        }
+        return data;
+    }
+
+    /**
+     * Tokenized examples, one per line: token ids separated by spaces, a tab, then the loss weight of each token
+     * (written on a machine with the tokenizer by {@code TrainingDataExport}; the GPU machine has none); gzipped when
+     * the name ends in .gz.
+     */
+    static List<EncodedExample> readExamples(Path file) throws java.io.IOException {
+        List<EncodedExample> out = new ArrayList<>();
+        java.io.InputStream in = Files.newInputStream(file);
+        if (file.getFileName().toString().endsWith(".gz")) {
+            in = new java.util.zip.GZIPInputStream(in);
+        }
+        List<String> lines;
+        try (java.io.BufferedReader reader = new java.io.BufferedReader(new java.io.InputStreamReader(in,
+                java.nio.charset.StandardCharsets.UTF_8))) {
+            lines = reader.lines().toList();
+        }
+        for (String line : lines) {
+            if (line.isBlank()) {
+                continue;
+            }
+            String[] halves = line.split("\t");
+            String[] ids = halves[0].trim().split(" ");
+            String[] weights = halves[1].trim().split(" ");
+            int[] tokenIds = new int[ids.length];
+            float[] lossWeights = new float[ids.length];
+            for (int i = 0; i < ids.length; i++) {
+                tokenIds[i] = Integer.parseInt(ids[i]);
+                lossWeights[i] = Float.parseFloat(weights[i]);
+            }
+            out.add(new EncodedExample(tokenIds, lossWeights));
+        }
+        return out;
     }
 
     static void decode(String[] args) {

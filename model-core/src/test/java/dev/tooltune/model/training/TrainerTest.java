@@ -177,6 +177,9 @@ class TrainerTest {
             assertTrue(progress.tokensPerSecond() > 0);
             assertTrue(Double.isFinite(progress.loss()) && progress.loss() > 0);
         }
+        for (int i = 1; i < reports.size(); i++) {
+            assertTrue(reports.get(i).tokens() > reports.get(i - 1).tokens(), "real tokens so far grow with every step");
+        }
         assertEquals(1.0 / 3, reports.get(0).epoch(), 1e-12);
         assertEquals(1.0, reports.get(2).epoch(), 1e-12);
         assertEquals(java.time.Duration.ZERO, reports.get(5).eta());
