@@ -166,9 +166,13 @@ try {
   await page.getByRole('heading', { name: 'Before and after training' }).waitFor();
   await screenshot('job');
 
-  step('models: the fine-tuned model is listed');
+  step('models: the fine-tuned model is listed, with where inference holds it');
   await page.getByRole('link', { name: 'Models', exact: true }).click();
   await page.locator('td code').filter({ hasText: /^ft:.*console-e2e/ }).waitFor();
+  // nothing has called the adapter yet: inference has not fetched it (a broken pass-through would say "unknown")
+  const tunedRow = page.locator('tr').filter({ has: page.locator('td code', { hasText: /^ft:.*console-e2e/ }) });
+  check((await tunedRow.locator('.loaded').innerText()).trim() === 'not loaded', 'the adapter is not loaded before its first request');
+  check(await page.locator('li .loaded.device').count() > 0, 'the base model is loaded on the device');
   await screenshot('models');
 
   step('playground: required mode on the base model streams a tool-call card');

@@ -1,9 +1,22 @@
 import { api } from '../api.js';
 import { useLoad, ErrorBox, Empty, Loading, time } from '../components/ui.jsx';
 
+/** inference-service's load state of a model (`tooltune.loaded` of its /v1/models entry), in words. */
+const LOADED = {
+  device: ['loaded on the device', 'In the inference engine (on the GPU where there is one): the next request starts at once.'],
+  host: ['in host memory', 'Its files are in the host cache: the next request loads it into the engine first.'],
+  none: ['not loaded', 'Fetched from the artifact store and loaded on its next request.'],
+};
+
+function Loaded({ model }) {
+  const state = model.tooltune && LOADED[model.tooltune.loaded];
+  if (!state) return <span class="muted" title="inference-service could not be asked">unknown</span>;
+  return <span class={`loaded ${model.tooltune.loaded}`} title={state[1]}>{state[0]}</span>;
+}
+
 /**
- * Base models and the tenant's fine-tuned models (/v1/models), each fine-tuned one with its job's recipe and the
- * trainer's before/after evaluation (the job's succeeded event).
+ * Base models and the tenant's fine-tuned models (/v1/models), each fine-tuned one with where inference holds it
+ * now, its job's recipe and the trainer's before/after evaluation (the job's succeeded event).
  */
 export function Models() {
   const models = useLoad(async () => {
@@ -33,7 +46,7 @@ export function Models() {
         <>
           <section class="card">
             <h2>Base models</h2>
-            <ul>{base.map((m) => <li key={m.id}><code>{m.id}</code> <a href="#/playground" class="small">try it</a></li>)}</ul>
+            <ul>{base.map((m) => <li key={m.id}><code>{m.id}</code> <span class="small">(<Loaded model={m} />)</span> <a href="#/playground" class="small">try it</a></li>)}</ul>
           </section>
           <section class="card">
             <h2>Fine-tuned models (adapters)</h2>
@@ -42,10 +55,11 @@ export function Models() {
                 the <a href="#/jobs">Jobs</a> page.</Empty>
             ) : (
               <table class="list">
-                <thead><tr><th>model</th><th>method</th><th>created</th><th>evaluation (before → after)</th></tr></thead>
+                <thead><tr><th>model</th><th>in inference</th><th>method</th><th>created</th><th>evaluation (before → after)</th></tr></thead>
                 <tbody>{tuned.map((m) => (
                   <tr key={m.id}>
                     <td><code>{m.id}</code>{m.job && <div class="small"><a href={`#/jobs/${m.job.id}`}>job {m.job.suffix || m.job.id}</a></div>}</td>
+                    <td class="small"><Loaded model={m} /></td>
                     <td>{m.job ? m.job.tooltune.method : '–'}</td>
                     <td class="small">{time(m.created)}</td>
                     <td class="small">{m.evaluation ? Object.keys(m.evaluation).filter((k) => k.endsWith('_after')).map((k) => {
@@ -57,9 +71,9 @@ export function Models() {
                 ))}</tbody>
               </table>
             )}
-            <p class="muted small">Which adapters inference-service holds on the device or in its host cache right now is
-              not part of the public API yet; its Prometheus metrics (<code>tooltune_adapter_cache_entries{'{'}tier{'}'}</code>)
-              count them. Every listed model can be called: inference loads an adapter on its first request.</p>
+            <p class="muted small">"In inference" is where inference-service holds the adapter as this page loaded:
+              loaded on the device, in its host cache, or not loaded. Every listed model can be called: inference loads
+              an adapter on its first request, and evicts the least recently used when its cache is full.</p>
           </section>
         </>
       )}

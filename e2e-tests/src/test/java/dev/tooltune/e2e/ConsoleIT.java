@@ -50,8 +50,10 @@ class ConsoleIT {
     static void startStack() throws Exception {
         stackEnv.put("TOOLTUNE_STACK_DIR", STACK_DIR.toString());
         stackEnv.put("TOOLTUNE_STACK_PORT", String.valueOf(freePortBlock(4)));
-        stackEnv.put("TOOLTUNE_STACK_DATASET_DB", "tooltune_console_e2e");
-        stackEnv.put("TOOLTUNE_STACK_GATEWAY_DB", "tooltune_gateway_console_e2e");
+        // Overridable so that two checkouts on one machine (and one PostgreSQL) never clean each other's databases.
+        stackEnv.put("TOOLTUNE_STACK_DATASET_DB", System.getProperty("tooltune.console.dataset.db", "tooltune_console_e2e"));
+        stackEnv.put("TOOLTUNE_STACK_GATEWAY_DB",
+                System.getProperty("tooltune.console.gateway.db", "tooltune_gateway_console_e2e"));
         stackEnv.put("TOOLTUNE_STACK_HEAP", "768m");
         stackEnv.put("TOOLTUNE_STACK_TENANT", "console-a-" + UUID.randomUUID().toString().substring(0, 8));
         if (System.getenv("KAFKA_BOOTSTRAP_SERVERS") == null) {

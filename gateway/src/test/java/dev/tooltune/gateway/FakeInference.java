@@ -29,6 +29,8 @@ public final class FakeInference {
     /** Adapter ids it serves (listed by /v1/models), and those it lost (a chat with one answers 404). */
     public final java.util.Set<String> servedAdapters = java.util.concurrent.ConcurrentHashMap.newKeySet();
     public final java.util.Set<String> lostAdapters = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Where a served adapter is loaded ({@code tooltune.loaded} of its /v1/models entry); unlisted ones say nothing. */
+    public final java.util.Map<String, String> adapterLoaded = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile CountDownLatch streamGate = new CountDownLatch(1);
 
     public FakeInference() {
@@ -41,9 +43,11 @@ public final class FakeInference {
         server.createContext("/v1/chat/completions", this::chat);
         server.createContext("/v1/models", exchange -> {
             StringBuilder data = new StringBuilder("{\"id\":\"tooltune/gemma-3-tiny-random\",\"object\":\"model\","
-                    + "\"created\":1764000000,\"owned_by\":\"tooltune\"}");
+                    + "\"created\":1764000000,\"owned_by\":\"tooltune\",\"tooltune\":{\"loaded\":\"device\"}}");
             for (String adapter : servedAdapters) {
-                data.append(",{\"id\":\"").append(adapter).append("\",\"object\":\"model\",\"created\":1764000000}");
+                String loaded = adapterLoaded.get(adapter);
+                data.append(",{\"id\":\"").append(adapter).append("\",\"object\":\"model\",\"created\":1764000000")
+                        .append(loaded == null ? "" : ",\"tooltune\":{\"loaded\":\"" + loaded + "\"}").append('}');
             }
             respond(exchange, 200, "application/json", "{\"object\":\"list\",\"data\":[" + data + "]}");
         });

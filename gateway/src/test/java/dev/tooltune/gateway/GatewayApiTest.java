@@ -558,7 +558,14 @@ class GatewayApiTest {
         sendAdapter(adapterId, "lost", tenant, jobId);
         await(() -> client.models().list().data().stream().anyMatch(m -> m.id().equals(model)), "model listed");
 
+        // Where inference-service holds the adapter is passed through, by the public name, in list and retrieve.
         FakeInference inference = GatewayTestEnvironment.inference;
+        inference.adapterLoaded.put(adapterId, "host");
+        assertEquals("host", loadedOf(key, model));
+        inference.adapterLoaded.put(adapterId, "device");
+        assertEquals("device", loadedOf(key, model));
+        inference.adapterLoaded.remove(adapterId);
+        assertEquals(null, loadedOf(key, model), "no extension when inference-service says nothing");
         inference.servedAdapters.remove(adapterId); // inference-service lost it (its topic record is gone)
         inference.lostAdapters.add(adapterId);
         assertTrue(client.models().list().data().stream().noneMatch(m -> m.id().equals(model)),
@@ -571,6 +578,22 @@ class GatewayApiTest {
         assertError(chat, 404, "invalid_request_error", "model_not_found");
         assertFalse(chat.body().contains(adapterId), "the internal adapter id leaked: " + chat.body());
         assertTrue(chat.body().contains(model), chat.body());
+    }
+
+    /** {@code tooltune.loaded} of {@code model} in /v1/models (which must agree with /v1/models/{model}); null if absent. */
+    private String loadedOf(String key, String model) throws Exception {
+        JsonNode list = JSON.readTree(HTTP.send(HttpRequest.newBuilder(uri("v1/models"))
+                .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString()).body());
+        JsonNode one = JSON.readTree(HTTP.send(HttpRequest.newBuilder(uri("v1/models/" + model))
+                .header("Authorization", "Bearer " + key).build(), HttpResponse.BodyHandlers.ofString()).body());
+        for (JsonNode entry : list.path("data")) {
+            if (entry.path("id").asText().equals(model)) {
+                assertEquals(entry.path("tooltune"), one.path("tooltune"), "list and retrieve agree: " + one);
+                assertFalse(entry.path("tooltune").isNull(), "absent, not null: " + entry);
+                return entry.path("tooltune").has("loaded") ? entry.path("tooltune").path("loaded").asText() : null;
+            }
+        }
+        throw new AssertionError(model + " not listed: " + list);
     }
 
     @Test

@@ -288,12 +288,14 @@ class ChatCompletionsTest {
             Adapter otherBase = publisher.publish(tenant, "other-base", 1, 12,
                     new BaseModel(TestBaseModel.ID, "some-other-revision"));
             ServiceClients.awaitModel(base, v1.adapterId(), true);
+            assertEquals("none", loaded(v1.adapterId(), tenant), "not fetched nor loaded before its first request");
 
             HttpResponse<String> byName = ServiceClients.post(base, "/v1/chat/completions",
                     "{\"model\": \"" + tenant + "/agent\", \"temperature\": 0, \"max_tokens\": 12, "
                             + "\"messages\": [{\"role\": \"user\", \"content\": \"Say something.\"}]}", AUTH);
             assertEquals(200, byName.statusCode(), byName.body());
             assertEquals(v1.adapterId(), byName.headers().firstValue("X-Tooltune-Adapter").orElseThrow());
+            assertEquals("device", loaded(v1.adapterId(), tenant), "a chat loaded it into the engine");
 
             String adapterText = content(client.chat().completions().create(greedy(v1.adapterId(), "Say something.", 12).build()));
             String baseText = content(client.chat().completions().create(greedy(TestBaseModel.ID, "Say something.", 12).build()));
@@ -422,6 +424,21 @@ class ChatCompletionsTest {
     private static String body(String extra) {
         return "{\"model\": \"" + TestBaseModel.ID + "\", \"messages\": [{\"role\": \"user\", \"content\": \"Hi\"}], "
                 + extra + "}";
+    }
+
+    /** The load state that {@code /v1/models/{id}} and {@code /v1/models} report for {@code model}; they must agree. */
+    private String loaded(String model, String tenant) throws Exception {
+        Map<String, String> headers = Map.of(TOKEN, KafkaTopicResource.INTERNAL_TOKEN, "X-Tooltune-Tenant", tenant);
+        HttpResponse<String> one = ServiceClients.get(base, "/v1/models/" + model, headers);
+        assertEquals(200, one.statusCode(), one.body());
+        String state = ChatJson.MAPPER.readTree(one.body()).path("tooltune").path("loaded").asText();
+        HttpResponse<String> list = ServiceClients.get(base, "/v1/models", headers);
+        for (JsonNode entry : ChatJson.MAPPER.readTree(list.body()).path("data")) {
+            if (entry.path("id").asText().equals(model)) {
+                assertEquals(state, entry.path("tooltune").path("loaded").asText(), list.body());
+            }
+        }
+        return state;
     }
 
     private static void assertError(int status, String param, HttpResponse<String> response) {

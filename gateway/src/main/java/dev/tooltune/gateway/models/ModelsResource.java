@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.eclipse.microprofile.openapi.annotations.media.Schema;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 
@@ -42,7 +43,19 @@ public class ModelsResource {
     ServedModels servedModels;
 
     @JsonInclude(JsonInclude.Include.ALWAYS)
-    public record Model(String id, String object, long created, String owned_by) {
+    public record Model(String id, String object, long created, String owned_by,
+            @JsonInclude(JsonInclude.Include.NON_NULL)
+            @Schema(description = "ToolTune's extension; absent when inference-service cannot be asked")
+            Extension tooltune) {
+    }
+
+    public record Extension(
+            @Schema(description = "Where inference-service holds the model now: `device` (loaded in the engine, on the "
+                    + "GPU where there is one; a base model always is), `host` (an adapter's verified files in the "
+                    + "host cache, loaded on its next request) or `none` (fetched from the artifact store on its next "
+                    + "request). A snapshot: the next request or an eviction may change it.",
+                    enumeration = {"device", "host", "none"})
+            String loaded) {
     }
 
     public record ModelList(String object, List<Model> data) {
@@ -52,24 +65,26 @@ public class ModelsResource {
     @Operation(summary = "Models the caller may use")
     public ModelList list() {
         String tenant = caller.tenantId();
-        Map<String, Long> served = servedModels.served(tenant);
+        Map<String, ServedModels.Served> served = servedModels.served(tenant);
         List<Model> models = new ArrayList<>(baseModels(served));
         models.addAll(io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() ->
                 AdapterRecord.ofTenant(tenant).stream()
                         .filter(adapter -> served.isEmpty() || served.containsKey(adapter.adapterId))
-                        .map(ModelsResource::model).toList()));
+                        .map(adapter -> model(adapter, served.get(adapter.adapterId))).toList()));
         return new ModelList("list", models);
     }
 
     @GET
     @Path("/{model: .+}")
     @Operation(summary = "One model")
-    @Transactional
     public Model retrieve(@RestPath String model) {
+        Map<String, ServedModels.Served> served = servedModels.served(caller.tenantId());
         if (names.isBaseModel(model)) {
-            return new Model(model, "model", 0, "tooltune");
+            return new Model(model, "model", 0, "tooltune", extension(served.get(model)));
         }
-        return AdapterRecord.byPublicName(caller.tenantId(), model).map(ModelsResource::model)
+        return io.quarkus.narayana.jta.QuarkusTransaction.requiringNew().call(() ->
+                AdapterRecord.byPublicName(caller.tenantId(), model))
+                .map(adapter -> model(adapter, served.get(adapter.adapterId)))
                 .orElseThrow(() -> ModelNames.notFound(model));
     }
 
@@ -85,16 +100,23 @@ public class ModelsResource {
         return Map.of("id", model, "object", "model", "deleted", true);
     }
 
-    private static Model model(AdapterRecord adapter) {
-        return new Model(adapter.fineTunedModel, "model", adapter.createdAt.getEpochSecond(), adapter.tenantId);
+    private static Model model(AdapterRecord adapter, ServedModels.Served served) {
+        return new Model(adapter.fineTunedModel, "model", adapter.createdAt.getEpochSecond(), adapter.tenantId,
+                extension(served));
+    }
+
+    /** inference-service's load state, passed through; null (no extension) when it did not say. */
+    private static Extension extension(ServedModels.Served served) {
+        return served == null || served.loaded() == null ? null : new Extension(served.loaded());
     }
 
     /** The configured base models, in the order and with the dates inference-service lists them where it can. */
-    private List<Model> baseModels(Map<String, Long> served) {
+    private List<Model> baseModels(Map<String, ServedModels.Served> served) {
         List<Model> models = new ArrayList<>();
         for (String id : config.baseModels()) {
             if (served.isEmpty() || served.containsKey(id)) {
-                models.add(new Model(id, "model", served.getOrDefault(id, 0L), "tooltune"));
+                ServedModels.Served entry = served.get(id);
+                models.add(new Model(id, "model", entry == null ? 0L : entry.created(), "tooltune", extension(entry)));
             }
         }
         return models;

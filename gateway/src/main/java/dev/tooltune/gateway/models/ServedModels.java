@@ -24,9 +24,16 @@ public class ServedModels {
     @Inject
     ObjectMapper json;
 
-    /** Model id to creation time, as inference-service lists them for the tenant; empty if it cannot be asked. */
-    public Map<String, Long> served(String tenant) {
-        Map<String, Long> served = new HashMap<>();
+    /**
+     * A model as inference-service lists it: its creation time and where it is loaded now ({@code device},
+     * {@code host} or {@code none}; null if inference-service did not say).
+     */
+    public record Served(long created, String loaded) {
+    }
+
+    /** Model id (an adapter's by its adapterId) to what inference-service lists for the tenant; empty if it cannot be asked. */
+    public Map<String, Served> served(String tenant) {
+        Map<String, Served> served = new HashMap<>();
         try {
             HttpResponse<String> response = http.client().send(http.request(
                     config.inferenceService().url(), "/v1/models", tenant).GET()
@@ -34,7 +41,9 @@ public class ServedModels {
                     HttpResponse.BodyHandlers.ofString());
             if (response.statusCode() == 200) {
                 for (JsonNode entry : json.readTree(response.body()).path("data")) {
-                    served.put(entry.path("id").asText(), entry.path("created").asLong(0));
+                    JsonNode loaded = entry.path("tooltune").path("loaded");
+                    served.put(entry.path("id").asText(), new Served(entry.path("created").asLong(0),
+                            loaded.isTextual() ? loaded.asText() : null));
                 }
             } else {
                 LOG.debugf("inference-service /v1/models answered %d", response.statusCode());
@@ -50,7 +59,7 @@ public class ServedModels {
      * inference-service cannot be asked, the configured list.
      */
     public List<String> servableBaseModels(String tenant) {
-        Map<String, Long> served = served(tenant);
+        Map<String, Served> served = served(tenant);
         return config.baseModels().stream().filter(id -> served.isEmpty() || served.containsKey(id)).toList();
     }
 }

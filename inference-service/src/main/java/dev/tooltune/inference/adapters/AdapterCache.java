@@ -259,7 +259,25 @@ public final class AdapterCache implements AutoCloseable {
 
     /** Whether {@code adapterId}'s files are on the host (for tests and diagnostics). */
     public synchronized boolean isOnHost(String adapterId) {
-        return host.containsKey(adapterId);
+        return host.containsKey(hostKey(adapterId));
+    }
+
+    /** Where an adapter is now: loaded in the engine (its files may also be on the host), only on the host, or neither. */
+    public enum Residence {
+        DEVICE, HOST, NONE;
+
+        /** The word the API lists it as: {@code device}, {@code host} or {@code none}. */
+        public String apiName() {
+            return name().toLowerCase(java.util.Locale.ROOT);
+        }
+    }
+
+    /** Where {@code adapterId} is now (a snapshot: the next request or eviction may change it). */
+    public synchronized Residence residence(String adapterId) {
+        if (device.containsKey(adapterId)) {
+            return Residence.DEVICE;
+        }
+        return host.containsKey(hostKey(adapterId)) ? Residence.HOST : Residence.NONE;
     }
 
     /** Under this lock: least recently used first, never one that a request holds. */

@@ -184,11 +184,13 @@ public class ChatCompletionsRoutes {
         entry.put("object", "model");
         entry.put("created", 0);
         entry.put("owned_by", "tooltune");
-        entry.putObject("tooltune").put("revision", runtime.baseModel().revision());
+        // The base model is in the engine whenever the service serves.
+        entry.putObject("tooltune").put("revision", runtime.baseModel().revision())
+                .put("loaded", AdapterCache.Residence.DEVICE.apiName());
         return entry;
     }
 
-    private static ObjectNode adapterEntry(ServableAdapter adapter) {
+    private ObjectNode adapterEntry(ServableAdapter adapter) {
         ObjectNode entry = JsonNodeFactory.instance.objectNode();
         entry.put("id", adapter.id());
         entry.put("object", "model");
@@ -199,6 +201,7 @@ public class ChatCompletionsRoutes {
         more.put("version", adapter.version());
         more.put("alias", adapter.qualifiedName());
         more.put("method", adapter.record().method().name().toLowerCase(java.util.Locale.ROOT));
+        more.put("loaded", runtime.cache().residence(adapter.id()).apiName());
         return entry;
     }
 
