@@ -57,6 +57,20 @@ final class Fixtures {
      * (random logits, no preference for syntax), so only the token budget makes strings and arrays close.
      */
     static Sample sample(TokenConstraint constraint, Random random, int maxTokens, boolean uniform) {
+        return sample(constraint, random, maxTokens, uniform, null);
+    }
+
+    /**
+     * Uniform sampling among the allowed tokens of one byte (and the stop tokens). Budgets count bytes (each a token
+     * at worst), so only here is a budget of exactly the shortest completion plus one tight: every token must lower
+     * the completion by one and the last must be end-of-turn. Multi-byte tokens would leave slack that hides an
+     * off-by-one in the budget.
+     */
+    static Sample sampleBytewise(TokenConstraint constraint, Random random, int maxTokens) {
+        return sample(constraint, random, maxTokens, true, singleByteTokens());
+    }
+
+    private static Sample sample(TokenConstraint constraint, Random random, int maxTokens, boolean uniform, long[] only) {
         GemmaTokenizer tokenizer = tokenizer();
         long[] structural = structuralTokens(false);
         long[] closing = structuralTokens(true);
@@ -70,6 +84,11 @@ final class Fixtures {
                 break;
             }
             constraint.allowedTokens(mask, maxTokens - n);
+            if (only != null) {
+                for (int w = 0; w < mask.length; w++) {
+                    mask[w] &= only[w];
+                }
+            }
             // After a while, prefer tokens that close something, so that unbounded arrays and objects end.
             long[] preferred = n > 150 ? closing : structural;
             int count = 0;
@@ -109,6 +128,23 @@ final class Fixtures {
 
     private static long[] structuralMask;
     private static long[] closingMask;
+    private static long[] singleByteMask;
+
+    /** Tokens of exactly one byte, and the stop tokens. */
+    private static synchronized long[] singleByteTokens() {
+        if (singleByteMask == null) {
+            GemmaTokenizer tokenizer = tokenizer();
+            long[] mask = new long[(tokenizer.vocabSize() + 63) >>> 6];
+            for (int token = 0; token < tokenizer.vocabSize(); token++) {
+                if (token == GemmaTokenizer.END_OF_TURN_ID || token == GemmaTokenizer.EOS_ID
+                        || !tokenizer.isSpecial(token) && tokenizer.tokenBytesView(token).length == 1) {
+                    mask[token >>> 6] |= 1L << token;
+                }
+            }
+            singleByteMask = mask;
+        }
+        return singleByteMask;
+    }
 
     /** Tokens with a byte of JSON or fence syntax (or, when {@code closing}, one closing byte alone), and the stop tokens. */
     private static synchronized long[] structuralTokens(boolean closing) {
