@@ -248,23 +248,34 @@ class TrainerWorkersIT {
         Pattern skipped = Pattern.compile("job " + Pattern.quote(job.jobId())
                 + " \\(delivery \\d+\\): duplicate delivery skipped: (\\S+) holds its claim");
         awaitEvent(e -> e instanceof JobSucceeded && e.jobId().equals(job.jobId()), 400);
-        int skipper = awaitLog(skipped, 60); // the skip comes one claim expiry (15 s) after both took the job
-        List<TrainingEvent> ofJob = events.subList(eventsBefore, events.size()).stream()
-                .filter(e -> e.jobId().equals(job.jobId())).toList();
+        // Usually both workers take a copy at once and the claim makes one skip (one claim expiry, 15 s, later). On a
+        // slow machine the share group may hand the second copy over only after the run finished: then the published
+        // adapter makes it skip, answering with a success that trained nothing. Either way exactly one run trains.
+        java.util.function.Supplier<List<TrainingEvent>> ofJobNow = () -> events.subList(eventsBefore, events.size())
+                .stream().filter(e -> e.jobId().equals(job.jobId())).toList();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (countInLogs(skipped) == 0 && ofJobNow.get().stream().filter(e -> e instanceof JobSucceeded s
+                && s.trainedTokens() == null).count() == 0 && System.nanoTime() < deadline) {
+            Thread.sleep(250);
+        }
+        List<TrainingEvent> ofJob = ofJobNow.get();
+        long lateSkips = ofJob.stream().filter(e -> e instanceof JobSucceeded s && s.trainedTokens() == null).count();
+        assertTrue(countInLogs(skipped) >= 1 || lateSkips >= 1, "the duplicate delivery was skipped: " + ofJob);
         assertEquals(1, ofJob.stream().filter(e -> e instanceof JobValidating).count(), "one training run: " + ofJob);
         List<Long> steps = ofJob.stream().filter(e -> e instanceof JobRunning).map(e -> ((JobRunning) e).step()).toList();
         for (int i = 1; i < steps.size(); i++) {
             assertTrue(steps.get(i) > steps.get(i - 1), "two runs interleaved their steps: " + steps);
         }
-        assertEquals(1, ofJob.stream().filter(e -> e instanceof JobSucceeded).count(), ofJob.toString());
+        assertEquals(1, ofJob.stream().filter(e -> e instanceof JobSucceeded s && s.trainedTokens() != null).count(),
+                "one success that trained: " + ofJob);
         assertEquals(1, adapters.stream().filter(a -> a.jobId().equals(job.jobId())).count());
-        // both records were delivered at once: the skipping worker was not the one that trained, nor did it train after
+        // exactly one worker trained the job
         String trained = "job " + job.jobId() + ": checkpoint at step";
+        int trainers = 0;
         for (int i = 0; i < workers.size(); i++) {
-            String log = Files.readString(workerLogs.get(i));
-            assertEquals(i != skipper, log.contains(trained), "worker " + i + " trained: " + (i != skipper));
+            trainers += Files.readString(workerLogs.get(i)).contains(trained) ? 1 : 0;
         }
-        assertTrue(countInLogs(skipped) >= 1, "a duplicate delivery skipped");
+        assertEquals(1, trainers, "workers that trained the job");
     }
 
     @Test
