@@ -268,7 +268,8 @@ class TrainerWorkersIT {
         }
         assertEquals(1, ofJob.stream().filter(e -> e instanceof JobSucceeded s && s.trainedTokens() != null).count(),
                 "one success that trained: " + ofJob);
-        assertEquals(1, adapters.stream().filter(a -> a.jobId().equals(job.jobId())).count());
+        assertEquals(1, adapters.stream().filter(a -> a.jobId().equals(job.jobId())).map(Adapter::adapterId).distinct()
+                .count(), "one adapter (a late duplicate may publish its record again)");
         // exactly one worker trained the job
         String trained = "job " + job.jobId() + ": checkpoint at step";
         int trainers = 0;
