@@ -340,23 +340,38 @@ public final class ServingEngine implements AutoCloseable {
             chunks.add(chunk);
             width = newWidth;
         }
-        AdapterBatch delta = prefillComposition.deltaFor(batch);
+        forwardEach(batch, chunks, prefillComposition.deltaFor(batch), prefillSteps, (s, r, logits) -> {
+            s.prefilled += chunks.get(r).length;
+            prefillTokens.addAndGet(chunks.get(r).length);
+            if (s.prefixToStore != null && s.prefilled == s.border) {
+                prefixes.put(s.prefixToStore, s.cache.copy(s.border, root));
+                s.prefixToStore = null;
+            }
+            if (s.prefilled == s.request.prompt().length) {
+                s.decoding = true;
+                acceptSampled(s, logits.get(r + ":" + (r + 1)));
+            }
+        });
+    }
+
+    /** What happens to row {@code r} of a DJL forward: {@code logits} are the whole batch's [B,V]. */
+    private interface RowOutcome {
+        void apply(Sequence s, int r, NDArray logits);
+    }
+
+    /**
+     * One DJL forward of {@code batch} (one input chunk per row), then {@code outcome} for each row: a row whose outcome
+     * throws ends alone, a forward that throws ends every row of the batch.
+     */
+    private void forwardEach(List<Sequence> batch, List<int[]> inputs, AdapterBatch delta, AtomicLong steps,
+            RowOutcome outcome) {
         try (NDManager scope = root.newSubManager()) {
-            NDArray logits = forwardIn(scope, batch, chunks, delta);                            // [B,V]
-            prefillSteps.incrementAndGet();
-            prefillTokens.addAndGet(chunks.stream().mapToInt(chunk -> chunk.length).sum());
+            NDArray logits = forwardIn(scope, batch, inputs, delta);                            // [B,V]
+            steps.incrementAndGet();
             for (int r = 0; r < batch.size(); r++) {
                 Sequence s = batch.get(r);
-                s.prefilled += chunks.get(r).length;
                 try {
-                    if (s.prefixToStore != null && s.prefilled == s.border) {
-                        prefixes.put(s.prefixToStore, s.cache.copy(s.border, root));
-                        s.prefixToStore = null;
-                    }
-                    if (s.prefilled == s.request.prompt().length) {
-                        s.decoding = true;
-                        acceptSampled(s, logits.get(r + ":" + (r + 1)));
-                    }
+                    outcome.apply(s, r, logits);
                 } catch (RuntimeException e) {
                     fail(s, e);
                 }
@@ -411,25 +426,8 @@ public final class ServingEngine implements AutoCloseable {
         if (batch.isEmpty()) {
             return;
         }
-        AdapterBatch delta = decodeComposition.deltaFor(batch);
-        try (NDManager scope = root.newSubManager()) {
-            NDArray logits = forwardIn(scope, batch, last, delta);                              // [B,V]
-            decodeSteps.incrementAndGet();
-            for (int r = 0; r < batch.size(); r++) {
-                Sequence s = batch.get(r);
-                try {
-                    acceptSampled(s, logits.get(r + ":" + (r + 1)));
-                } catch (RuntimeException e) {
-                    fail(s, e);
-                }
-            }
-        } catch (RuntimeException e) {
-            for (Sequence s : batch) {
-                if (running.contains(s)) {
-                    fail(s, e);
-                }
-            }
-        }
+        forwardEach(batch, last, decodeComposition.deltaFor(batch), decodeSteps,
+                (s, r, logits) -> acceptSampled(s, logits.get(r + ":" + (r + 1))));
     }
 
     private void deviceStep(List<Sequence> candidates) {

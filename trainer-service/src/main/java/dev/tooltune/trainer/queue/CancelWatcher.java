@@ -16,7 +16,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
+import jakarta.annotation.PreDestroy;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -39,8 +47,12 @@ public class CancelWatcher implements KafkaConsumerRebalanceListener {
     private final Set<Consumer<String>> listeners = ConcurrentHashMap.newKeySet();
     private final ReadProgress progress = new ReadProgress();
     private volatile Map<TopicPartition, Long> startupEnd;
+    private final Set<TopicPartition> partitions = ConcurrentHashMap.newKeySet();
+    private final String bootstrapServers;
+    private Admin admin;
 
     CancelWatcher(TrainerSettings settings) {
+        this.bootstrapServers = settings.bootstrapServers();
         int memory = settings.cancelMemory();
         this.cancelled = Collections.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, false) {
             @Override
@@ -54,6 +66,7 @@ public class CancelWatcher implements KafkaConsumerRebalanceListener {
     public void onPartitionsAssigned(org.apache.kafka.clients.consumer.Consumer<?, ?> consumer,
             Collection<TopicPartition> partitions) {
         progress.assigned(consumer, partitions);
+        this.partitions.addAll(partitions);
         if (startupEnd == null) {
             startupEnd = Map.copyOf(consumer.endOffsets(partitions));
             LOG.infof("reading cancels from %d partition(s)", partitions.size());
@@ -66,6 +79,49 @@ public class CancelWatcher implements KafkaConsumerRebalanceListener {
      */
     public boolean awaitStartupCancels(Duration timeout) {
         return progress.await(() -> startupEnd, timeout);
+    }
+
+    /**
+     * Waits until every cancel already on the topic now is known (at most {@code timeout}), so that a job whose cancel
+     * was sent before the job reached this worker is never started, even when the job's delivery outran the cancel
+     * reader. False if the end offsets could not be read or the reader did not get there in time: the job then starts
+     * and a late cancel still stops it through {@link #onCancel}.
+     */
+    public boolean awaitCancelsSentBeforeNow(Duration timeout) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Set<TopicPartition> known = Set.copyOf(partitions);
+        if (known.isEmpty()) {
+            return false;
+        }
+        Map<TopicPartition, Long> end;
+        try {
+            end = admin().listOffsets(known.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest())))
+                    .all().get(timeout.toMillis(), TimeUnit.MILLISECONDS).entrySet().stream()
+                    .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warnf("could not read the cancel topic's end offsets: %s", e.getMessage());
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return progress.await(() -> end, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    }
+
+    private synchronized Admin admin() {
+        if (admin == null) {
+            admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                    AdminClientConfig.CLIENT_ID_CONFIG, "trainer-cancels-offsets"));
+        }
+        return admin;
+    }
+
+    @PreDestroy
+    synchronized void close() {
+        if (admin != null) {
+            admin.close(Duration.ofSeconds(5));
+            admin = null;
+        }
     }
 
     @Incoming("training-cancels")

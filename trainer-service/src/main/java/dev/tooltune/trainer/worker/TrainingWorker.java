@@ -71,6 +71,8 @@ import org.jboss.logging.Logger;
 public final class TrainingWorker {
 
     private static final Logger LOG = Logger.getLogger(TrainingWorker.class);
+    /** How long a job waits for the cancels sent before it to be read (a few ms when the reader keeps up). */
+    private static final Duration CANCELS_CATCH_UP = Duration.ofSeconds(10);
 
     private final TrainerSettings settings;
     private final EventPublisher events;
@@ -197,6 +199,10 @@ public final class TrainingWorker {
 
     private JobLease run(TrainingJob job, int delivery, Path work, CancellationToken cancellation) throws JobFailure, IOException {
         String adapterId = adapterId(job.tenantId(), job.jobId());
+        if (!cancels.awaitCancelsSentBeforeNow(CANCELS_CATCH_UP)) {
+            LOG.warnf("job %s: the cancel topic was not read up to now in %d s; a cancel sent just before may stop it"
+                    + " only once it started", job.jobId(), CANCELS_CATCH_UP.toSeconds());
+        }
         if (cancels.isCancelled(job.jobId())) {
             events.event(new JobCancelled(eventId(), job.jobId(), job.tenantId(), Instant.now(), "cancelled before it started"));
             return JobLease.ACCEPT;
