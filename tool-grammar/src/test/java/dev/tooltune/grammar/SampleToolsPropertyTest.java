@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.tooltune.chat.ToolCall;
 import dev.tooltune.chat.ToolDefinition;
 import dev.tooltune.chat.sample.SampleTools;
+import dev.tooltune.chat.tokenizer.GemmaTokenizer;
 import dev.tooltune.chat.toolcall.ParsedAssistantMessage;
 import dev.tooltune.chat.toolcall.ToolCallParser;
 import java.util.ArrayList;
@@ -37,10 +38,8 @@ class SampleToolsPropertyTest {
     void everyModeOfEveryToolSetYieldsValidCalls() {
         ConstrainedDecoding decoding = Fixtures.decoding();
         Random random = new Random(Fixtures.seed());
-        int finished = 0;
-        int total = 0;
+        Outcomes outcomes = new Outcomes();
         int textAnswers = 0;
-        int cutTexts = 0;
         for (Map.Entry<String, List<ToolDefinition>> set : SampleTools.TOOL_SETS.entrySet()) {
             List<ToolDefinition> tools = set.getValue();
             List<ToolChoice> choices = new ArrayList<>(List.of(ToolChoice.AUTO, ToolChoice.REQUIRED));
@@ -50,18 +49,9 @@ class SampleToolsPropertyTest {
                     for (int i = 0; i < SAMPLES_PER_MODE; i++) {
                         Fixtures.Sample sample = Fixtures.sample(
                                 decoding.forTools(tools, choice, parallel).orElseThrow(), random, MAX_TOKENS, i % 2 == 0);
-                        total++;
-                        String unfinished = set.getKey() + " " + choice + " parallel=" + parallel + ": " + sample.text();
-                        if (sample.finished()) {
-                            finished++;
-                        } else {
-                            // only auto-mode text may be cut by the budget; it is counted apart, never as finished
-                            assertTrue(choice == ToolChoice.AUTO && !sample.text().contains("```"),
-                                    () -> "did not finish within " + MAX_TOKENS + " tokens: " + unfinished);
-                            cutTexts++;
-                        }
-                        ParsedAssistantMessage message = parser.parse(sample.text());
                         String where = set.getKey() + " " + choice + " parallel=" + parallel + ": " + sample.text();
+                        outcomes.record(sample, choice, where);
+                        ParsedAssistantMessage message = parser.parse(sample.text());
                         assertTrue(message.invalidToolCalls().isEmpty(), () -> "invalid block in " + where);
                         assertFalse(message.unterminatedBlock(), () -> "unterminated in " + where);
                         if (message.toolCalls().isEmpty()) {
@@ -93,10 +83,51 @@ class SampleToolsPropertyTest {
             }
         }
         System.out.printf("sample tools: %d of %d generations finished within %d tokens, %d answered in text"
-                + " (%d of them cut by the budget)%n", finished, total, MAX_TOKENS, textAnswers, cutTexts);
-        // Every generation is either finished or auto-mode text cut by the budget: a count that also took in cut
-        // generations as finished breaks the sum (visible only in a run with a cut; the sampler rarely cuts text).
-        assertEquals(total, finished + cutTexts, "finished " + finished + " + cut " + cutTexts + " of " + total);
+                + " (%d of them cut by the budget)%n", outcomes.finished, outcomes.total, MAX_TOKENS, textAnswers,
+                outcomes.cutTexts);
+    }
+
+    /**
+     * With a budget of a few tokens most auto-mode answers are cut: each is counted as cut, never as finished (the
+     * count above printed cut text as finished once), and a generation counts as finished only when it ended its turn.
+     */
+    @Test
+    void autoModeTextCutByTheBudgetCountsAsCutNotFinished() {
+        ConstrainedDecoding decoding = Fixtures.decoding();
+        Random random = new Random(Fixtures.seed());
+        Outcomes outcomes = new Outcomes();
+        int endedTurns = 0;
+        for (List<ToolDefinition> tools : SampleTools.TOOL_SETS.values()) {
+            for (int i = 0; i < 10; i++) {
+                Fixtures.Sample sample = Fixtures.sample(decoding.forTools(tools, ToolChoice.AUTO, true).orElseThrow(),
+                        random, 3, i % 2 == 0);
+                outcomes.record(sample, ToolChoice.AUTO, sample.text());
+                int[] tokens = sample.tokens();
+                int last = tokens.length == 0 ? -1 : tokens[tokens.length - 1];
+                endedTurns += last == GemmaTokenizer.END_OF_TURN_ID || last == GemmaTokenizer.EOS_ID ? 1 : 0;
+            }
+        }
+        assertTrue(outcomes.cutTexts > 0, "a 3-token budget cut no answer: " + outcomes.cutTexts);
+        assertEquals(endedTurns, outcomes.finished, "finished generations are those that ended their turn");
+        assertEquals(outcomes.total - endedTurns, outcomes.cutTexts, "cut generations");
+    }
+
+    /** Generations counted as finished, or as auto-mode text cut by the token budget (no other kind may be cut). */
+    private static final class Outcomes {
+        int total;
+        int finished;
+        int cutTexts;
+
+        void record(Fixtures.Sample sample, ToolChoice choice, String where) {
+            total++;
+            if (sample.finished()) {
+                finished++;
+            } else {
+                assertTrue(choice == ToolChoice.AUTO && !sample.text().contains("```"),
+                        () -> "did not finish within the budget: " + where);
+                cutTexts++;
+            }
+        }
     }
 
     /**

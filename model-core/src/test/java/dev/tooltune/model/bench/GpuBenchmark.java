@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import dev.tooltune.model.config.Gemma3Config;
+import dev.tooltune.model.fixtures.RandomFixtures;
 import dev.tooltune.model.gemma3.Gemma3Model;
 import dev.tooltune.model.gemma3.ModelInput;
 import dev.tooltune.model.gemma3.RandomInit;
@@ -127,7 +128,7 @@ public final class GpuBenchmark {
         String realData = System.getenv("TOOLTUNE_TRAIN_DATA");
         boolean packed = realData != null && !realData.isBlank();
         List<EncodedExample> data = packed ? readExamples(Path.of(realData))
-                : randomRows(config, length, batch * (steps + warmup + profiled));
+                : RandomFixtures.rows(config, length, batch * (steps + warmup + profiled));
         LoraConfig lora = new LoraConfig(16, 32, 0.0, Set.of("q_proj", "k_proj", "v_proj", "o_proj"), false);
         TrainingConfig training = TrainingConfig.lora(lora).withMethod(method).withLearningRate(1e-4)
                 .withBatching(batch, 1, length, packed).withSchedule(0, LearningRateSchedule.Decay.CONSTANT)
@@ -206,22 +207,6 @@ public final class GpuBenchmark {
             names.append(names.length() == 0 ? "" : "+").append(kernel.name().toLowerCase(Locale.ROOT));
         }
         return names.toString();
-    }
-
-    /** {@code count} random rows of {@code length} tokens, loss on the second half (what the HF reference trains). */
-    static List<EncodedExample> randomRows(Gemma3Config config, int length, int count) {
-        Random random = new Random(1);
-        List<EncodedExample> data = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            int[] ids = new int[length];
-            float[] weights = new float[length];
-            for (int t = 0; t < length; t++) {
-                ids[t] = t == 0 ? 2 : 3 + random.nextInt(config.vocabSize() - 3);
-                weights[t] = t >= length / 2 ? 1 : 0;
-            }
-            data.add(new EncodedExample(ids, weights));
-        }
-        return data;
     }
 
     /**
@@ -464,18 +449,7 @@ public final class GpuBenchmark {
 
     /** {LoRA gradients concatenated, {loss}} of one forward/backward of a small QLoRA model (fixed seeds). */
     static float[][] checkpointGradients(Device device, boolean checkpointing) {
-        Gemma3Config.Builder b = Gemma3Config.preset("1b").toBuilder();
-        b.vocabSize = 512;
-        b.hiddenSize = 256;
-        b.intermediateSize = 1024;
-        b.numHiddenLayers = 3;
-        b.numAttentionHeads = 4;
-        b.numKeyValueHeads = 1;
-        b.headDim = 64;
-        b.queryPreAttnScalar = 64;
-        b.slidingWindow = 16;
-        b.layerTypes = List.of(Gemma3Config.SLIDING, Gemma3Config.SLIDING, Gemma3Config.FULL);
-        Gemma3Config config = b.build();
+        Gemma3Config config = RandomFixtures.threeLayers(512);
         try (Gemma3Model model = Gemma3Model.random(config, new RandomInit(3, 0.05, 0.1), DataType.FLOAT32, device)) {
             GemmaCausalLm lm = new GemmaCausalLm(model);
             lm.quantizeProjections();
@@ -586,7 +560,7 @@ public final class GpuBenchmark {
             Path adapterRoot = Files.createTempDirectory("serving-adapters");
             try (ServingEngine engine = ServingEngine.start(model, serving)) {
                 for (int a = 0; a < maxAdapters; a++) {
-                    Path dir = randomAdapter(model, adapterRoot.resolve("a" + a), 16, 100 + a);
+                    Path dir = RandomFixtures.adapter(model, adapterRoot.resolve("a" + a), 16, Set.copyOf(LoraConfig.GEMMA_MODULES), 100 + a, 0.05);
                     engine.loadAdapter("a" + a, dir);
                 }
                 Random random = new Random(2);
@@ -666,24 +640,6 @@ public final class GpuBenchmark {
                 : (int) Math.ceil(p / 100 * sorted.size()) - 1));
     }
 
-    /** A PEFT directory of a rank-r adapter on all seven projections with random A and B (B non-zero). */
-    static Path randomAdapter(Gemma3Model model, Path directory, int rank, long seed) {
-        LoraConfig lora = new LoraConfig(rank, 2 * rank, 0.0, Set.copyOf(LoraConfig.GEMMA_MODULES), false);
-        try (dev.tooltune.model.lora.LoraAdapter adapter = dev.tooltune.model.lora.LoraAdapter.create(model.manager(), lora,
-                new ArrayList<>(model.projections().values()), seed)) {
-            Random random = new Random(seed);
-            for (dev.tooltune.model.lora.LoraLinear layer : adapter.layers().values()) {
-                float[] b = new float[(int) layer.loraB().size()];
-                for (int i = 0; i < b.length; i++) {
-                    b[i] = (float) (random.nextGaussian() * 0.05);
-                }
-                layer.loraB().set(b);
-            }
-            dev.tooltune.model.lora.PeftAdapterFiles.save(adapter, directory, "random");
-        }
-        return directory;
-    }
-
     /**
      * Mixed-adapter batches on the serving engine: six requests of different prompt lengths on three adapters of
      * different ranks and targets and on the base model, decoded together, must give each request the tokens it
@@ -706,9 +662,9 @@ public final class GpuBenchmark {
             DataType weights = precision(mode);
             try (Gemma3Model model = Gemma3Model.random(config, new RandomInit(3, 0.05, 0.1), weights, device)) {
                 Path root = Files.createTempDirectory("serving-check");
-                Path a = randomAdapter(model, root.resolve("a"), 8, 11);
-                Path bb = randomAdapter(model, root.resolve("b"), 4, 12);
-                Path c = randomAdapterOn(model, root.resolve("c"), 16, 13, Set.of("v_proj", "down_proj"));
+                Path a = RandomFixtures.adapter(model, root.resolve("a"), 8, Set.copyOf(LoraConfig.GEMMA_MODULES), 11, 0.05);
+                Path bb = RandomFixtures.adapter(model, root.resolve("b"), 4, Set.copyOf(LoraConfig.GEMMA_MODULES), 12, 0.05);
+                Path c = RandomFixtures.adapter(model, root.resolve("c"), new LoraConfig(16, 16, 0.0, Set.of("v_proj", "down_proj"), false), 13, 0.05);
                 int[][][] tokens = new int[2][2][];   // [path][batched?] -> flattened tokens
                 long[] steps = new long[2];
                 for (int path = 0; path < 2; path++) {
@@ -723,7 +679,7 @@ public final class GpuBenchmark {
                             List<int[]> out = new ArrayList<>();
                             List<GenerationHandle> handles = new ArrayList<>();
                             for (int r = 0; r < lengths.length; r++) {
-                                GenerationRequest request = new GenerationRequest(ServingFixturesPrompt.prompt(lengths[r], r,
+                                GenerationRequest request = new GenerationRequest(RandomFixtures.prompt(lengths[r], r,
                                         config.vocabSize()), 0, adapterOf[r], Sampling.greedy(), newTokens, null, null);
                                 GenerationHandle handle = engine.submit(request);
                                 if (batched == 0) {
@@ -752,7 +708,7 @@ public final class GpuBenchmark {
                                  .withMaxSequenceLength(64).withPrefixCacheBytes(0).withStopTokens(Set.of()))) {
                         List<GenerationHandle> handles = new ArrayList<>();
                         for (int r = 0; r < lengths.length; r++) {
-                            handles.add(engine.submit(new GenerationRequest(ServingFixturesPrompt.prompt(lengths[r], r,
+                            handles.add(engine.submit(new GenerationRequest(RandomFixtures.prompt(lengths[r], r,
                                     config.vocabSize()), 0, null, Sampling.greedy(), newTokens, null, null)));
                         }
                         List<int[]> out = new ArrayList<>();
@@ -765,7 +721,7 @@ public final class GpuBenchmark {
                                 .withMaxSequenceLength(64).withPrefixCacheBytes(0).withStopTokens(Set.of()))) {
                             List<int[]> ref = new ArrayList<>();
                             for (int r = 0; r < lengths.length; r++) {
-                                ref.add(engine2.submit(new GenerationRequest(ServingFixturesPrompt.prompt(lengths[r], r,
+                                ref.add(engine2.submit(new GenerationRequest(RandomFixtures.prompt(lengths[r], r,
                                         config.vocabSize()), 0, null, Sampling.greedy(), newTokens, null, null)).result().get().tokens());
                             }
                             tokenCheck("serving-bf16-checkpoint-vs-random-bf16" + (loaded.bf16Weights() ? "" : "-NOT-BF16"),
@@ -791,36 +747,5 @@ public final class GpuBenchmark {
         double fraction = differ / (double) Math.max(a.length, b.length);
         System.out.printf("RESULT kind=check label=%s-tokens%d rel_l2=%.3e max_abs=%d pass=%s%n", label, a.length, fraction,
                 differ, a.length == b.length && fraction <= tolerance);
-    }
-
-    /** As {@link #randomAdapter} on the given modules only. */
-    static Path randomAdapterOn(Gemma3Model model, Path directory, int rank, long seed, Set<String> modules) {
-        LoraConfig lora = new LoraConfig(rank, rank, 0.0, modules, false);
-        try (dev.tooltune.model.lora.LoraAdapter adapter = dev.tooltune.model.lora.LoraAdapter.create(model.manager(), lora,
-                new ArrayList<>(model.projections().values()), seed)) {
-            Random random = new Random(seed);
-            for (dev.tooltune.model.lora.LoraLinear layer : adapter.layers().values()) {
-                float[] values = new float[(int) layer.loraB().size()];
-                for (int i = 0; i < values.length; i++) {
-                    values[i] = (float) (random.nextGaussian() * 0.05);
-                }
-                layer.loraB().set(values);
-            }
-            dev.tooltune.model.lora.PeftAdapterFiles.save(adapter, directory, "random");
-        }
-        return directory;
-    }
-
-    /** Random prompts (BOS first). */
-    static final class ServingFixturesPrompt {
-        static int[] prompt(int n, int seed, int vocab) {
-            Random r = new Random(seed);
-            int[] out = new int[n];
-            out[0] = 2;
-            for (int i = 1; i < n; i++) {
-                out[i] = 3 + r.nextInt(vocab - 3);
-            }
-            return out;
-        }
     }
 }

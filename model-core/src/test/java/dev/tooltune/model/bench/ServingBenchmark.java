@@ -5,6 +5,7 @@ import dev.tooltune.chat.ToolDefinition;
 import dev.tooltune.chat.sample.SampleTools;
 import dev.tooltune.chat.tokenizer.GemmaTokenizer;
 import dev.tooltune.model.config.Gemma3Config;
+import dev.tooltune.model.fixtures.RandomFixtures;
 import dev.tooltune.model.gemma3.Gemma3Model;
 import dev.tooltune.model.gemma3.KvCache;
 import dev.tooltune.model.lora.LoraAdapter;
@@ -53,7 +54,8 @@ public final class ServingBenchmark {
         try (Gemma3Model model = Gemma3Model.random(config, 0, ModelRuntime.cpu())) {
             List<Path> adapters = new ArrayList<>();
             for (int i = 0; i < 4; i++) {
-                adapters.add(adapter(model, adapterDir.resolve("a" + i), i));
+                adapters.add(RandomFixtures.adapter(model, adapterDir.resolve("a" + i), 16,
+                        Set.copyOf(LoraConfig.GEMMA_MODULES), i, 0.01));
             }
             ServingConfig serving = ServingConfig.defaults().withMaxRunningSequences(16).withStopTokens(Set.of())
                     .withKvCacheBytes(4L << 30);
@@ -162,22 +164,5 @@ public final class ServingBenchmark {
         }
         Arrays.sort(ms);
         return ms[ms.length / 2];
-    }
-
-    static Path adapter(Gemma3Model model, Path directory, long seed) {
-        LoraConfig config = new LoraConfig(16, 32, 0.0,
-                Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"), false);
-        try (LoraAdapter adapter = LoraAdapter.create(model.manager(), config, new ArrayList<>(model.projections().values()), seed)) {
-            Random random = new Random(seed);
-            for (LoraLinear layer : adapter.layers().values()) {
-                float[] b = new float[(int) layer.loraB().size()];
-                for (int i = 0; i < b.length; i++) {
-                    b[i] = (float) (random.nextGaussian() * 0.01);
-                }
-                layer.loraB().set(b);
-            }
-            PeftAdapterFiles.save(adapter, directory, "bench");
-        }
-        return directory;
     }
 }

@@ -1,6 +1,7 @@
 package dev.tooltune.model.bench;
 
 import dev.tooltune.model.config.Gemma3Config;
+import dev.tooltune.model.fixtures.RandomFixtures;
 import dev.tooltune.model.gemma3.Gemma3Model;
 import dev.tooltune.model.lora.LoraConfig;
 import dev.tooltune.model.training.EncodedExample;
@@ -33,17 +34,7 @@ public final class TrainingBenchmark {
         int batch = Integer.parseInt(args[3]);
         int steps = Integer.parseInt(args[4]);
         Gemma3Config config = Gemma3Config.preset(preset);
-        Random random = new Random(1);
-        List<EncodedExample> data = new ArrayList<>();
-        for (int i = 0; i < batch * (steps + 1); i++) {
-            int[] ids = new int[length];
-            float[] weights = new float[length];
-            for (int t = 0; t < length; t++) {
-                ids[t] = t == 0 ? 2 : 3 + random.nextInt(config.vocabSize() - 3);
-                weights[t] = t >= length / 2 ? 1 : 0;
-            }
-            data.add(new EncodedExample(ids, weights));
-        }
+        List<EncodedExample> data = RandomFixtures.rows(config, length, batch * (steps + 1));
         LoraConfig lora = new LoraConfig(16, 32, 0.0, Set.copyOf(LoraConfig.GEMMA_MODULES), false);
         TrainingConfig training = TrainingConfig.lora(lora).withMethod(method).withEpochs(1).withLearningRate(1e-4)
                 .withBatching(batch, 1, length, false).withSchedule(0, LearningRateSchedule.Decay.CONSTANT).withLossChunk(32);

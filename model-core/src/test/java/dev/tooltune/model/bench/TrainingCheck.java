@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.GradientCollector;
 import dev.tooltune.model.config.Gemma3Config;
+import dev.tooltune.model.fixtures.RandomFixtures;
 import dev.tooltune.model.gemma3.Gemma3Model;
 import dev.tooltune.model.gemma3.RandomInit;
 import dev.tooltune.model.kernels.Kernels;
@@ -90,18 +91,7 @@ final class TrainingCheck {
 
     /** {every LoRA gradient, {loss}} of one packed batch through TokenCrossEntropy, as the trainer runs it. */
     static float[][] lossAndGradients(Device device, String mode) {
-        Gemma3Config.Builder b = Gemma3Config.preset("1b").toBuilder();
-        b.vocabSize = 4096;
-        b.hiddenSize = 256;
-        b.intermediateSize = 1024;
-        b.numHiddenLayers = 3;
-        b.numAttentionHeads = 4;
-        b.numKeyValueHeads = 1;
-        b.headDim = 64;
-        b.queryPreAttnScalar = 64;
-        b.slidingWindow = 16;
-        b.layerTypes = List.of(Gemma3Config.SLIDING, Gemma3Config.SLIDING, Gemma3Config.FULL);
-        Gemma3Config config = b.build();
+        Gemma3Config config = RandomFixtures.threeLayers(4096);
         DataType weights = mode.equals("bf16") ? DataType.BFLOAT16 : DataType.FLOAT32;
         try (Gemma3Model model = Gemma3Model.random(config, new RandomInit(3, 0.05, 0.1), weights, device)) {
             GemmaCausalLm lm = new GemmaCausalLm(model);
@@ -119,13 +109,7 @@ final class TrainingCheck {
                 Random random = new Random(4);
                 List<EncodedExample> examples = new ArrayList<>();
                 for (int length : new int[] {40, 30, 20, 70}) {
-                    int[] ids = new int[length];
-                    float[] w = new float[length];
-                    for (int t = 0; t < length; t++) {
-                        ids[t] = t == 0 ? 2 : 3 + random.nextInt(config.vocabSize() - 3);
-                        w[t] = t >= length / 3 ? 1 : 0;
-                    }
-                    examples.add(new EncodedExample(ids, w));
+                    examples.add(RandomFixtures.row(random, config.vocabSize(), length, length / 3));
                 }
                 Batch batch = Batch.packed(examples, 96, 2).get(0);
                 TokenCrossEntropy loss = new TokenCrossEntropy(37); // several chunks, the last one partial

@@ -1,5 +1,7 @@
 package dev.tooltune.model.serving;
 
+import dev.tooltune.model.fixtures.RandomFixtures;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -39,7 +41,7 @@ class ChunkedPrefillTest {
 
     @Test
     void aPromptPrefilledInChunksGivesTheTokensOfOneWholePrefill() throws Exception {
-        int[] prompt = ServingFixtures.prompt(150, 4, vocab);
+        int[] prompt = RandomFixtures.prompt(150, 4, vocab);
         int[] whole;
         try (ServingEngine engine = ServingEngine.start(model, config(1, 512))) {
             whole = engine.submit(GenerationRequest.greedy(prompt, 16)).result().get(60, TimeUnit.SECONDS).tokens();
@@ -57,7 +59,7 @@ class ChunkedPrefillTest {
     void promptsWaitingTogetherArePrefilledInOneStepAndEachGetsWhatItGetsAlone() throws Exception {
         List<int[]> prompts = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            prompts.add(ServingFixtures.prompt(5 + 7 * i, 30 + i, vocab));   // 5, 12, 19, 26 tokens: padded to 26
+            prompts.add(RandomFixtures.prompt(5 + 7 * i, 30 + i, vocab));   // 5, 12, 19, 26 tokens: padded to 26
         }
         List<int[]> alone = new ArrayList<>();
         try (ServingEngine engine = ServingEngine.start(model, config(1, 512))) {
@@ -69,7 +71,7 @@ class ChunkedPrefillTest {
             // the scheduler is held inside the first request's first token while the four are submitted, so they
             // wait together and are admitted in the same turn
             CountDownLatch submitted = new CountDownLatch(1);
-            GenerationHandle blocker = engine.submit(new GenerationRequest(ServingFixtures.prompt(3, 1, vocab), 0, null,
+            GenerationHandle blocker = engine.submit(new GenerationRequest(RandomFixtures.prompt(3, 1, vocab), 0, null,
                     Sampling.greedy(), 2, null, token -> {
                         try {
                             return submitted.await(60, TimeUnit.SECONDS);
@@ -97,14 +99,14 @@ class ChunkedPrefillTest {
     void aRunningStreamKeepsDecodingWhileALongPromptIsPrefilled() throws Exception {
         AtomicInteger streamed = new AtomicInteger();
         try (ServingEngine engine = ServingEngine.start(model, config(2, 8))) {
-            GenerationHandle stream = engine.submit(new GenerationRequest(ServingFixtures.prompt(4, 2, vocab), 0, null,
+            GenerationHandle stream = engine.submit(new GenerationRequest(RandomFixtures.prompt(4, 2, vocab), 0, null,
                     Sampling.greedy(), 400, null, token -> streamed.incrementAndGet() > 0));
             while (streamed.get() < 3) {
                 Thread.sleep(1);
             }
             int before = streamed.get();
             AtomicInteger streamedAtFirstToken = new AtomicInteger(-1);
-            GenerationHandle longPrompt = engine.submit(new GenerationRequest(ServingFixtures.prompt(400, 3, vocab), 0, null,
+            GenerationHandle longPrompt = engine.submit(new GenerationRequest(RandomFixtures.prompt(400, 3, vocab), 0, null,
                     Sampling.greedy(), 2, null, token -> {
                         streamedAtFirstToken.compareAndSet(-1, streamed.get());
                         return true;
@@ -121,14 +123,14 @@ class ChunkedPrefillTest {
     void aPromptWithNoRoomUnderTheMaximumLengthIsRefusedAtSubmit() {
         try (ServingEngine engine = ServingEngine.start(model, config(2, 64).withMaxSequenceLength(100))) {
             RequestTooLargeException e = assertThrows(RequestTooLargeException.class,
-                    () -> engine.submit(GenerationRequest.greedy(ServingFixtures.prompt(100, 1, vocab), 4)));
+                    () -> engine.submit(GenerationRequest.greedy(RandomFixtures.prompt(100, 1, vocab), 4)));
             assertTrue(e.getMessage().contains("prompt of 100 tokens leaves no room under the maximum sequence length 100"),
                     e.getMessage());
             assertEquals(100, e.promptTokens());
             assertEquals(100, e.limitTokens());
             assertEquals(0, engine.stats().waiting());
             // one token of room is enough: the request is cut at the maximum length
-            assertEquals(FinishReason.LENGTH, engine.submit(GenerationRequest.greedy(ServingFixtures.prompt(99, 1, vocab), 4))
+            assertEquals(FinishReason.LENGTH, engine.submit(GenerationRequest.greedy(RandomFixtures.prompt(99, 1, vocab), 4))
                     .result().join().finishReason());
         }
     }

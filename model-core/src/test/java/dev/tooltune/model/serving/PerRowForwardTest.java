@@ -1,5 +1,7 @@
 package dev.tooltune.model.serving;
 
+import dev.tooltune.model.fixtures.RandomFixtures;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,9 +42,9 @@ class PerRowForwardTest {
     static void build() {
         model = TestModels.model(TestModels.config(), 23);
         var projections = new ArrayList<>(model.projections().values());
-        a = PeftAdapterFiles.load(ServingFixtures.adapter(model, directory.resolve("a"), 4,
-                Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"), 1), model.manager(), projections);
-        b = PeftAdapterFiles.load(ServingFixtures.adapter(model, directory.resolve("b"), 2, Set.of("v_proj", "up_proj"), 2),
+        a = PeftAdapterFiles.load(RandomFixtures.adapter(model, directory.resolve("a"), 4,
+                Set.of("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"), 1, 0.5), model.manager(), projections);
+        b = PeftAdapterFiles.load(RandomFixtures.adapter(model, directory.resolve("b"), 2, Set.of("v_proj", "up_proj"), 2, 0.5),
                 model.manager(), projections);
     }
 
@@ -88,7 +90,7 @@ class PerRowForwardTest {
     @Test
     void aMixedBatchGivesEachRowItsLogitsAloneInPrefillAndDecode() {
         int vocab = model.config().vocabSize();
-        int[][] prompts = {ServingFixtures.prompt(7, 1, vocab), ServingFixtures.prompt(3, 2, vocab), ServingFixtures.prompt(10, 3, vocab)};
+        int[][] prompts = {RandomFixtures.prompt(7, 1, vocab), RandomFixtures.prompt(3, 2, vocab), RandomFixtures.prompt(10, 3, vocab)};
         List<LoraAdapter> rows = Arrays.asList(a, b, null);
         try (NDManager scope = model.manager().newSubManager()) {
             List<KvCache> alone = new ArrayList<>();
@@ -118,7 +120,7 @@ class PerRowForwardTest {
     @Test
     void thePerRowUpdateEqualsTheAdapterAttachedToTheModel() {
         int vocab = model.config().vocabSize();
-        int[] prompt = ServingFixtures.prompt(9, 4, vocab);
+        int[] prompt = RandomFixtures.prompt(9, 4, vocab);
         for (LoraAdapter adapter : List.of(a, b)) {
             try (NDManager scope = model.manager().newSubManager()) {
                 KvCache cache = new KvCache(model.config(), 1, 16, model.computeType(), scope);
@@ -147,7 +149,7 @@ class PerRowForwardTest {
     @Test
     void aCopiedPrefixGivesIdenticalLogitsToTheCacheItCameFrom() {
         int vocab = model.config().vocabSize();
-        int[] prompt = ServingFixtures.prompt(15, 5, vocab);
+        int[] prompt = RandomFixtures.prompt(15, 5, vocab);
         int border = 9;   // past the window of 4: the copied ring has wrapped
         int[] prefix = Arrays.copyOf(prompt, border);
         int[] rest = Arrays.copyOfRange(prompt, border, prompt.length);

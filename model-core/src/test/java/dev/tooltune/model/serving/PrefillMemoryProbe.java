@@ -1,5 +1,7 @@
 package dev.tooltune.model.serving;
 
+import dev.tooltune.model.fixtures.RandomFixtures;
+
 import dev.tooltune.model.config.Gemma3Config;
 import dev.tooltune.model.gemma3.Gemma3Model;
 import java.nio.file.Files;
@@ -23,14 +25,14 @@ public final class PrefillMemoryProbe {
         try (Gemma3Model model = Gemma3Model.random(config, 3L, dev.tooltune.model.runtime.ModelRuntime.cpu());
              ServingEngine engine = ServingEngine.start(model, ServingConfig.defaults().withStopTokens(Set.of()))) {
             // warm-up: libtorch's allocator and the engine's first steps
-            engine.submit(GenerationRequest.greedy(ServingFixtures.prompt(600, 1, 1000), 4)).result().get(5, TimeUnit.MINUTES);
+            engine.submit(GenerationRequest.greedy(RandomFixtures.prompt(600, 1, 1000), 4)).result().get(5, TimeUnit.MINUTES);
             System.gc();
             long baseline = field("VmRSS:");
             Files.writeString(Path.of("/proc/self/clear_refs"), "5");   // resets VmHWM to the current RSS
             long start = System.nanoTime();
             String outcome;
             try {
-                Completion done = engine.submit(GenerationRequest.greedy(ServingFixtures.prompt(tokens, 2, 1000), newTokens))
+                Completion done = engine.submit(GenerationRequest.greedy(RandomFixtures.prompt(tokens, 2, 1000), newTokens))
                         .result().get(30, TimeUnit.MINUTES);
                 outcome = "finished:" + done.tokens().length;
             } catch (IllegalArgumentException e) {

@@ -1,5 +1,7 @@
 package dev.tooltune.model.serving;
 
+import dev.tooltune.model.fixtures.RandomFixtures;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -34,8 +36,8 @@ class ServingEngineTest {
     static void build() {
         model = TestModels.model(TestModels.config(), 17);
         vocab = model.config().vocabSize();
-        adapterA = ServingFixtures.adapter(model, adapters.resolve("a"), 4, Set.of("q_proj", "v_proj", "down_proj"), 1);
-        adapterB = ServingFixtures.adapter(model, adapters.resolve("b"), 2, Set.of("q_proj", "o_proj", "up_proj"), 2);
+        adapterA = RandomFixtures.adapter(model, adapters.resolve("a"), 4, Set.of("q_proj", "v_proj", "down_proj"), 1, 0.5);
+        adapterB = RandomFixtures.adapter(model, adapters.resolve("b"), 2, Set.of("q_proj", "o_proj", "up_proj"), 2, 0.5);
     }
 
     @AfterAll
@@ -61,7 +63,7 @@ class ServingEngineTest {
         String[] ids = {"a", "b", null, "a", null, "b"};
         for (int i = 0; i < ids.length; i++) {
             Sampling sampling = i % 2 == 0 ? Sampling.greedy() : new Sampling(0.9, 0.95, 0, 100L + i);
-            requests.add(request(ServingFixtures.prompt(3 + 2 * i, i, vocab), ids[i], sampling, 6 + 3 * i));
+            requests.add(request(RandomFixtures.prompt(3 + 2 * i, i, vocab), ids[i], sampling, 6 + 3 * i));
         }
         List<int[]> alone = new ArrayList<>();
         try (ServingEngine engine = ServingEngine.start(model, config(1))) {
@@ -98,7 +100,7 @@ class ServingEngineTest {
      */
     @Test
     void mixedAdapterRowsOfOnePromptGetWhatEachGetsAloneAndTheAdaptersMatter() throws Exception {
-        int[] prompt = ServingFixtures.prompt(9, 77, vocab);
+        int[] prompt = RandomFixtures.prompt(9, 77, vocab);
         String[] ids = {null, "a", "b", "a", null};
         List<int[]> alone = new ArrayList<>();
         try (ServingEngine engine = ServingEngine.start(model, config(1))) {
@@ -127,7 +129,7 @@ class ServingEngineTest {
 
     @Test
     void theSameSeedGivesTheSameSampledTokensAndAnotherSeedOthers() throws Exception {
-        int[] prompt = ServingFixtures.prompt(5, 9, vocab);
+        int[] prompt = RandomFixtures.prompt(5, 9, vocab);
         try (ServingEngine engine = ServingEngine.start(model, config(4))) {
             int[] first = run(engine, request(prompt, null, new Sampling(1.0, 1.0, 0, 7L), 20));
             int[] again = run(engine, request(prompt, null, new Sampling(1.0, 1.0, 0, 7L), 20));
@@ -139,7 +141,7 @@ class ServingEngineTest {
 
     @Test
     void aPrefixCacheHitGivesTheTokensOfAColdRun() throws Exception {
-        int[] prompt = ServingFixtures.prompt(14, 3, vocab);
+        int[] prompt = RandomFixtures.prompt(14, 3, vocab);
         GenerationRequest r = new GenerationRequest(prompt, 9, "a", new Sampling(0.8, 1.0, 0, 5L), 12, null, null);
         try (ServingEngine engine = ServingEngine.start(model, config(2))) {
             engine.loadAdapter("a", adapterA);
@@ -164,7 +166,7 @@ class ServingEngineTest {
     void adaptersLoadedAndUnloadedWhileDecodingCauseNoFailureAndNoCrossTalk() throws Exception {
         List<GenerationRequest> requests = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            requests.add(request(ServingFixtures.prompt(4 + i % 5, 40 + i, vocab), i % 3 == 0 ? null : i % 3 == 1 ? "a" : "b",
+            requests.add(request(RandomFixtures.prompt(4 + i % 5, 40 + i, vocab), i % 3 == 0 ? null : i % 3 == 1 ? "a" : "b",
                     Sampling.greedy(), 10));
         }
         List<int[]> alone = new ArrayList<>();
@@ -214,11 +216,11 @@ class ServingEngineTest {
     void unloadingAnAdapterLetsItsRunningRequestFinishAndRefusesNewOnes() throws Exception {
         try (ServingEngine engine = ServingEngine.start(model, config(2))) {
             engine.loadAdapter("a", adapterA);
-            GenerationHandle running = engine.submit(request(ServingFixtures.prompt(5, 1, vocab), "a", Sampling.greedy(), 30));
+            GenerationHandle running = engine.submit(request(RandomFixtures.prompt(5, 1, vocab), "a", Sampling.greedy(), 30));
             engine.unloadAdapter("a");
             assertEquals(30, running.result().get(60, TimeUnit.SECONDS).tokens().length);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                    () -> engine.submit(request(ServingFixtures.prompt(5, 1, vocab), "a", Sampling.greedy(), 3)));
+                    () -> engine.submit(request(RandomFixtures.prompt(5, 1, vocab), "a", Sampling.greedy(), 3)));
             assertTrue(e.getMessage().contains("'a' is not loaded"), e.getMessage());
         }
     }
@@ -226,7 +228,7 @@ class ServingEngineTest {
     @Test
     void aTokenConstraintIsAppliedToItsRowOnly() throws Exception {
         int[] wanted = {17, 250, 3, 99, 42};
-        int[] prompt = ServingFixtures.prompt(6, 5, vocab);
+        int[] prompt = RandomFixtures.prompt(6, 5, vocab);
         try (ServingEngine engine = ServingEngine.start(model, ServingConfig.defaults().withMaxRunningSequences(4))) {
             GenerationHandle free = engine.submit(request(prompt, null, Sampling.greedy(), 8));
             GenerationHandle constrained = engine.submit(new GenerationRequest(prompt, 0, null,
@@ -245,7 +247,7 @@ class ServingEngineTest {
         try (ServingEngine engine = ServingEngine.start(model, tight)) {
             List<GenerationHandle> handles = new ArrayList<>();
             for (int i = 0; i < 3; i++) {
-                handles.add(engine.submit(request(ServingFixtures.prompt(6, i, vocab), null, Sampling.greedy(), 20)));
+                handles.add(engine.submit(request(RandomFixtures.prompt(6, i, vocab), null, Sampling.greedy(), 20)));
             }
             int maxRunning = 0;
             while (!handles.get(2).result().isDone()) {
@@ -260,7 +262,7 @@ class ServingEngineTest {
             assertTrue(maxRunning <= 1, "ran " + maxRunning + " at once");
             // refused at submit (nothing queued), as a request error the service answers with a 400
             RequestTooLargeException tooBig = assertThrows(RequestTooLargeException.class,
-                    () -> engine.submit(request(ServingFixtures.prompt(6, 1, vocab), null, Sampling.greedy(), 200)));
+                    () -> engine.submit(request(RandomFixtures.prompt(6, 1, vocab), null, Sampling.greedy(), 200)));
             assertTrue(tooBig.getMessage().contains("more than the whole budget"), tooBig.getMessage());
             assertEquals(0, engine.stats().waiting());
             assertEquals(0, engine.stats().kvBytesUsed());
@@ -270,7 +272,7 @@ class ServingEngineTest {
     @Test
     void cancelFreesTheSlot() throws Exception {
         try (ServingEngine engine = ServingEngine.start(model, config(2))) {
-            GenerationHandle h = engine.submit(request(ServingFixtures.prompt(6, 1, vocab), null, Sampling.greedy(), 400));
+            GenerationHandle h = engine.submit(request(RandomFixtures.prompt(6, 1, vocab), null, Sampling.greedy(), 400));
             Thread.sleep(50);
             h.cancel();
             Completion c = h.result().get(60, TimeUnit.SECONDS);

@@ -1,5 +1,7 @@
 package dev.tooltune.model.serving;
 
+import dev.tooltune.model.fixtures.RandomFixtures;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,7 +38,7 @@ class ServingPrecisionTest {
              Gemma3Model bf16 = Gemma3Model.load(dir.resolve("bf16"), DataType.BFLOAT16, Device.cpu())) {
             double worst = 0;
             for (int seed = 0; seed < 4; seed++) {
-                int[] prompt = ServingFixtures.prompt(12 + 5 * seed, seed, fp32.config().vocabSize());
+                int[] prompt = RandomFixtures.prompt(12 + 5 * seed, seed, fp32.config().vocabSize());
                 float[] reference = lastLogits(fp32, prompt);
                 float[] reduced = lastLogits(bf16, prompt);
                 double maxLogit = 0;
@@ -52,7 +54,7 @@ class ServingPrecisionTest {
             assertTrue(worst <= RELATIVE_TOLERANCE, "bf16 logits off by " + worst + " of the largest logit");
 
             try (ServingEngine engine = ServingEngine.start(bf16, ServingConfig.defaults().withStopTokens(Set.of()))) {
-                Completion c = engine.submit(GenerationRequest.greedy(ServingFixtures.prompt(9, 1, 300), 6))
+                Completion c = engine.submit(GenerationRequest.greedy(RandomFixtures.prompt(9, 1, 300), 6))
                         .result().get(60, TimeUnit.SECONDS);
                 assertEquals(6, c.tokens().length);
             }
