@@ -13,7 +13,7 @@ import dev.tooltune.inference.adapters.ServableAdapter;
 import dev.tooltune.inference.engine.ChatCall;
 import dev.tooltune.inference.engine.ChatHandle;
 import dev.tooltune.inference.engine.ChatOutcome;
-import dev.tooltune.inference.engine.ChatStreamListener;
+import dev.tooltune.model.serving.ChatStreamListener;
 import dev.tooltune.chat.constraint.TokenConstraint;
 import dev.tooltune.inference.serving.ConstraintFactory;
 import dev.tooltune.inference.serving.InferenceRuntime;

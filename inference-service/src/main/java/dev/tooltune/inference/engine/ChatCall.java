@@ -7,8 +7,8 @@ import java.util.List;
 
 /**
  * One chat generation as the engine sees it: the conversation, the tools declared in the prompt, which adapter
- * (null = the base model), how to sample and when to stop. Mirrors model-core's {@code ChatRequest} (branch
- * serving-engine) so that binding to it is a field-for-field copy.
+ * (null = the base model), how to sample and when to stop. Mirrors model-core's {@code ChatRequest} field for field,
+ * so that {@link ServingChatEngine} copies it over and the HTTP layer's test doubles need no model-core types.
  *
  * @param adapterId   an adapter the engine has loaded ({@link ChatEngineBackend#loadAdapter}), or null
  * @param constraint  masks every step (tool calls that parse and match their schema), or null for free text

@@ -1,10 +1,11 @@
 package dev.tooltune.inference.engine;
 
+import dev.tooltune.model.serving.ChatStreamListener;
 import java.nio.file.Path;
 
 /**
  * The model behind the service: one base model, adapters loaded into device memory by id, and chat generations.
- * The shape of model-core's {@code ServingEngine}/{@code ChatEngine} (branch serving-engine); the service depends
+ * The shape of model-core's {@code ServingEngine}/{@code ChatEngine}; the service depends
  * only on this interface, so the engine under it can change without touching HTTP, adapters or metrics.
  */
 public interface ChatEngineBackend extends AutoCloseable {

@@ -15,7 +15,7 @@ import dev.tooltune.contracts.jobs.TrainingMethod;
 import dev.tooltune.inference.engine.ChatCall;
 import dev.tooltune.inference.engine.ChatEngineBackend;
 import dev.tooltune.inference.engine.ChatHandle;
-import dev.tooltune.inference.engine.ChatStreamListener;
+import dev.tooltune.model.serving.ChatStreamListener;
 import dev.tooltune.model.lora.PeftAdapterFiles;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;

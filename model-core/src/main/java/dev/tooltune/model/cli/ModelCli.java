@@ -284,12 +284,12 @@ public final class ModelCli {
 
                         @Override
                         public void onToolCallStart(int index, String callId, String functionName) {
-                            out.print("\n[tool call " + index + ": " + functionName + " ");
+                            out.print("\n[tool call " + index + ": " + functionName + "] ");
                         }
 
                         @Override
                         public void onToolCallArgumentsDelta(int index, String argumentsJsonFragment) {
-                            out.print(argumentsJsonFragment + "]");
+                            out.print(argumentsJsonFragment);
                             out.flush();
                         }
                     }).result().get();

@@ -17,8 +17,8 @@ import java.util.concurrent.ExecutionException;
  * The chat-level entry point: messages + tools + options in, content and tool calls out. Renders the prompt with
  * {@link GemmaChatFormat} (tokenized segment by segment, as in training), marks the system + tools block as the
  * shareable prefix for the engine's prefix cache, generates through the {@link ServingEngine}, streams final deltas
- * and parses the output with {@link ToolCallParser}. The command line, the evaluator and inference-service all go
- * through here.
+ * ({@link ChatStream}: text, then each tool call's name and argument fragments) and parses the output with
+ * {@link ToolCallParser}. The command line, the evaluator and inference-service all go through here.
  */
 public final class ChatEngine {
     private final ServingEngine engine;
@@ -77,12 +77,12 @@ public final class ChatEngine {
         CompletableFuture<ChatResult> result = generation.result().thenApply(completion -> {
             String text = stream.finish();
             ParsedAssistantMessage parsed = parser.parse(text, idSeed);
-            FinishReason reason = completion.finishReason();
-            if (reason == FinishReason.STOP && parsed.hasToolCalls()) {
-                reason = FinishReason.TOOL_CALLS;
-            }
-            return new ChatResult(parsed.content(), parsed.toolCalls(), reason, completion.promptTokens(),
-                    completion.tokens().length, completion.timeToFirstTokenNanos(), text);
+            FinishReason reason = switch (completion.finishReason()) {
+                case STOP, TOOL_CALLS -> parsed.hasToolCalls() ? FinishReason.TOOL_CALLS : FinishReason.STOP;
+                case LENGTH, CANCELLED -> completion.finishReason();
+            };
+            return new ChatResult(parsed.content(), parsed.toolCalls(), parsed.invalidToolCalls(), reason,
+                    completion.promptTokens(), completion.tokens().length, completion.timeToFirstTokenNanos(), text);
         });
         return new ChatHandle() {
             @Override

@@ -1,9 +1,11 @@
 package dev.tooltune.model.serving;
 
 /**
- * Streaming deltas of a chat request, emitted only once final: text never includes a piece of a stop string or of a
- * tool-call fence, and a tool call is announced once its block is complete and parsed. Called on the scheduler's
- * thread, in order; keep it cheap (hand off to another thread for I/O).
+ * A chat generation's output as it becomes final, the way OpenAI streams it: text never includes a piece of a stop
+ * string or of a tool-call fence; a tool call starts (index, id, name) once its name is complete, then its arguments
+ * arrive in fragments that add up to the finished call's {@code arguments}. Streamed call ids are the stream's own
+ * (known before the arguments are). Called on the scheduler's thread, in order; keep it cheap (hand off to another
+ * thread for I/O).
  */
 public interface ChatStreamListener {
     default void onContentDelta(String text) {}

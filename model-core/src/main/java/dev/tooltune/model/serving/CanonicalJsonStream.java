@@ -1,4 +1,4 @@
-package dev.tooltune.inference.engine;
+package dev.tooltune.model.serving;
 
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.tooltune.chat.ChatJson;
