@@ -92,7 +92,7 @@ public final class GrammarBenchmark {
     }
 
     /** A random allowed token: three times in four one with JSON or fence syntax, so that values close. */
-    private static int pick(long[] mask, Random random, GemmaTokenizer tokenizer) {
+    static int pick(long[] mask, Random random, GemmaTokenizer tokenizer) {
         int count = 0;
         for (long word : mask) {
             count += Long.bitCount(word);
