@@ -30,7 +30,10 @@ public final class GrammarProfile {
         GemmaTokenizer tokenizer = GemmaTokenizer.loadDefault();
         GrammarVocabulary vocabulary = GrammarVocabulary.of(tokenizer);
         ConstrainedDecoding decoding = new ConstrainedDecoding(vocabulary, ConstrainedDecoding.Options.DEFAULTS);
+        long p0 = System.nanoTime();
         decoding.prepareSharedMasks();
+        System.out.printf("shared masks prepared: %d local masks in %.0f ms%n%n", vocabulary.sharedLocalMasks().size(),
+                (System.nanoTime() - p0) / 1e6);
         ThreadMXBean bean = ManagementFactory.getThreadMXBean();
         var stateField = GrammarConstraint.class.getDeclaredField("state");
         stateField.setAccessible(true);
@@ -83,7 +86,7 @@ public final class GrammarProfile {
             }
         }
         System.out.println("| top frame / what the call computed | calls | calls > 500 us | wall ms total | cpu ms total"
-                + " | max wall ms | trie nodes walked (new local masks) |");
+                + " | max wall ms | trie nodes a walk of the new local masks visits |");
         System.out.println("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         for (Map.Entry<String, long[]> e : byCategory.entrySet()) {
             long[] r = e.getValue();
