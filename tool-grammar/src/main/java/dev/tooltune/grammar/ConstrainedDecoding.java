@@ -9,6 +9,7 @@ import dev.tooltune.chat.tokenizer.GemmaTokenizer;
 import dev.tooltune.chat.toolcall.CanonicalJson;
 import dev.tooltune.grammar.automaton.ByteTrie;
 import dev.tooltune.grammar.automaton.OutputSpec;
+import dev.tooltune.grammar.automaton.PatternFrame;
 import dev.tooltune.grammar.automaton.Shortest;
 import dev.tooltune.grammar.automaton.StringFrame;
 import dev.tooltune.grammar.automaton.TextFrame;
@@ -91,7 +92,19 @@ public final class ConstrainedDecoding {
         masks.prepare(new StringFrame(0, -1, 0, 0, 0));
         masks.prepare(new StringFrame(1, -1, 0, 0, 0));
         for (String format : Formats.ENFORCED) {
-            PatternMachine.ofPattern(Formats.pattern(format)); // compiled once, shared by every schema
+            preparePattern(masks, PatternMachine.ofPattern(Formats.pattern(format))); // shared by every schema
+        }
+    }
+
+    /**
+     * States of a pattern's automaton whose masks are computed up front (reached by ASCII characters from the start,
+     * breadth first): a first visit of a pattern state otherwise walks the token trie on the serving thread.
+     */
+    static final int PREPARED_PATTERN_STATES = 256;
+
+    private static void preparePattern(MaskCache masks, PatternMachine machine) {
+        for (int state : machine.asciiStates(PREPARED_PATTERN_STATES)) {
+            masks.prepare(new PatternFrame(machine, state, 0, 0, 0));
         }
     }
 
@@ -228,6 +241,14 @@ public final class ConstrainedDecoding {
             Shortest.prepare(spec.json());
         }
         MaskCache masks = new MaskCache(vocabulary, options.localMasksPerGrammar(), options.statesPerGrammar());
+        Set<PatternMachine> patterns = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        for (SchemaNode root : spec.json() != null ? List.of(spec.json()) : spec.arguments()) {
+            for (SchemaNode node : Shortest.reachable(root)) {
+                if (node.pattern != null && patterns.add(node.pattern)) {
+                    preparePattern(masks, node.pattern); // shared masks: only a new pattern costs walks
+                }
+            }
+        }
         return new Grammar(spec, vocabulary, masks, List.copyOf(postChecked));
     }
 }

@@ -102,7 +102,8 @@ public final class Shortest {
         return best;
     }
 
-    private static List<SchemaNode> reachable(SchemaNode root) {
+    /** The schema nodes reachable from {@code root} (each once). */
+    public static List<SchemaNode> reachable(SchemaNode root) {
         Set<SchemaNode> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         List<SchemaNode> order = new ArrayList<>();
         ArrayDeque<SchemaNode> pending = new ArrayDeque<>();

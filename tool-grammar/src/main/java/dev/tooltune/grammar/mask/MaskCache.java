@@ -4,6 +4,7 @@ import dev.tooltune.grammar.automaton.Frame;
 import dev.tooltune.grammar.automaton.LocalBottom;
 import dev.tooltune.grammar.automaton.Shortest;
 import dev.tooltune.grammar.automaton.State;
+import dev.tooltune.grammar.automaton.StringFrame;
 import dev.tooltune.grammar.vocabulary.GrammarVocabulary;
 import dev.tooltune.grammar.vocabulary.TokenTrie;
 import java.util.Arrays;
@@ -180,7 +181,7 @@ public final class MaskCache {
         Map<Frame, LocalMask> cache = frame.sharedLocal() ? vocabulary.sharedLocalMasks() : localMasks;
         LocalMask mask = cache.get(frame);
         if (mask == null) {
-            mask = computeLocal(frame);
+            mask = frame instanceof StringFrame string ? vocabulary.stringMasks().localMask(string) : computeLocal(frame);
             if (cache == localMasks && localMasks.size() >= localLimit) {
                 localMasks.clear();
             }
@@ -213,7 +214,7 @@ public final class MaskCache {
         Map<Frame, LocalRises> cache = local.sharedLocal() ? vocabulary.sharedLocalRises() : localRises;
         LocalRises rises = cache.get(local);
         if (rises == null) {
-            rises = computeRises(local);
+            rises = local instanceof StringFrame string ? vocabulary.stringMasks().rises(string) : computeRises(local);
             if (cache == localRises && localRises.size() >= localLimit) {
                 localRises.clear();
             }

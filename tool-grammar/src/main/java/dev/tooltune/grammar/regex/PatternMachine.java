@@ -83,6 +83,24 @@ public final class PatternMachine {
         return otherNext.get(state).computeIfAbsent(codePoint, cp -> move(state, cp));
     }
 
+    /**
+     * The states reached from the start by printable ASCII characters, breadth first, at most {@code limit}: the
+     * states whose masks a grammar computes when it is compiled rather than on the serving thread.
+     */
+    public synchronized List<Integer> asciiStates(int limit) {
+        List<Integer> order = new ArrayList<>(List.of(start));
+        java.util.Set<Integer> seen = new java.util.HashSet<>(order);
+        for (int i = 0; i < order.size() && order.size() < limit; i++) {
+            for (int c = 0x20; c < 0x7F && order.size() < limit; c++) {
+                int next = step(order.get(i), c);
+                if (next != DEAD && seen.add(next)) {
+                    order.add(next);
+                }
+            }
+        }
+        return order;
+    }
+
     public synchronized boolean accepting(int state) {
         return dfaDistance.get(state) == 0;
     }

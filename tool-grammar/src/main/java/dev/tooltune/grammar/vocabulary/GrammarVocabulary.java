@@ -5,6 +5,7 @@ import dev.tooltune.grammar.automaton.Frame;
 import dev.tooltune.grammar.automaton.StringFrame;
 import dev.tooltune.grammar.mask.LocalMask;
 import dev.tooltune.grammar.mask.LocalRises;
+import dev.tooltune.grammar.mask.StringMasks;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -20,6 +21,7 @@ public final class GrammarVocabulary {
     private final int[] stopTokens;
     private final Map<Frame, LocalMask> sharedLocalMasks = new ConcurrentHashMap<>();
     private final Map<Frame, LocalRises> sharedLocalRises = new ConcurrentHashMap<>();
+    private final StringMasks stringMasks;
 
     /**
      * @param tokenBytes each token's bytes by id; null for control tokens, which are never generated as text
@@ -29,6 +31,7 @@ public final class GrammarVocabulary {
         this.tokenBytes = tokenBytes;
         this.trie = new TokenTrie(tokenBytes);
         this.stopTokens = stopTokens.clone();
+        this.stringMasks = new StringMasks(trie);
         // A string's remaining length is exact for masks only up to the longest token.
         synchronized (StringFrame.class) {
             StringFrame.saturation = Math.max(StringFrame.saturation, trie.maxDepth());
@@ -69,6 +72,11 @@ public final class GrammarVocabulary {
             }
         }
         return false;
+    }
+
+    /** Local masks of plain strings, derived from one walk per character-in-progress state. */
+    public StringMasks stringMasks() {
+        return stringMasks;
     }
 
     /** Local masks of frames that depend on no grammar, shared by all grammars over this vocabulary (bounded). */
