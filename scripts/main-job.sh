@@ -89,7 +89,7 @@ bar() {  # bar STEP TOTAL LOSS ETA (numbers; anything else counts as 0)
 }
 api -N "$API/fine_tuning/jobs/$JOB/events?stream=true" | while IFS= read -r line; do
   [[ "$line" == data:* ]] || continue
-  data="${line#data: }"
+  data="${line#data:}"; data="${data# }"   # SSE: one space after the colon is optional
   [[ "$data" == "[DONE]" ]] && break
   if [[ "$(json type <<<"$data")" == metrics ]]; then
     bar "$(json step <<<"$data")" "$(json total_steps <<<"$data")" "$(json train_loss <<<"$data")" "$(json eta_seconds <<<"$data" | cut -d. -f1)"

@@ -332,7 +332,19 @@ class GatewayApiTest {
                 HttpResponse.BodyHandlers.ofString());
         assertEquals("text/event-stream", stream.headers().firstValue("Content-Type").orElseThrow().split(";")[0]);
         assertTrue(stream.body().contains("Step 5/10"), stream.body());
-        assertTrue(stream.body().strip().endsWith("data: [DONE]"), stream.body());
+        // Every event, oldest first (as the paged list has them newest first), then [DONE] last.
+        List<String> streamed = sseData(stream.body());
+        assertEquals("[DONE]", streamed.get(streamed.size() - 1), stream.body());
+        List<String> streamedIds = new java.util.ArrayList<>();
+        for (String data : streamed.subList(0, streamed.size() - 1)) {
+            JsonNode event = JSON.readTree(data);
+            assertEquals("fine_tuning.job.event", event.path("object").asText(), data);
+            streamedIds.add(event.path("id").asText());
+        }
+        List<String> listedIds = new java.util.ArrayList<>(client.fineTuning().jobs().listEvents(job.id()).data()
+                .stream().map(e -> e.id()).toList());
+        java.util.Collections.reverse(listedIds);
+        assertEquals(listedIds, streamedIds);
 
         await(() -> client.models().list().data().stream().anyMatch(m -> m.id().equals(model)), "model listed");
         ChatCompletion answer = client.chat().completions().create(ChatCompletionCreateParams.builder()
@@ -431,6 +443,152 @@ class GatewayApiTest {
         assertEquals(model, alice.models().retrieve(model).id());
         assertEquals(model, alice.chat().completions().create(ChatCompletionCreateParams.builder().model(model)
                 .addUserMessage("hi").build()).model());
+    }
+
+    /**
+     * An open event stream must not hold a worker thread: with one thread per watcher, 200 watchers (the worker
+     * pool's default size) left no thread for anything else, and this plain GET waited until the job finished.
+     */
+    @Test
+    void manyWatchersOfAJobsEventsLeaveTheServerFreeToAnswer() throws Exception {
+        String tenant = tenantOf(newKey("watchers"));
+        // Several keys of one tenant: 200 streams from one key would meet the rate limit first.
+        List<String> keys = new java.util.ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            keys.add(apiKeys.create(tenant).key());
+        }
+        OpenAIClient client = client(keys.get(0));
+        FineTuningJob job = client.fineTuning().jobs().create(jobParams(upload(client, sampleLines(2)).id(), null)
+                .build());
+        HttpClient watchersClient = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        int watchers = 200;
+        List<java.util.concurrent.CompletableFuture<HttpResponse<String>>> streams = new java.util.ArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger open = new java.util.concurrent.atomic.AtomicInteger();
+        HttpResponse.BodyHandler<String> counted = info -> {
+            open.incrementAndGet(); // the server answered with its headers: this stream is open
+            return HttpResponse.BodySubscribers.ofString(StandardCharsets.UTF_8);
+        };
+        try {
+            for (int i = 0; i < watchers; i++) {
+                streams.add(watchersClient.sendAsync(HttpRequest.newBuilder(uri("v1/fine_tuning/jobs/" + job.id()
+                                + "/events?stream=true")).header("Authorization", "Bearer " + keys.get(i % keys.size()))
+                        .build(), counted));
+            }
+            await(() -> open.get() >= watchers, watchers + " streams open");
+            // While every watcher waits for the job's next event, the server still answers anything else.
+            HttpResponse<String> plain = HTTP.send(HttpRequest.newBuilder(uri("v1/fine_tuning/jobs/" + job.id()))
+                    .header("Authorization", "Bearer " + keys.get(0)).timeout(Duration.ofSeconds(20)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, plain.statusCode(), plain.body());
+        } finally {
+            // Ends every stream (also on a server that failed above: its watchers see the job finished).
+            jobSql("update fine_tuning_job set status = 'cancelled', finished_at = now() where id = ?", job.id());
+        }
+        for (var stream : streams) {
+            HttpResponse<String> events = stream.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            assertEquals(200, events.statusCode(), events.body());
+            assertTrue(events.body().contains("Created fine-tuning job: " + job.id()), events.body());
+            List<String> data = sseData(events.body());
+            assertEquals("[DONE]", data.get(data.size() - 1), events.body());
+        }
+    }
+
+    /** The data of each event of a Server-Sent Events body, as the SSE specification reads it. */
+    private static List<String> sseData(String body) {
+        List<String> data = new java.util.ArrayList<>();
+        for (String line : body.split("\n")) {
+            if (line.startsWith("data:")) {
+                String value = line.substring(5);
+                data.add(value.startsWith(" ") ? value.substring(1) : value);
+            }
+        }
+        return data;
+    }
+
+    /**
+     * The outbox relay marks a row sent only on the broker's acknowledgement: a record for a topic the broker does not
+     * have (it creates none by itself) is refused after the producer's max.block.ms, and its row stays unsent; once
+     * the topic exists, a later round sends it. A relay that marked rows sent on the send alone loses this record.
+     */
+    @Test
+    void anOutboxRowIsMarkedSentOnlyWhenTheBrokerAcknowledgedItsRecord() throws Exception {
+        String topic = "outbox-ack-" + shortId();
+        String key = "ftjob-ack" + shortId();
+        long row;
+        try (Connection c = TestDatabases.connect(GatewayTestEnvironment.jdbcUrl);
+             PreparedStatement s = c.prepareStatement("insert into outbox_message (topic, record_key, payload) "
+                     + "values (?, ?, ?) returning id")) {
+            s.setString(1, topic);
+            s.setString(2, key);
+            s.setString(3, "{\"ack\":true}");
+            ResultSet inserted = s.executeQuery();
+            assertTrue(inserted.next());
+            row = inserted.getLong(1);
+        }
+        // The relay tries it every poll-interval; each try is refused after max.block.ms (2 s in these tests).
+        sleep(6_000);
+        assertFalse(outboxRowSent(row), "row marked sent although the broker never took its record");
+        TestKafka.createTopic(topic);
+        await(() -> outboxRowSent(row), "row sent once the topic exists");
+        List<ConsumerRecord<String, byte[]>> records = awaitRecords(topic, key, 1);
+        assertEquals("{\"ack\":true}", new String(records.get(0).value(), StandardCharsets.UTF_8));
+    }
+
+    private static boolean outboxRowSent(long id) {
+        try (Connection c = TestDatabases.connect(GatewayTestEnvironment.jdbcUrl);
+             PreparedStatement s = c.prepareStatement("select sent_at is not null from outbox_message where id = ?")) {
+            s.setLong(1, id);
+            ResultSet result = s.executeQuery();
+            assertTrue(result.next());
+            return result.getBoolean(1);
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * /v1/datasets/** is dataset-service's API as it is: method, query and body (an import's JSONL, streamed) go up,
+     * the answer's status, body and Location (rewritten under /v1) come back.
+     */
+    @Test
+    void theDatasetApiPassesBodiesQueriesAndLocationsThrough() throws Exception {
+        String key = newKey("proxy");
+        HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(uri("v1/datasets"))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"name\":\"proxied\",\"description\":\"through\"}"))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, created.statusCode(), created.body());
+        String datasetId = JSON.readTree(created.body()).path("id").asText();
+        assertEquals("/v1/datasets/" + datasetId, created.headers().firstValue("Location").orElseThrow());
+        String lines = String.join("\n", sampleLines(3)) + "\n";
+
+        HttpResponse<String> imported = HTTP.send(HttpRequest.newBuilder(uri("v1/datasets/" + datasetId
+                        + "/imports?mode=lenient&wait=true")).header("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/x-ndjson").POST(HttpRequest.BodyPublishers.ofString(lines))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(201, imported.statusCode(), imported.body());
+        assertEquals(3, JSON.readTree(imported.body()).path("examplesStored").asInt(), imported.body());
+
+        HttpResponse<String> started = HTTP.send(HttpRequest.newBuilder(uri("v1/datasets/" + datasetId
+                        + "/imports?mode=lenient&append=true")).header("Authorization", "Bearer " + key)
+                .header("Content-Type", "application/x-ndjson").POST(HttpRequest.BodyPublishers.ofString(lines))
+                .build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, started.statusCode(), started.body());
+        String location = started.headers().firstValue("Location").orElseThrow();
+        assertTrue(location.startsWith("/v1/dataset-imports/"), location);
+        await(() -> {
+            try {
+                return get(key, location.substring(1)).body().contains("SUCCEEDED");
+            } catch (IOException | InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        }, "import done");
+
+        HttpResponse<String> missing = get(key, "v1/datasets/" + datasetId + "/versions/99");
+        assertEquals(404, missing.statusCode(), missing.body());
+        HttpResponse<String> export = get(key, "v1/datasets/" + datasetId + "/versions/1/export");
+        assertEquals(200, export.statusCode(), export.body());
+        assertEquals(3, export.body().strip().split("\n").length, export.body());
     }
 
     // ---- chat -----------------------------------------------------------------------------------------------------

@@ -48,6 +48,8 @@ public class GatewayTestEnvironment implements QuarkusTestResourceLifecycleManag
         config.put("tooltune.gateway.rate-limit.per-second", "10");
         config.put("tooltune.gateway.events.poll-interval", "PT0.1S");
         config.put("tooltune.gateway.outbox.poll-interval", "0.2s");
+        // A record the broker cannot take (a topic it does not have) is refused after this, not after 30 s.
+        config.put("mp.messaging.outgoing.outbox.max.block.ms", "2000");
         config.put("tooltune.gateway.jobs.watchdog-interval", "PT0.5S");
         return config;
     }

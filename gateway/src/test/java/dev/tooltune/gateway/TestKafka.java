@@ -61,6 +61,17 @@ public final class TestKafka {
         return topics;
     }
 
+    /** Creates one topic (one partition). */
+    public static void createTopic(String name) {
+        Properties properties = new Properties();
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP);
+        try (Admin admin = Admin.create(properties)) {
+            admin.createTopics(List.of(new NewTopic(name, 1, (short) 1))).all().get();
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IllegalStateException("cannot create topic " + name + ": " + e.getMessage(), e);
+        }
+    }
+
     public static void send(String topic, String key, byte[] value) {
         Properties properties = new Properties();
         properties.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, BOOTSTRAP);

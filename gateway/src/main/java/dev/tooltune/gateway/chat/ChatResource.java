@@ -4,14 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.tooltune.gateway.api.OpenAiException;
-import dev.tooltune.gateway.config.GatewayConfig;
 import dev.tooltune.gateway.models.ModelNames;
 import dev.tooltune.gateway.tenancy.Caller;
-import dev.tooltune.gateway.upstream.InternalHttp;
+import dev.tooltune.gateway.upstream.InferenceServiceApi;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
+import jakarta.ws.rs.ProcessingException;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
@@ -21,11 +21,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
 
 /**
  * Chat completions, routed to inference-service: {@code model} becomes what inference-service serves (a base
@@ -39,9 +38,8 @@ public class ChatResource {
     @Inject
     Caller caller;
     @Inject
-    GatewayConfig config;
-    @Inject
-    InternalHttp http;
+    @RestClient
+    InferenceServiceApi inference;
     @Inject
     ModelNames names;
     @Inject
@@ -66,14 +64,16 @@ public class ChatResource {
         ObjectNode forwarded = ((ObjectNode) request).deepCopy();
         forwarded.put("model", served);
 
-        HttpResponse<InputStream> upstream = send(tenant, forwarded);
-        String contentType = upstream.headers().firstValue("Content-Type").orElse(MediaType.APPLICATION_JSON);
+        Response upstream = send(tenant, forwarded);
+        String contentType = upstream.getHeaderString("Content-Type") == null ? MediaType.APPLICATION_JSON
+                : upstream.getHeaderString("Content-Type");
+        InputStream upstreamBody = upstream.readEntity(InputStream.class);
         StreamingOutput body;
         if (contentType.startsWith(MediaType.SERVER_SENT_EVENTS)) {
-            body = output -> relayEvents(upstream.body(), output, served, publicName);
-        } else if (contentType.startsWith(MediaType.APPLICATION_JSON) && upstream.statusCode() == 200) {
+            body = output -> relayEvents(upstreamBody, output, served, publicName);
+        } else if (contentType.startsWith(MediaType.APPLICATION_JSON) && upstream.getStatus() == 200) {
             body = output -> {
-                try (InputStream in = upstream.body()) {
+                try (InputStream in = upstreamBody) {
                     JsonNode answer = json.readTree(in);
                     output.write(json.writeValueAsBytes(renamed(answer, served, publicName)));
                 }
@@ -82,37 +82,31 @@ public class ChatResource {
             // An error names the model as inference-service knows it (an internal adapterId): the caller sees the
             // name it used.
             body = output -> {
-                try (InputStream in = upstream.body()) {
+                try (InputStream in = upstreamBody) {
                     String text = new String(in.readNBytes(1 << 20), StandardCharsets.UTF_8);
                     output.write(text.replace(served, publicName).getBytes(StandardCharsets.UTF_8));
                 }
             };
         } else {
             body = output -> {
-                try (InputStream in = upstream.body()) {
+                try (InputStream in = upstreamBody) {
                     in.transferTo(output);
                 }
             };
         }
-        Response.ResponseBuilder response = Response.status(upstream.statusCode()).entity(body).type(contentType);
+        Response.ResponseBuilder response = Response.status(upstream.getStatus()).entity(body).type(contentType);
         if (contentType.startsWith(MediaType.SERVER_SENT_EVENTS)) {
             response.header("Cache-Control", "no-cache").header("X-Accel-Buffering", "no");
         }
         return response.build();
     }
 
-    private HttpResponse<InputStream> send(String tenant, JsonNode forwarded) {
-        HttpRequest request = http.request(config.inferenceService().url(), "/v1/chat/completions", tenant)
-                .header("Content-Type", MediaType.APPLICATION_JSON)
-                .POST(HttpRequest.BodyPublishers.ofString(forwarded.toString()))
-                .build();
+    /** The upstream's answer, whatever its status; its body is read as it arrives. Never retried. */
+    private Response send(String tenant, JsonNode forwarded) {
         try {
-            return http.client().send(request, HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
+            return inference.chatCompletion(tenant, forwarded.toString());
+        } catch (ProcessingException e) {
             throw OpenAiException.upstream("inference-service chat completion", e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw OpenAiException.upstream("inference-service chat completion", "interrupted");
         }
     }
 

@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * Every {@code tooltune.gateway.*} setting (documented in gateway/README.md). The shared {@code tooltune.internal-token}
- * is read on its own ({@link dev.tooltune.gateway.upstream.InternalHttp}): a mapping of all of {@code tooltune.*} would
+ * is read on its own ({@link dev.tooltune.gateway.upstream.Upstream}): a mapping of all of {@code tooltune.*} would
  * refuse the other modules' settings that share the prefix.
  */
 @ConfigMapping(prefix = "tooltune.gateway")
@@ -21,9 +21,6 @@ public interface GatewayConfig {
     Upstream datasetService();
 
     Upstream inferenceService();
-
-    /** Longest wait for an upstream answer (a chat stream may run this long). */
-    Duration upstreamTimeout();
 
     /** Base models that jobs may fine-tune and chats may name; visible to every tenant. */
     List<String> baseModels();

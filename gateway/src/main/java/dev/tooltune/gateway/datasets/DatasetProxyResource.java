@@ -1,9 +1,8 @@
 package dev.tooltune.gateway.datasets;
 
 import dev.tooltune.gateway.api.OpenAiException;
-import dev.tooltune.gateway.config.GatewayConfig;
 import dev.tooltune.gateway.tenancy.Caller;
-import dev.tooltune.gateway.upstream.InternalHttp;
+import dev.tooltune.gateway.upstream.DatasetServiceApi;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
@@ -15,12 +14,13 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 import jakarta.ws.rs.core.UriInfo;
-import java.io.IOException;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.core.MultivaluedMap;
 import java.io.InputStream;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.resteasy.reactive.RestPath;
 
 /**
@@ -36,9 +36,8 @@ public class DatasetProxyResource {
     @Inject
     Caller caller;
     @Inject
-    GatewayConfig config;
-    @Inject
-    InternalHttp http;
+    @RestClient
+    DatasetServiceApi api;
     @Context
     UriInfo uri;
 
@@ -46,79 +45,83 @@ public class DatasetProxyResource {
     @Path("/datasets")
     @Operation(summary = "The tenant's datasets")
     public Response listDatasets() {
-        return forward("GET", "/datasets", null, null);
+        return forward(() -> api.get(caller.tenantId(), "datasets", query()));
     }
 
     @POST
     @Path("/datasets")
     @Operation(summary = "Create a dataset")
     public Response createDataset(@HeaderParam("Content-Type") String type, InputStream body) {
-        return forward("POST", "/datasets", type, body);
+        return forward(() -> api.post(caller.tenantId(), "datasets", query(), type, body));
     }
 
     @GET
     @Path("/datasets/{rest: .+}")
     @Operation(summary = "GET /datasets/... of dataset-service")
     public Response get(@RestPath String rest) {
-        return forward("GET", "/datasets/" + rest, null, null);
+        return forward(() -> api.get(caller.tenantId(), upstreamPath(), query()));
     }
 
     @POST
     @Path("/datasets/{rest: .+}")
     @Operation(summary = "POST /datasets/... of dataset-service (imports: the body is the JSONL file)")
     public Response post(@RestPath String rest, @HeaderParam("Content-Type") String type, InputStream body) {
-        return forward("POST", "/datasets/" + rest, type, body);
+        return forward(() -> api.post(caller.tenantId(), upstreamPath(), query(), type, body));
     }
 
     @PUT
     @Path("/datasets/{rest: .+}")
     @Operation(summary = "PUT /datasets/... of dataset-service (replace an example)")
     public Response put(@RestPath String rest, @HeaderParam("Content-Type") String type, InputStream body) {
-        return forward("PUT", "/datasets/" + rest, type, body);
+        return forward(() -> api.put(caller.tenantId(), upstreamPath(), query(), type, body));
     }
 
     @DELETE
     @Path("/datasets/{rest: .+}")
     @Operation(summary = "DELETE /datasets/... of dataset-service")
     public Response delete(@RestPath String rest) {
-        return forward("DELETE", "/datasets/" + rest, null, null);
+        return forward(() -> api.delete(caller.tenantId(), upstreamPath(), query()));
     }
 
     @GET
     @Path("/dataset-imports/{id}")
     @Operation(summary = "An import job (dataset-service's /imports/{id})")
     public Response importJob(@RestPath String id) {
-        return forward("GET", "/imports/" + id, null, null);
+        return forward(() -> api.get(caller.tenantId(), "imports/" + upstreamPath()
+                .substring("dataset-imports/".length()), query()));
     }
 
-    private Response forward(String method, String path, String contentType, InputStream body) {
-        String query = uri.getRequestUri().getRawQuery();
-        HttpRequest.Builder request = http.request(config.datasetService().url(),
-                path + (query == null ? "" : "?" + query), caller.tenantId());
-        if (contentType != null) {
-            request.header("Content-Type", contentType);
-        }
-        request.method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                : HttpRequest.BodyPublishers.ofInputStream(() -> body));
-        HttpResponse<InputStream> answer;
+    /** The request's path after {@code /v1/}, still encoded as the client sent it. */
+    private String upstreamPath() {
+        return uri.getRequestUri().getRawPath().substring("/v1/".length());
+    }
+
+    private MultivaluedMap<String, String> query() {
+        return uri.getQueryParameters();
+    }
+
+    private Response forward(Supplier<Response> call) {
+        Response answer;
         try {
-            answer = http.client().send(request.build(), HttpResponse.BodyHandlers.ofInputStream());
-        } catch (IOException e) {
+            answer = call.get();
+        } catch (ProcessingException e) {
             throw OpenAiException.upstream("dataset-service", e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw OpenAiException.upstream("dataset-service", "interrupted");
         }
+        InputStream body = answer.readEntity(InputStream.class);
         StreamingOutput copy = output -> {
-            try (InputStream in = answer.body()) {
+            try (InputStream in = body) {
                 in.transferTo(output);
             }
         };
-        Response.ResponseBuilder response = Response.status(answer.statusCode()).entity(copy);
-        answer.headers().firstValue("Content-Type").ifPresent(response::type);
-        answer.headers().firstValue("Location").ifPresent(location ->
-                response.header("Location", "/v1" + location.replaceFirst("^https?://[^/]+", "")
-                        .replaceFirst("^/imports/", "/dataset-imports/")));
+        Response.ResponseBuilder response = Response.status(answer.getStatus()).entity(copy);
+        if (answer.getHeaderString("Content-Type") != null) {
+            response.type(answer.getHeaderString("Content-Type"));
+        }
+        String location = answer.getHeaderString("Location");
+        if (location != null) {
+            response.header("Location", "/v1" + location.replaceFirst("^https?://[^/]+", "")
+                    .replaceFirst("^/imports/", "/dataset-imports/"));
+        }
         return response.build();
     }
 }

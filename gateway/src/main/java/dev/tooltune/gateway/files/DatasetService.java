@@ -3,17 +3,17 @@ package dev.tooltune.gateway.files;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tooltune.gateway.api.OpenAiException;
-import dev.tooltune.gateway.config.GatewayConfig;
-import dev.tooltune.gateway.upstream.InternalHttp;
+import dev.tooltune.gateway.upstream.DatasetServiceApi;
 import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.URI;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Supplier;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
 
 /**
  * The calls the gateway makes to dataset-service for files: a file is one dataset holding one frozen version.
@@ -21,14 +21,12 @@ import java.util.List;
  */
 @ApplicationScoped
 public class DatasetService {
-    private final InternalHttp http;
+    private final DatasetServiceApi api;
     private final ObjectMapper json;
-    private final URI base;
 
-    public DatasetService(InternalHttp http, ObjectMapper json, GatewayConfig config) {
-        this.http = http;
+    public DatasetService(@RestClient DatasetServiceApi api, ObjectMapper json) {
+        this.api = api;
         this.json = json;
-        this.base = config.datasetService().url();
     }
 
     /** One problem dataset-service found in an upload. */
@@ -44,25 +42,22 @@ public class DatasetService {
     }
 
     public String createDataset(String tenantId, String name, String description) {
-        JsonNode body = json.createObjectNode().put("name", name).put("description", description);
-        JsonNode created = send(http.request(base, "/datasets", tenantId)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build(), "create dataset", 200, 201);
+        String body = json.createObjectNode().put("name", name).put("description", description).toString();
+        JsonNode created = expect(call("create dataset", () -> api.createDataset(tenantId, body)), "create dataset",
+                200, 201);
         return created.get("id").asText();
     }
 
-    /** Imports the file strictly (any bad line rejects it) and waits for the result. */
+    /** Imports the file strictly (any bad line rejects it) and waits for the result; the file is sent from disk. */
     public ImportResult importStrict(String tenantId, String datasetId, Path file) {
-        HttpResponse<String> response = exchange(http.request(base,
-                        "/datasets/" + datasetId + "/imports?mode=strict&format=openai&wait=true", tenantId)
-                .header("Content-Type", "application/x-ndjson")
-                .POST(ofFile(file)).build(), "import file");
-        JsonNode report = parse(response, "import file");
-        if (response.statusCode() == 201) {
+        Answer answer = call("import file", () -> api.importFile(tenantId, datasetId, "strict", "openai", true,
+                file.toFile()));
+        JsonNode report = parse(answer, "import file");
+        if (answer.status() == 201) {
             return new ImportResult(report.path("versionNumber").asInt(), report.path("examplesStored").asLong(),
                     List.of(), 0, null, null);
         }
-        if (response.statusCode() == 422 || response.statusCode() == 400) {
+        if (answer.status() == 422 || answer.status() == 400) {
             List<Problem> problems = new ArrayList<>();
             for (JsonNode problem : report.path("problems")) {
                 if (!"warning".equals(problem.path("severity").asText())) {
@@ -75,84 +70,72 @@ public class DatasetService {
             return new ImportResult(null, 0, problems, report.path("problemCount").asLong(problems.size()), message,
                     report.path("problems"));
         }
-        throw OpenAiException.upstream("dataset-service import", "HTTP " + response.statusCode() + ": "
-                + abbreviate(response.body()));
+        throw OpenAiException.upstream("dataset-service import", "HTTP " + answer.status() + ": "
+                + abbreviate(answer.body()));
     }
 
     public void freeze(String tenantId, String datasetId, int version) {
-        send(http.request(base, "/datasets/" + datasetId + "/versions/" + version + "/freeze", tenantId)
-                .POST(HttpRequest.BodyPublishers.noBody()).build(), "freeze dataset version", 200, 201, 204);
+        expect(call("freeze dataset version", () -> api.freeze(tenantId, datasetId, version)),
+                "freeze dataset version", 200, 201, 204);
     }
 
     /** Deletes the dataset even if frozen; a dataset already gone is fine. */
     public void deleteDataset(String tenantId, String datasetId) {
-        HttpResponse<String> response = exchange(http.request(base, "/datasets/" + datasetId + "?force=true",
-                tenantId).DELETE().build(), "delete dataset");
-        if (response.statusCode() >= 300 && response.statusCode() != 404) {
-            throw OpenAiException.upstream("dataset-service delete", "HTTP " + response.statusCode() + ": "
-                    + abbreviate(response.body()));
+        Answer answer = call("delete dataset", () -> api.deleteDataset(tenantId, datasetId, true));
+        if (answer.status() >= 300 && answer.status() != 404) {
+            throw OpenAiException.upstream("dataset-service delete", "HTTP " + answer.status() + ": "
+                    + abbreviate(answer.body()));
         }
     }
 
-    /** The version's examples as JSONL, streamed. */
-    public HttpResponse<InputStream> export(String tenantId, String datasetId, int version) {
+    /** The version's examples as JSONL, streamed: the caller reads and closes the stream. */
+    public InputStream export(String tenantId, String datasetId, int version) {
+        Response response;
         try {
-            HttpResponse<InputStream> response = http.client().send(http.request(base,
-                    "/datasets/" + datasetId + "/versions/" + version + "/export", tenantId).GET().build(),
-                    HttpResponse.BodyHandlers.ofInputStream());
-            if (response.statusCode() != 200) {
-                String body = new String(response.body().readAllBytes());
-                throw OpenAiException.upstream("dataset-service export", "HTTP " + response.statusCode() + ": "
-                        + abbreviate(body));
-            }
-            return response;
-        } catch (IOException e) {
+            response = api.export(tenantId, datasetId, version);
+        } catch (ProcessingException e) {
             throw OpenAiException.upstream("dataset-service export", e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw OpenAiException.upstream("dataset-service export", "interrupted");
+        }
+        if (response.getStatus() != 200) {
+            String body = response.readEntity(String.class);
+            response.close();
+            throw OpenAiException.upstream("dataset-service export", "HTTP " + response.getStatus() + ": "
+                    + abbreviate(body));
+        }
+        return response.readEntity(InputStream.class);
+    }
+
+    /** An answer of dataset-service, read whole (these are small JSON documents). */
+    private record Answer(int status, String body) {
+    }
+
+    private static Answer call(String what, Supplier<Response> call) {
+        try (Response response = call.get()) {
+            return new Answer(response.getStatus(), response.hasEntity() ? response.readEntity(String.class) : null);
+        } catch (ProcessingException e) {
+            throw OpenAiException.upstream("dataset-service " + what, e.toString());
         }
     }
 
-    private JsonNode send(HttpRequest request, String what, int... ok) {
-        HttpResponse<String> response = exchange(request, what);
+    private JsonNode expect(Answer answer, String what, int... ok) {
         for (int status : ok) {
-            if (response.statusCode() == status) {
-                return parse(response, what);
+            if (answer.status() == status) {
+                return parse(answer, what);
             }
         }
-        throw OpenAiException.upstream("dataset-service " + what, "HTTP " + response.statusCode() + ": "
-                + abbreviate(response.body()));
+        throw OpenAiException.upstream("dataset-service " + what, "HTTP " + answer.status() + ": "
+                + abbreviate(answer.body()));
     }
 
-    private HttpResponse<String> exchange(HttpRequest request, String what) {
-        try {
-            return http.client().send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (IOException e) {
-            throw OpenAiException.upstream("dataset-service " + what, e.toString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw OpenAiException.upstream("dataset-service " + what, "interrupted");
-        }
-    }
-
-    private JsonNode parse(HttpResponse<String> response, String what) {
-        if (response.body() == null || response.body().isBlank()) {
+    private JsonNode parse(Answer answer, String what) {
+        if (answer.body() == null || answer.body().isBlank()) {
             return json.createObjectNode();
         }
         try {
-            return json.readTree(response.body());
+            return json.readTree(answer.body());
         } catch (IOException e) {
             throw OpenAiException.upstream("dataset-service " + what, "answer is not JSON: "
-                    + abbreviate(response.body()));
-        }
-    }
-
-    private static HttpRequest.BodyPublisher ofFile(Path file) {
-        try {
-            return HttpRequest.BodyPublishers.ofFile(file);
-        } catch (IOException e) {
-            throw new IllegalStateException("cannot read the uploaded file " + file, e);
+                    + abbreviate(answer.body()));
         }
     }
 

@@ -15,7 +15,6 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.StreamingOutput;
 import java.io.InputStream;
-import java.net.http.HttpResponse;
 import java.security.SecureRandom;
 import java.time.Instant;
 import java.util.HexFormat;
@@ -144,9 +143,9 @@ public class FilesResource {
     @Operation(summary = "The file's examples as JSONL (the canonical form dataset-service stored)")
     public Response content(@RestPath String fileId) {
         FileRecord file = inTransaction(fileId);
-        HttpResponse<InputStream> export = datasets.export(caller.tenantId(), file.datasetId, file.datasetVersion);
+        InputStream export = datasets.export(caller.tenantId(), file.datasetId, file.datasetVersion);
         StreamingOutput body = output -> {
-            try (InputStream in = export.body()) {
+            try (InputStream in = export) {
                 in.transferTo(output);
             }
         };

@@ -18,27 +18,30 @@ import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-import jakarta.ws.rs.core.Response;
-import jakarta.ws.rs.core.StreamingOutput;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
+import io.smallrye.common.annotation.Blocking;
+import io.smallrye.mutiny.Multi;
+import io.smallrye.mutiny.Uni;
+import io.smallrye.mutiny.infrastructure.Infrastructure;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
+import org.jboss.resteasy.reactive.RestMulti;
 import org.jboss.resteasy.reactive.RestQuery;
+import org.jboss.resteasy.reactive.RestStreamElementType;
 
 /**
  * OpenAI's fine-tuning jobs API over the job registry. Creating a job stores it and its training-jobs message in one
@@ -191,21 +194,14 @@ public class FineTuningJobsResource {
 
     @GET
     @Path("/{jobId}/events")
-    @Produces({MediaType.APPLICATION_JSON, MediaType.SERVER_SENT_EVENTS})
+    @Produces(MediaType.APPLICATION_JSON)
     @Operation(summary = "The job's events, newest first (paged with after and limit); with stream=true or "
             + "Accept: text/event-stream, a Server-Sent Events stream, oldest first, that ends with [DONE] when the "
             + "job has finished")
-    public Response events(@RestPath String jobId, @RestQuery String after, @RestQuery Integer limit,
-                           @RestQuery Boolean stream, @HeaderParam("Accept") String accept) {
-        String tenant = caller.tenantId();
-        if (Boolean.TRUE.equals(stream) || (accept != null && accept.contains(MediaType.SERVER_SENT_EVENTS)
-                && !accept.contains(MediaType.APPLICATION_JSON))) {
-            QuarkusTransaction.requiringNew().run(() -> require(jobId, "fine_tuning_job_id"));
-            StreamingOutput body = output -> streamEvents(tenant, jobId, output);
-            return Response.ok(body, MediaType.SERVER_SENT_EVENTS).header("Cache-Control", "no-cache").build();
-        }
+    public ListPage<JobViews.Event> events(@RestPath String jobId, @RestQuery String after, @RestQuery Integer limit,
+                                           @RestQuery Boolean stream) {
         int pageSize = ListPage.limit(limit, 1000);
-        ListPage<JobViews.Event> page = QuarkusTransaction.requiringNew().call(() -> {
+        return QuarkusTransaction.requiringNew().call(() -> {
             require(jobId, "fine_tuning_job_id");
             String query = "jobId = :job";
             Map<String, Object> parameters = new HashMap<>(Map.of("job", jobId));
@@ -221,7 +217,33 @@ public class FineTuningJobsResource {
             return ListPage.of(rows.stream().map(e -> JobViews.event(e, json)).toList(), pageSize,
                     JobViews.Event::id);
         });
-        return Response.ok(page, MediaType.APPLICATION_JSON).build();
+    }
+
+    /**
+     * The job's events as Server-Sent Events, oldest first, as they arrive; after the job's last event, {@code [DONE]}.
+     * {@link EventStreamRequests} sends {@code stream=true} here. The database is polled every
+     * {@code events.poll-interval} by a tick, so an open stream holds no thread between polls.
+     */
+    @GET
+    @Path("/{jobId}/events")
+    @Produces(MediaType.SERVER_SENT_EVENTS)
+    @RestStreamElementType(MediaType.APPLICATION_JSON)
+    @Blocking
+    @Operation(hidden = true)
+    public Multi<Object> eventStream(@RestPath String jobId) {
+        String tenant = caller.tenantId();
+        QuarkusTransaction.requiringNew().run(() -> require(jobId, "fine_tuning_job_id"));
+        AtomicLong sentUpTo = new AtomicLong();
+        Multi<Object> events = Multi.createFrom().ticks().startingAfter(Duration.ofMillis(1))
+                .every(config.events().pollInterval())
+                .onOverflow().drop()
+                .onItem().transformToUniAndConcatenate(tick -> Uni.createFrom()
+                        .item(() -> eventsAfter(tenant, jobId, sentUpTo))
+                        .runSubscriptionOn(Infrastructure.getDefaultWorkerPool()))
+                .onItem().<Object>disjoint()
+                .select().first(item -> item != END_OF_EVENTS)
+                .onCompletion().continueWith("[DONE]");
+        return RestMulti.fromMultiData(events).header("Cache-Control", "no-cache").build();
     }
 
     @GET
@@ -254,37 +276,24 @@ public class FineTuningJobsResource {
         return ListPage.of(List.of(checkpoint), pageSize, JobViews.Checkpoint::id);
     }
 
-    /** Writes events oldest first as they arrive; ends after the job's last event, or when the client goes. */
-    private void streamEvents(String tenant, String jobId, OutputStream output) throws IOException {
-        long sentUpTo = 0;
-        long pollMillis = config.events().pollInterval().toMillis();
-        while (true) {
-            long after = sentUpTo;
-            record Batch(List<JobEvent> events, boolean finished) {
+    /** Marks, among a poll's items, that the job has finished and every event was sent. */
+    private static final Object END_OF_EVENTS = new Object();
+
+    /** The job's events after {@code sentUpTo}, oldest first; {@link #END_OF_EVENTS} once it finished, all sent. */
+    private List<Object> eventsAfter(String tenant, String jobId, AtomicLong sentUpTo) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            FineTuningJob job = FineTuningJob.owned(tenant, jobId).orElseThrow();
+            List<JobEvent> events = JobEvent.list("jobId = ?1 and seq > ?2 order by seq", jobId, sentUpTo.get());
+            List<Object> items = new ArrayList<>();
+            for (JobEvent event : events) {
+                items.add(JobViews.event(event, json));
+                sentUpTo.set(event.seq);
             }
-            Batch batch = QuarkusTransaction.requiringNew().call(() -> {
-                FineTuningJob job = FineTuningJob.owned(tenant, jobId).orElseThrow();
-                return new Batch(JobEvent.<JobEvent>list("jobId = ?1 and seq > ?2 order by seq", jobId, after),
-                        job.finished());
-            });
-            for (JobEvent event : batch.events()) {
-                output.write(("data: " + json.writeValueAsString(JobViews.event(event, json)) + "\n\n")
-                        .getBytes(StandardCharsets.UTF_8));
-                sentUpTo = event.seq;
+            if (job.finished() && events.isEmpty()) {
+                items.add(END_OF_EVENTS);
             }
-            output.flush();
-            if (batch.finished() && batch.events().isEmpty()) {
-                output.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-                output.flush();
-                return;
-            }
-            try {
-                Thread.sleep(pollMillis);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
-        }
+            return items;
+        });
     }
 
     private JobViews.Job view(FineTuningJob job) {

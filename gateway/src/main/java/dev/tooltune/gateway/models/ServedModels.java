@@ -3,13 +3,14 @@ package dev.tooltune.gateway.models;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tooltune.gateway.config.GatewayConfig;
-import dev.tooltune.gateway.upstream.InternalHttp;
+import dev.tooltune.gateway.upstream.InferenceServiceApi;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
-import java.net.http.HttpResponse;
+import jakarta.ws.rs.core.Response;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
 import org.jboss.logging.Logger;
 
 /** What inference-service can answer with now: the base model it serves and the tenant's adapters it knows. */
@@ -20,7 +21,8 @@ public class ServedModels {
     @Inject
     GatewayConfig config;
     @Inject
-    InternalHttp http;
+    @RestClient
+    InferenceServiceApi inference;
     @Inject
     ObjectMapper json;
 
@@ -35,18 +37,20 @@ public class ServedModels {
     public Map<String, Served> served(String tenant) {
         Map<String, Served> served = new HashMap<>();
         try {
-            HttpResponse<String> response = http.client().send(http.request(
-                    config.inferenceService().url(), "/v1/models", tenant).GET()
-                            .timeout(java.time.Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            if (response.statusCode() == 200) {
-                for (JsonNode entry : json.readTree(response.body()).path("data")) {
+            int status;
+            String body;
+            try (Response response = inference.models(tenant)) {
+                status = response.getStatus();
+                body = response.readEntity(String.class);
+            }
+            if (status == 200) {
+                for (JsonNode entry : json.readTree(body).path("data")) {
                     JsonNode loaded = entry.path("tooltune").path("loaded");
                     served.put(entry.path("id").asText(), new Served(entry.path("created").asLong(0),
                             loaded.isTextual() ? loaded.asText() : null));
                 }
             } else {
-                LOG.debugf("inference-service /v1/models answered %d", response.statusCode());
+                LOG.debugf("inference-service /v1/models answered %d", status);
             }
         } catch (Exception e) {
             LOG.debugf("inference-service /v1/models: %s", e.toString());
