@@ -149,6 +149,70 @@ class GatewayApiTest {
         assertError(large, 413, "invalid_request_error", "request_too_large");
     }
 
+    /**
+     * Every operation of the OpenAPI document under /v1 (the SSE streams and the chat proxy among them), and /v1
+     * paths no resource serves, refuse a request without a key, with a key in another scheme, and with a wrong or
+     * malformed key, with OpenAI's 401 body: catches an endpoint left public and a wrong key answered 200.
+     */
+    @Test
+    void everyApiOperationRefusesAMissingOrWrongKey() throws Exception {
+        JsonNode paths = JSON.readTree(HTTP.send(HttpRequest.newBuilder(uri("q/openapi?format=json")).build(),
+                HttpResponse.BodyHandlers.ofString()).body()).path("paths");
+        List<String> checked = new java.util.ArrayList<>();
+        for (Iterator<Map.Entry<String, JsonNode>> it = paths.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> path = it.next();
+            if (!path.getKey().startsWith("/v1")) {
+                continue;
+            }
+            String concrete = path.getKey().replaceAll("\\{[^}]+}", "x1").substring(1);
+            for (Iterator<String> methods = path.getValue().fieldNames(); methods.hasNext(); ) {
+                String method = methods.next().toUpperCase();
+                assertRefused(method, concrete);
+                checked.add(method + " " + path.getKey());
+            }
+        }
+        assertTrue(checked.contains("POST /v1/chat/completions") && checked.contains("GET /v1/fine_tuning/jobs/{jobId}/events")
+                && checked.contains("POST /v1/files") && checked.size() >= 15, "the OpenAPI document lists the API: " + checked);
+        assertRefused("GET", "v1/fine_tuning/jobs/x1/events?stream=true");
+        assertRefused("GET", "v1");
+        assertRefused("GET", "v1/no-such-thing");
+        assertRefused("POST", "v1/no-such-thing");
+    }
+
+    private void assertRefused(String method, String path) throws IOException, InterruptedException {
+        String[][] cases = {{null, "missing_api_key"}, {"Basic dXNlcjpwYXNz", "missing_api_key"},
+                {"Bearer", "missing_api_key"}, {"Bearer tt-not-a-real-key", "invalid_api_key"}, {"Bearer x", "invalid_api_key"},
+                {"bearer " + ApiKeys.PREFIX + "x".repeat(43), "invalid_api_key"}};
+        for (String[] c : cases) {
+            HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                    .method(method, HttpRequest.BodyPublishers.ofString("{}"));
+            if (c[0] != null) {
+                request.header("Authorization", c[0]);
+            }
+            HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(401, response.statusCode(), method + " " + path + " with " + c[0] + ": " + response.body());
+            assertError(response, 401, "invalid_request_error", c[1]);
+        }
+    }
+
+    /** The console, its assets and the probes stay public, and a stale key sent to them is not looked at. */
+    @Test
+    void theConsoleAndProbesArePublic() throws Exception {
+        for (String path : new String[] {"", "index.html", "q/health/live", "q/health/ready", "q/openapi"}) {
+            for (String authorization : new String[] {null, "Bearer tt-stale-key"}) {
+                HttpRequest.Builder request = HttpRequest.newBuilder(uri(path));
+                if (authorization != null) {
+                    request.header("Authorization", authorization);
+                }
+                int status = HTTP.send(request.build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                assertTrue(status != 401 && status != 403, "/" + path + " answered " + status);
+                if (path.startsWith("q/")) {
+                    assertEquals(200, status, "/" + path);
+                }
+            }
+        }
+    }
+
     @Test
     void aKeyOverItsRateGets429WithRetryAfter() throws Exception {
         String key = newKey("rate");

@@ -2,6 +2,8 @@ package dev.tooltune.dataset.dataset;
 
 import dev.tooltune.dataset.api.ApiException;
 import dev.tooltune.dataset.tenant.CallerTenant;
+import dev.tooltune.dataset.tenant.InternalTokenIdentityProvider;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;
 import jakarta.validation.Valid;
@@ -25,6 +27,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
+@RolesAllowed(InternalTokenIdentityProvider.ROLE)
 @Path("/datasets")
 @Produces(MediaType.APPLICATION_JSON)
 @Consumes(MediaType.APPLICATION_JSON)

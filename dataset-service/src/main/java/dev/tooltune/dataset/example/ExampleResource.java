@@ -13,6 +13,8 @@ import dev.tooltune.dataset.version.Versions;
 import io.quarkus.hibernate.orm.panache.Panache;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import dev.tooltune.dataset.tenant.CallerTenant;
+import dev.tooltune.dataset.tenant.InternalTokenIdentityProvider;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.persistence.Query;
 import jakarta.transaction.Transactional;
@@ -32,6 +34,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
+@RolesAllowed(InternalTokenIdentityProvider.ROLE)
 @Path("/datasets/{datasetId}/versions/{version}/examples")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Examples", description = "Read a version's examples; replacing or deleting one makes a new version")

@@ -7,6 +7,8 @@ import dev.tooltune.dataset.version.Versions;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import dev.tooltune.dataset.tenant.CallerTenant;
+import dev.tooltune.dataset.tenant.InternalTokenIdentityProvider;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DefaultValue;
 import jakarta.ws.rs.GET;
@@ -34,6 +36,7 @@ import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
+@RolesAllowed(InternalTokenIdentityProvider.ROLE)
 @Path("/datasets/{datasetId}/versions/{version}")
 @Tag(name = "Export and split")
 public class ExportResource {

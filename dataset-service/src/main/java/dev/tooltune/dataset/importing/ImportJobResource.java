@@ -1,6 +1,8 @@
 package dev.tooltune.dataset.importing;
 
 import dev.tooltune.dataset.tenant.CallerTenant;
+import dev.tooltune.dataset.tenant.InternalTokenIdentityProvider;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
@@ -10,6 +12,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 
+@RolesAllowed(InternalTokenIdentityProvider.ROLE)
 @Path("/imports")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Imports")

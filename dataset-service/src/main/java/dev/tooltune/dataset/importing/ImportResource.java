@@ -4,7 +4,9 @@ import dev.tooltune.dataset.api.ApiException;
 import dev.tooltune.dataset.dataset.Dataset;
 import dev.tooltune.dataset.dataset.Datasets;
 import dev.tooltune.dataset.tenant.CallerTenant;
+import dev.tooltune.dataset.tenant.InternalTokenIdentityProvider;
 import io.quarkus.narayana.jta.QuarkusTransaction;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -29,6 +31,7 @@ import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.RestPath;
 import org.jboss.resteasy.reactive.RestQuery;
 
+@RolesAllowed(InternalTokenIdentityProvider.ROLE)
 @Path("/datasets/{datasetId}/imports")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Imports", description = "Upload JSONL files into new dataset versions")

@@ -3,8 +3,8 @@ package dev.tooltune.dataset.tenant;
 import jakarta.enterprise.context.RequestScoped;
 
 /**
- * The tenant a request acts for, from header {@value InternalTrustFilter#TENANT_HEADER}, set by
- * {@link InternalTrustFilter} before any resource runs. Resources only ever see their tenant's datasets.
+ * The tenant a request acts for, from header {@value TenantHeaderFilter#TENANT_HEADER}, set by
+ * {@link TenantHeaderFilter} after authentication, before any resource runs. Resources only ever see their tenant's datasets.
  */
 @RequestScoped
 public class CallerTenant {

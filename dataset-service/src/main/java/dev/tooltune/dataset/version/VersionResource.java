@@ -3,6 +3,8 @@ package dev.tooltune.dataset.version;
 import dev.tooltune.dataset.api.ApiException;
 import dev.tooltune.dataset.dataset.Datasets;
 import dev.tooltune.dataset.tenant.CallerTenant;
+import dev.tooltune.dataset.tenant.InternalTokenIdentityProvider;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import io.quarkus.hibernate.orm.panache.Panache;
 import jakarta.transaction.Transactional;
@@ -19,6 +21,7 @@ import org.eclipse.microprofile.openapi.annotations.Operation;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.jboss.resteasy.reactive.RestPath;
 
+@RolesAllowed(InternalTokenIdentityProvider.ROLE)
 @Path("/datasets/{datasetId}/versions")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Versions", description = "Immutable numbered versions of a dataset; {version} is a number or 'latest'")

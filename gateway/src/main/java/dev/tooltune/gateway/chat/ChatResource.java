@@ -1,5 +1,6 @@
 package dev.tooltune.gateway.chat;
 
+import io.quarkus.security.Authenticated;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -32,6 +33,7 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
  * answer comes back as it is produced. A stream is relayed event by event (each {@code data:} line flushed as it
  * arrives, never gathered), with the adapterId in {@code model} put back to the name the caller used.
  */
+@Authenticated
 @Path("/v1/chat/completions")
 @Tag(name = "Chat", description = "Chat completions with tools (OpenAI-compatible)")
 public class ChatResource {

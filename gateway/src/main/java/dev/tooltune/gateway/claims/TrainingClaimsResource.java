@@ -1,5 +1,6 @@
 package dev.tooltune.gateway.claims;
 
+import jakarta.annotation.security.PermitAll;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.HeaderParam;
@@ -21,8 +22,10 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
  * Internal API for trainer-service (not under /v1, so no API key; the shared internal token instead): a worker
  * claims a job before it trains it, renews the claim while it trains, and releases it when it stops.
  * {@code PUT /internal/training-claims/{jobId}} with {@code {"owner": "...", "ttlMillis": 60000}}: 200 with the
- * claim when granted, 409 with the current holder when another worker holds it.
+ * claim when granted, 409 with the current holder when another worker holds it. {@code @PermitAll}: no API key
+ * authenticates here; the token is checked below.
  */
+@PermitAll
 @Path("/internal/training-claims/{jobId}")
 public class TrainingClaimsResource {
     static final String TOKEN_HEADER = "X-Tooltune-Internal-Token";

@@ -1,5 +1,6 @@
 package dev.tooltune.gateway.datasets;
 
+import io.quarkus.security.Authenticated;
 import dev.tooltune.gateway.api.OpenAiException;
 import dev.tooltune.gateway.tenancy.Caller;
 import dev.tooltune.gateway.upstream.DatasetServiceApi;
@@ -29,6 +30,7 @@ import org.jboss.resteasy.reactive.RestPath;
  * query and body, and the answer comes back as it is. Tenant separation is dataset-service's (X-Tooltune-Tenant).
  * Import jobs are at {@code /v1/dataset-imports/{id}} (dataset-service's {@code /imports/{id}}).
  */
+@Authenticated
 @Path("/v1")
 @Tag(name = "Datasets", description = "dataset-service's API for the caller's tenant: versions, examples, "
         + "imports, edits, splits, statistics, export (see dataset-service's OpenAPI document for the operations)")

@@ -1,5 +1,6 @@
 package dev.tooltune.gateway.files;
 
+import io.quarkus.security.Authenticated;
 import dev.tooltune.gateway.api.ListPage;
 import dev.tooltune.gateway.api.OpenAiException;
 import dev.tooltune.gateway.tenancy.Caller;
@@ -33,6 +34,7 @@ import org.jboss.resteasy.reactive.multipart.FileUpload;
  * OpenAI's Files API. An upload with purpose {@code fine-tune} is imported strictly into a new dataset of the
  * tenant in dataset-service and that version is frozen, so a job can train on exactly these examples.
  */
+@Authenticated
 @Path("/v1/files")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Files", description = "Training files (OpenAI-compatible); each is a frozen dataset version")

@@ -1,5 +1,6 @@
 package dev.tooltune.gateway.jobs;
 
+import io.quarkus.security.Authenticated;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.tooltune.contracts.DatasetRef;
@@ -47,6 +48,7 @@ import org.jboss.resteasy.reactive.RestStreamElementType;
  * OpenAI's fine-tuning jobs API over the job registry. Creating a job stores it and its training-jobs message in one
  * transaction (the outbox); its status then follows training-events ({@link TrainingEventsConsumer}).
  */
+@Authenticated
 @Path("/v1/fine_tuning/jobs")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Fine-tuning", description = "Fine-tuning jobs (OpenAI-compatible, with ToolTune's `tooltune` extension)")

@@ -1,5 +1,6 @@
 package dev.tooltune.gateway.models;
 
+import io.quarkus.security.Authenticated;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.tooltune.gateway.config.GatewayConfig;
 import dev.tooltune.gateway.outbox.Outbox;
@@ -26,6 +27,7 @@ import org.jboss.resteasy.reactive.RestPath;
  * inference-service does not know (its record was lost with the broker's data and is being published again) is not
  * listed, so that a listed model never answers 404.
  */
+@Authenticated
 @Path("/v1/models")
 @Produces(MediaType.APPLICATION_JSON)
 @Tag(name = "Models", description = "Base models and the tenant's fine-tuned models")

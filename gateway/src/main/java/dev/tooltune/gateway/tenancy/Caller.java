@@ -1,19 +1,17 @@
 package dev.tooltune.gateway.tenancy;
 
+import io.quarkus.security.identity.SecurityIdentity;
 import jakarta.enterprise.context.RequestScoped;
+import jakarta.inject.Inject;
 
-/** Who is calling: set by {@link ApiKeyFilter} from the API key, read by every resource. */
+/** Who is calling: the tenant and key of the API key {@link ApiKeyIdentityProvider} authenticated. */
 @RequestScoped
 public class Caller {
-    private String tenantId;
-    private String keyId;
-
-    void authenticate(ApiKey key) {
-        this.tenantId = key.tenantId;
-        this.keyId = key.id;
-    }
+    @Inject
+    SecurityIdentity identity;
 
     public String tenantId() {
+        String tenantId = identity.isAnonymous() ? null : identity.getAttribute(ApiKeyIdentityProvider.TENANT);
         if (tenantId == null) {
             throw new IllegalStateException("no authenticated caller in this request");
         }
@@ -21,6 +19,6 @@ public class Caller {
     }
 
     public String keyId() {
-        return keyId;
+        return identity.isAnonymous() ? null : identity.getPrincipal().getName();
     }
 }

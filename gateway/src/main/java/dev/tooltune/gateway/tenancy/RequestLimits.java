@@ -6,19 +6,17 @@ import dev.tooltune.gateway.config.GatewayConfig;
 import jakarta.inject.Inject;
 import jakarta.inject.Provider;
 import jakarta.ws.rs.container.ContainerRequestContext;
-import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.Optional;
 import org.jboss.resteasy.reactive.server.ServerRequestFilter;
 
 /**
- * Every {@code /v1/} request: a live API key (401), within its rate (429 with Retry-After), and a JSON body within
- * the JSON size limit (413). Uploads are held to {@code quarkus.http.limits.max-body-size} by the HTTP layer.
+ * Every authenticated {@code /v1/} request: within its key's rate (429 with Retry-After), and a JSON body within the
+ * JSON size limit (413). Runs after authentication ({@link ApiKeyAuthentication}, which refuses first with 401).
+ * Uploads are held to {@code quarkus.http.limits.max-body-size} by the HTTP layer.
  */
-public class ApiKeyFilter {
-    @Inject
-    ApiKeys keys;
+public class RequestLimits {
     @Inject
     Caller caller;
     @Inject
@@ -28,26 +26,13 @@ public class ApiKeyFilter {
     Provider<GatewayConfig> configuration;
 
     @ServerRequestFilter
-    public Optional<Response> authenticate(ContainerRequestContext request) {
+    public Optional<Response> limit(ContainerRequestContext request) {
         String path = request.getUriInfo().getPath();
-        GatewayConfig config = configuration.get();
         if (!path.startsWith("/v1/") && !path.equals("/v1")) {
             return Optional.empty();
         }
-        String header = request.getHeaderString(HttpHeaders.AUTHORIZATION);
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            return Optional.of(error(401, "You didn't provide an API key. You need to provide your API key in an "
-                    + "Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY).",
-                    "invalid_request_error", "missing_api_key"));
-        }
-        String key = header.substring(7).trim();
-        Optional<ApiKey> found = keys.find(key);
-        if (found.isEmpty()) {
-            return Optional.of(error(401, "Incorrect API key provided: " + redact(key) + ".",
-                    "invalid_request_error", "invalid_api_key"));
-        }
-        caller.authenticate(found.get());
-        long waitSeconds = rateLimiter.tryAcquire(found.get().id);
+        GatewayConfig config = configuration.get();
+        long waitSeconds = rateLimiter.tryAcquire(caller.keyId());
         if (waitSeconds > 0) {
             return Optional.of(Response.fromResponse(error(429, "Rate limit reached for this API key: "
                             + config.rateLimit().burst() + " requests at once, "
@@ -66,10 +51,5 @@ public class ApiKeyFilter {
 
     private static Response error(int status, String message, String type, String code) {
         return ErrorMappers.response(status, OpenAiError.of(message, type, code));
-    }
-
-    /** Like OpenAI: the start and end of what was sent, never the whole text. */
-    private static String redact(String key) {
-        return key.length() <= 8 ? "****" : key.substring(0, 3) + "*".repeat(4) + key.substring(key.length() - 4);
     }
 }

@@ -1,0 +1,16 @@
+package dev.tooltune.dataset.tenant;
+
+import io.quarkus.security.identity.request.BaseAuthenticationRequest;
+
+/** What a caller sent in {@value InternalCallerAuthentication#TOKEN_HEADER} (null: nothing). */
+public class InternalTokenRequest extends BaseAuthenticationRequest {
+    private final String token;
+
+    public InternalTokenRequest(String token) {
+        this.token = token;
+    }
+
+    public String token() {
+        return token;
+    }
+}
