@@ -94,7 +94,8 @@ public class ChatCompletionsRoutes {
     void routes(@Observes Router router) {
         parser = new ChatCompletionRequestParser(schemas, config.serving().defaultMaxTokens(),
                 config.serving().maxTokensLimit());
-        gate = new RequestGate(config.serving().maxQueued());
+        gate = new RequestGate(config.serving().maxQueued(), config.serving().maxRunningSequences(),
+                config.serving().requestTimeout());
         router.route("/v1/*").order(-100).handler(this::authorize);
         router.post("/v1/chat/completions").order(-99).handler(BodyHandler.create().setBodyLimit(32L << 20));
         router.post("/v1/chat/completions").order(-98).handler(this::chat);
@@ -231,11 +232,16 @@ public class ChatCompletionsRoutes {
             fail(ctx, e);
             return;
         }
-        if (!gate.tryEnter()) {
+        RequestGate.Refusal refusal = gate.tryEnter(config.serving().retryAfterSeconds());
+        if (refusal != null) {
             metrics.rejected();
-            fail(ctx, new ApiException(429, "rate_limit_exceeded", null, "queue_full", "The server is at capacity ("
-                    + config.serving().maxQueued() + " requests queued or running); retry after "
-                    + config.serving().retryAfterSeconds() + " s.", config.serving().retryAfterSeconds()));
+            fail(ctx, new ApiException(429, "rate_limit_exceeded", null, "queue_full", refusal.full()
+                    ? "The server is at capacity (" + config.serving().maxQueued() + " requests queued or running);"
+                            + " retry after " + refusal.retryAfterSeconds() + " s."
+                    : String.format(java.util.Locale.ROOT, "The server is busy: at the rate requests are finishing,"
+                            + " this one would take about %.0f s, longer than the request timeout of %d s; retry after"
+                            + " %d s.", refusal.expectedSeconds(), config.serving().requestTimeout().toSeconds(),
+                            refusal.retryAfterSeconds()), refusal.retryAfterSeconds()));
             return;
         }
         Context context = ctx.vertx().getOrCreateContext();
