@@ -32,6 +32,8 @@ public final class FakeInference {
     /** Where a served adapter is loaded ({@code tooltune.loaded} of its /v1/models entry); unlisted ones say nothing. */
     public final java.util.Map<String, String> adapterLoaded = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile CountDownLatch streamGate = new CountDownLatch(1);
+    /** The next streamed answer stops after its first chunk as a killed process would: the connection just drops. */
+    public volatile boolean dieMidStream;
 
     public FakeInference() {
         try {
@@ -90,6 +92,11 @@ public final class FakeInference {
             out.write(("data: " + chunk(model, "{\"role\":\"assistant\",\"content\":\"Hel\"}", null) + "\n\n")
                     .getBytes(StandardCharsets.UTF_8));
             out.flush();
+            if (dieMidStream) {
+                dieMidStream = false;
+                // An exception out of the handler makes the JDK server close the connection without the last chunk.
+                throw new IllegalStateException("killed mid-stream (test)");
+            }
             try {
                 streamTimedOut = !streamGate.await(20, TimeUnit.SECONDS);
             } catch (InterruptedException e) {

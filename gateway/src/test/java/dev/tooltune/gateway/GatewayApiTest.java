@@ -677,6 +677,57 @@ class GatewayApiTest {
         assertEquals(BASE_MODEL, inference.lastBody.path("model").asText());
     }
 
+    @Test
+    void aStreamCutByTheUpstreamEndsWithAnErrorEventNotSilently() throws Exception {
+        String key = newKey("cut");
+        FakeInference inference = GatewayTestEnvironment.inference;
+        inference.dieMidStream = true;
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri("v1/chat/completions"))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + BASE_MODEL + "\",\"stream\":true,"
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        // Seen on the stack (kill -9 of inference-service mid-stream, scripts/fault/suite.sh): the client got the
+        // first events and then a dropped connection, with nothing saying why. OpenAI's clients raise an error event.
+        String body = response.body();
+        assertEquals(200, response.statusCode());
+        assertTrue(body.contains("\"Hel\""), body);
+        String last = body.strip().lines().reduce((a, b) -> b).orElse("");
+        assertTrue(last.startsWith("data: {\"error\":"), body);
+        JsonNode error = new ObjectMapper().readTree(last.substring(5)).path("error");
+        assertEquals("upstream_error", error.path("code").asText(), last);
+        assertTrue(error.path("message").asText().contains("inference-service"), last);
+        assertEquals(200, get(key, "v1/models").statusCode());
+    }
+
+    @Test
+    void whileTheDatabaseIsAwayRequestsGetAClear503AndAfterItReturnsNothingFails() throws Exception {
+        String key = newKey("pg");
+        assertEquals(200, get(key, "v1/files").statusCode());
+        assertEquals(200, get(key, "v1/fine_tuning/jobs").statusCode());
+        GatewayTestEnvironment.database.cut();
+        try {
+            // Seen on the stack (scripts/fault/suite.sh pg-restart): a generic 500 "The server had an error".
+            for (String path : List.of("v1/files", "v1/fine_tuning/jobs", "v1/models")) {
+                HttpResponse<String> down = get(key, path);
+                assertEquals(503, down.statusCode(), path + ": " + down.body());
+                assertTrue(down.headers().firstValue("Retry-After").isPresent(), path + ": no Retry-After");
+                JsonNode error = new ObjectMapper().readTree(down.body()).path("error");
+                assertEquals("database_unavailable", error.path("code").asText(), down.body());
+            }
+            HttpResponse<String> ready = HTTP.send(HttpRequest.newBuilder(uri("q/health/ready")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(503, ready.statusCode(), ready.body());
+        } finally {
+            GatewayTestEnvironment.database.restore();
+        }
+        // The pool's connections all died with the link: none of them may surface as an error afterwards.
+        for (int i = 0; i < 20; i++) {
+            HttpResponse<String> back = get(key, i % 2 == 0 ? "v1/files" : "v1/fine_tuning/jobs");
+            assertEquals(200, back.statusCode(), "request " + i + " after the database came back: " + back.body());
+        }
+    }
+
     // ---- helpers --------------------------------------------------------------------------------------------------
 
     private OpenAIClient client(String key) {

@@ -27,6 +27,8 @@ public class GatewayTestEnvironment implements QuarkusTestResourceLifecycleManag
 
     public static TestKafka.Topics topics;
     public static FakeInference inference;
+    /** The gateway reaches its database through this link, which a test may cut (a PostgreSQL restart). */
+    public static DatabaseLink database;
     public static String jdbcUrl;
     private Process datasetService;
 
@@ -37,7 +39,13 @@ public class GatewayTestEnvironment implements QuarkusTestResourceLifecycleManag
         inference = new FakeInference();
         String datasetUrl = startDatasetService();
         Map<String, String> config = new HashMap<>(topics.config());
-        config.put("quarkus.datasource.jdbc.url", jdbcUrl);
+        java.util.regex.Matcher server = java.util.regex.Pattern.compile("^jdbc:postgresql://([^:/]+):([0-9]+)/(.*)$")
+                .matcher(jdbcUrl);
+        if (!server.matches()) {
+            throw new IllegalStateException("unexpected JDBC URL " + jdbcUrl);
+        }
+        database = new DatabaseLink(server.group(1), Integer.parseInt(server.group(2)));
+        config.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://127.0.0.1:" + database.port() + "/" + server.group(3));
         config.put("quarkus.datasource.username", TestDatabases.USER);
         config.put("quarkus.datasource.password", TestDatabases.PASSWORD);
         config.put("tooltune.gateway.kafka.events-group", "gateway-test-" + topics.trainingEvents());

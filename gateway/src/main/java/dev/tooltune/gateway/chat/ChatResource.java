@@ -4,6 +4,7 @@ import io.quarkus.security.Authenticated;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.tooltune.gateway.api.OpenAiError;
 import dev.tooltune.gateway.api.OpenAiException;
 import dev.tooltune.gateway.models.ModelNames;
 import dev.tooltune.gateway.tenancy.Caller;
@@ -24,6 +25,7 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.microprofile.openapi.annotations.Operation;
+import org.jboss.logging.Logger;
 import org.eclipse.microprofile.openapi.annotations.tags.Tag;
 import org.eclipse.microprofile.rest.client.inject.RestClient;
 
@@ -37,6 +39,7 @@ import org.eclipse.microprofile.rest.client.inject.RestClient;
 @Path("/v1/chat/completions")
 @Tag(name = "Chat", description = "Chat completions with tools (OpenAI-compatible)")
 public class ChatResource {
+    private static final Logger LOG = Logger.getLogger(ChatResource.class);
     @Inject
     Caller caller;
     @Inject
@@ -112,15 +115,30 @@ public class ChatResource {
         }
     }
 
-    /** Copies Server-Sent Events line by line, flushing at the end of each event. */
+    /**
+     * Copies Server-Sent Events line by line, flushing at the end of each event. A stream the upstream breaks off (its
+     * process killed, the connection dropped) ends with an error event, as OpenAI's streams report errors, so the
+     * client learns why instead of seeing a cut connection.
+     */
     private void relayEvents(InputStream upstream, OutputStream output, String served, String publicName)
             throws IOException {
         try (BufferedReader lines = new BufferedReader(new InputStreamReader(upstream, StandardCharsets.UTF_8))) {
-            String line;
-            while ((line = lines.readLine()) != null) {
-                if (line.startsWith("data:") && !served.equals(publicName)) {
+            boolean ended = false;
+            while (true) {
+                String line;
+                try {
+                    line = lines.readLine();
+                } catch (IOException e) {
+                    writeBrokenOff(output, e.toString());
+                    return;
+                }
+                if (line == null) {
+                    break;
+                }
+                if (line.startsWith("data:")) {
                     String data = line.substring(5).trim();
-                    if (data.startsWith("{")) {
+                    ended |= data.equals("[DONE]") || data.startsWith("{\"error\"");
+                    if (data.startsWith("{") && !served.equals(publicName)) {
                         line = "data: " + json.writeValueAsString(renamed(json.readTree(data), served, publicName));
                     }
                 }
@@ -129,8 +147,19 @@ public class ChatResource {
                     output.flush();
                 }
             }
+            if (!ended) {
+                writeBrokenOff(output, "the stream ended without [DONE]");
+            }
             output.flush();
         }
+    }
+
+    private void writeBrokenOff(OutputStream output, String why) throws IOException {
+        OpenAiError error = OpenAiException.upstream("inference-service chat completion stream",
+                "the stream broke off (" + why + "); the answer is incomplete, retry the request").body();
+        output.write(("\ndata: " + json.writeValueAsString(error) + "\n\n").getBytes(StandardCharsets.UTF_8));
+        output.flush();
+        LOG.warnf("a chat stream broke off upstream: %s", why);
     }
 
     private static JsonNode renamed(JsonNode answer, String served, String publicName) {
