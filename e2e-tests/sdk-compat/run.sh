@@ -16,7 +16,9 @@ venv="${TOOLTUNE_CACHE:-$HOME/.cache/tooltune}/sdk-compat-venv"
 if [[ ! -f "$venv/.requirements" ]] || ! cmp -s requirements.txt "$venv/.requirements"; then
   echo "sdk-compat: installing the Python SDK into $venv (pip install -r requirements.txt)"
   python3 -m venv "$venv"
-  "$venv/bin/pip" install -q --disable-pip-version-check -r requirements.txt
+  # --retries 0: where the default index is unreachable (an offline CI with a local mirror), each package would
+  # otherwise wait through five retries before pip takes it from the mirror.
+  "$venv/bin/pip" install -q --disable-pip-version-check --retries 0 --timeout 15 -r requirements.txt
   cp requirements.txt "$venv/.requirements"
 fi
 command -v npm >/dev/null || { echo "sdk-compat: error: npm is needed (Debian: apt-get install npm)" >&2; exit 1; }
