@@ -479,7 +479,15 @@ class GatewayApiTest {
         assert404(() -> mallory.fineTuning().jobs().checkpoints().list(job.id()));
         assert404(() -> mallory.models().retrieve(model));
         // use: as a training file, and as a model by its public name or its adapter id
-        assert404(() -> mallory.fineTuning().jobs().create(jobParams(file.id(), null).build()));
+        // as OpenAI answers an unknown training_file: 400 on the parameter (BadRequestError), the same as for a
+        // file that does not exist
+        for (String fileId : List.of(file.id(), "file-" + shortId())) {
+            BadRequestException refused = assertThrows(BadRequestException.class,
+                    () -> mallory.fineTuning().jobs().create(jobParams(fileId, null).build()));
+            assertEquals("training_file", refused.param().orElseThrow(), refused.getMessage());
+            assertTrue(refused.getMessage().contains("invalid training_file: " + fileId + " (no such File object)."),
+                    refused.getMessage());
+        }
         assert404(() -> mallory.chat().completions().create(ChatCompletionCreateParams.builder().model(model)
                 .addUserMessage("hi").build()));
         assert404(() -> mallory.chat().completions().create(ChatCompletionCreateParams.builder().model(adapterId)

@@ -140,6 +140,44 @@ class ToolCallStreamingTest {
         }
     }
 
+    /**
+     * With tool_choice required or a named function the grammar allows no text, only the call: a call that
+     * max_tokens cuts before its name is whole (here in the fence itself) is not content. It was: OpenAI SDK users
+     * got "```too" as the assistant's text, streamed and not.
+     */
+    @Test
+    void aForcedCallCutBeforeItsNameIsReportedNotReturnedAsContent() throws Exception {
+        for (String choice : List.of("\"required\"", "{\"type\": \"function\", \"function\": {\"name\": \"get_forecast\"}}")) {
+            for (int maxTokens = 1; maxTokens <= 3; maxTokens++) {
+                String request = requestJson(1, false).replace("\"max_tokens\": 160", "\"max_tokens\": " + maxTokens)
+                        .replaceFirst("\"tool_choice\": \\{.*?\\}\\}", "\"tool_choice\": " + choice);
+                assertTrue(request.contains("\"max_tokens\": " + maxTokens) && request.contains("\"tool_choice\": " + choice),
+                        request);
+                HttpResponse<String> whole = ServiceClients.post(base, "/v1/chat/completions", request,
+                        Map.of("X-Tooltune-Internal-Token", KafkaTopicResource.INTERNAL_TOKEN));
+                assertEquals(200, whole.statusCode(), whole.body());
+                JsonNode answer = ChatJson.MAPPER.readTree(whole.body());
+                JsonNode message = answer.path("choices").path(0).path("message");
+                assertTrue(message.path("content").isNull(), choice + ", max_tokens " + maxTokens + ": " + whole.body());
+                assertFalse(message.has("tool_calls"), whole.body());
+                assertEquals("length", answer.path("choices").path(0).path("finish_reason").asText(), whole.body());
+                assertEquals(1, answer.path("tooltune").path("invalid_tool_calls").size(), whole.body());
+
+                HttpResponse<String> streamed = ServiceClients.post(base, "/v1/chat/completions",
+                        request.replace("\"stream\": false", "\"stream\": true"),
+                        Map.of("X-Tooltune-Internal-Token", KafkaTopicResource.INTERNAL_TOKEN));
+                assertEquals(200, streamed.statusCode(), streamed.body());
+                assertTrue(streamed.body().contains("\"finish_reason\":\"length\""), streamed.body());
+                for (String line : streamed.body().split("\n")) {
+                    if (line.startsWith("data: {")) {
+                        JsonNode delta = ChatJson.MAPPER.readTree(line.substring(6)).path("choices").path(0).path("delta");
+                        assertEquals("", delta.path("content").asText(""), "no content: " + streamed.body());
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void theSdksAccumulatorRebuildsTheSameCallAsTheNonStreamedAnswer() {
         ChatCompletionCreateParams params = ChatCompletionCreateParams.builder()

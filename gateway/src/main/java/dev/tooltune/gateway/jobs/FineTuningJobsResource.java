@@ -307,9 +307,13 @@ public class FineTuningJobsResource {
                 OpenAiException.notFound(param, "No such fine-tuning job: " + jobId));
     }
 
+    /**
+     * A file the job names: one that is missing or another tenant's is a 400 on the parameter, as OpenAI answers
+     * (the URL exists, the body is wrong; SDKs raise BadRequestError), the same for both so nothing leaks.
+     */
     private static FileRecord file(String tenant, String fileId, String param) {
-        return FileRecord.owned(tenant, fileId).orElseThrow(() ->
-                OpenAiException.notFound(param, "No such File object: " + fileId));
+        return FileRecord.owned(tenant, fileId).orElseThrow(() -> OpenAiException.invalidRequest(param,
+                "invalid_" + param, "invalid " + param + ": " + fileId + " (no such File object)."));
     }
 
     private static DatasetRef ref(FileRecord file) {

@@ -345,7 +345,7 @@ public class ChatCompletionsRoutes {
             return new ChatStreamListener() {
                 @Override
                 public void onContentDelta(String text) {
-                    if (request.stream() && !text.isEmpty()) {
+                    if (request.stream() && !text.isEmpty() && !callForced()) {
                         context.runOnContext(v -> afterHead(() -> streamContent(text)));
                     }
                 }
@@ -364,6 +364,12 @@ public class ChatCompletionsRoutes {
                     }
                 }
             };
+        }
+
+        /** tool_choice required or a named function: the constraint lets the model write calls only, no text. */
+        private boolean callForced() {
+            return request.toolsActive() && (request.toolChoice().mode() == ToolChoice.Mode.REQUIRED
+                    || request.toolChoice().mode() == ToolChoice.Mode.FUNCTION);
         }
 
         /** On the request's context: runs now if the head went out, else once it has (output never precedes it). */
@@ -610,6 +616,15 @@ public class ChatCompletionsRoutes {
                 }
             }
             String content = outcome.content();
+            if (callForced()) {
+                // The grammar allows no text here, only calls: text is a call that max_tokens cut before it could
+                // be read (the fence itself, or its name), never the assistant's words.
+                if (content != null && !content.isBlank() && calls.isEmpty() && problems.isEmpty()) {
+                    problems = List.of(new InvalidToolCall(0, content, "the call was cut by max_tokens before its "
+                            + "name was complete"));
+                }
+                content = null;
+            }
             if (content != null && content.isEmpty() && !calls.isEmpty()) {
                 content = null;
             }
