@@ -4,7 +4,7 @@ import dev.tooltune.chat.ChatMessage;
 import dev.tooltune.chat.ToolDefinition;
 import java.util.List;
 
-/** A checked {@code POST /v1/chat/completions} body (see {@link ChatCompletionRequestParser}). */
+/** A checked {@code POST /v1/chat/completions} body (read by {@link ChatCompletionReader}). */
 public record ChatCompletionRequest(
         String model,
         List<ChatMessage> messages,

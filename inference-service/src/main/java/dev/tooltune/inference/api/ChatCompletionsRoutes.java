@@ -79,8 +79,13 @@ public class ChatCompletionsRoutes {
     @ConfigProperty(name = "tooltune.internal-token")
     Optional<String> internalToken;
 
-    private final ToolSchemas schemas = new ToolSchemas();
-    private final ToolCallChecker checker = new ToolCallChecker(schemas);
+    @Inject
+    ToolSchemas schemas;
+
+    @Inject
+    ChatCompletionReader reader;
+
+    private ToolCallChecker checker;
     private final Set<ChatHandle> active = ConcurrentHashMap.newKeySet();
     /** Fetching and loading adapters blocks; it never runs on an event loop. */
     private final ExecutorService admission = Executors.newCachedThreadPool(r -> {
@@ -88,12 +93,10 @@ public class ChatCompletionsRoutes {
         thread.setDaemon(true);
         return thread;
     });
-    private ChatCompletionRequestParser parser;
     private RequestGate gate;
 
     void routes(@Observes Router router) {
-        parser = new ChatCompletionRequestParser(schemas, config.serving().defaultMaxTokens(),
-                config.serving().maxTokensLimit());
+        checker = new ToolCallChecker(schemas);
         gate = new RequestGate(config.serving().maxQueued(), config.serving().maxRunningSequences(),
                 config.serving().requestTimeout());
         router.route("/v1/*").order(-100).handler(this::authorize);
@@ -226,7 +229,7 @@ public class ChatCompletionsRoutes {
         ChatCompletionRequest request;
         Target target;
         try {
-            request = parser.parse(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
+            request = reader.read(ctx.body().buffer() == null ? new byte[0] : ctx.body().buffer().getBytes());
             target = resolve(request.model(), ctx.request().getHeader(TENANT_HEADER));
         } catch (ApiException e) {
             fail(ctx, e);
