@@ -5,8 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,7 +16,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -49,7 +46,7 @@ class ConsoleIT {
     @BeforeAll
     static void startStack() throws Exception {
         stackEnv.put("TOOLTUNE_STACK_DIR", STACK_DIR.toString());
-        stackEnv.put("TOOLTUNE_STACK_PORT", String.valueOf(freePortBlock(4)));
+        stackEnv.put("TOOLTUNE_STACK_PORT", String.valueOf(FreePorts.block(4)));
         // Overridable so that two checkouts on one machine (and one PostgreSQL) never clean each other's databases.
         stackEnv.put("TOOLTUNE_STACK_DATASET_DB", System.getProperty("tooltune.console.dataset.db", "tooltune_console_e2e"));
         stackEnv.put("TOOLTUNE_STACK_GATEWAY_DB",
@@ -57,7 +54,7 @@ class ConsoleIT {
         stackEnv.put("TOOLTUNE_STACK_HEAP", "768m");
         stackEnv.put("TOOLTUNE_STACK_TENANT", "console-a-" + UUID.randomUUID().toString().substring(0, 8));
         if (System.getenv("KAFKA_BOOTSTRAP_SERVERS") == null) {
-            stackEnv.put("KAFKA_PORT", String.valueOf(freePortBlock(2)));
+            stackEnv.put("KAFKA_PORT", String.valueOf(FreePorts.block(2)));
         }
         started = true;
         Run up = run(Duration.ofMinutes(10), "scripts/stack.sh", "up");
@@ -152,24 +149,5 @@ class ConsoleIT {
             Files.deleteIfExists(stdout);
             Files.deleteIfExists(stderr);
         }
-    }
-
-    /** The first of {@code size} consecutive free ports in a random range (the stack uses port, port+1, ...). */
-    private static int freePortBlock(int size) throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int first = ThreadLocalRandom.current().nextInt(20000, 30000);
-            boolean free = true;
-            for (int p = first; p < first + size && free; p++) {
-                try (ServerSocket socket = new ServerSocket(p)) {
-                    socket.setReuseAddress(true);
-                } catch (IOException taken) {
-                    free = false;
-                }
-            }
-            if (free) {
-                return first;
-            }
-        }
-        throw new IOException("no block of " + size + " free ports found");
     }
 }

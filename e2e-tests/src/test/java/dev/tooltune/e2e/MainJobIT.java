@@ -27,7 +27,6 @@ import com.openai.models.finetuning.jobs.JobListEventsParams;
 import com.openai.models.finetuning.methods.SupervisedHyperparameters;
 import com.openai.models.finetuning.methods.SupervisedMethod;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,7 +39,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
@@ -79,7 +77,7 @@ class MainJobIT {
     static void startStack() throws Exception {
         stackEnv = new java.util.HashMap<>();
         stackEnv.put("TOOLTUNE_STACK_DIR", STACK_DIR.toString());
-        stackEnv.put("TOOLTUNE_STACK_PORT", String.valueOf(freePortBlock(4)));
+        stackEnv.put("TOOLTUNE_STACK_PORT", String.valueOf(FreePorts.block(4)));
         stackEnv.put("TOOLTUNE_STACK_DATASET_DB", System.getProperty("tooltune.e2e.dataset.db", "tooltune_e2e"));
         stackEnv.put("TOOLTUNE_STACK_GATEWAY_DB", System.getProperty("tooltune.e2e.gateway.db", "tooltune_gateway_e2e"));
         stackEnv.put("TOOLTUNE_STACK_HEAP", "768m");
@@ -88,7 +86,7 @@ class MainJobIT {
         stackEnv.put("TOOLTUNE_GATEWAY_RATE_LIMIT_BURST", "40");
         stackEnv.put("TOOLTUNE_GATEWAY_RATE_LIMIT_PER_SECOND", "4");
         if (System.getenv("KAFKA_BOOTSTRAP_SERVERS") == null) {
-            stackEnv.put("KAFKA_PORT", String.valueOf(freePortBlock(2)));   // its own broker, stopped by down
+            stackEnv.put("KAFKA_PORT", String.valueOf(FreePorts.block(2)));   // its own broker, stopped by down
         }
         gatewayUrl = script(Duration.ofMinutes(10), "scripts/stack.sh", "up").strip();
         String tenant = "e2e-" + UUID.randomUUID().toString().substring(0, 8);
@@ -271,24 +269,5 @@ class MainJobIT {
         String stdout = new String(out, StandardCharsets.UTF_8);
         assertEquals(0, process.exitValue(), () -> String.join(" ", command) + " failed: " + stdout);
         return stdout;
-    }
-
-    /** The first of {@code size} consecutive free ports in a random range (the stack uses port, port+1, ...). */
-    private static int freePortBlock(int size) throws IOException {
-        for (int attempt = 0; attempt < 50; attempt++) {
-            int first = ThreadLocalRandom.current().nextInt(20000, 30000);
-            boolean free = true;
-            for (int p = first; p < first + size && free; p++) {
-                try (ServerSocket socket = new ServerSocket(p)) {
-                    socket.setReuseAddress(true);
-                } catch (IOException taken) {
-                    free = false;
-                }
-            }
-            if (free) {
-                return first;
-            }
-        }
-        throw new IOException("no block of " + size + " free ports found");
     }
 }

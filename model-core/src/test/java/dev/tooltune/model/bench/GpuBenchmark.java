@@ -486,19 +486,7 @@ public final class GpuBenchmark {
                     lossValue = loss.toDevice(Device.cpu(), false).getFloat();
                     collector.backward(loss);
                 }
-                List<float[]> parts = new ArrayList<>();
-                int total = 0;
-                for (NDArray parameter : adapter.parameters()) {
-                    float[] g = parameter.getGradient().toDevice(Device.cpu(), false).toFloatArray();
-                    parts.add(g);
-                    total += g.length;
-                }
-                float[] all = new float[total];
-                int at = 0;
-                for (float[] part : parts) {
-                    System.arraycopy(part, 0, all, at, part.length);
-                    at += part.length;
-                }
+                float[] all = TrainingCheck.gradients(adapter);
                 adapter.detach();
                 return new float[][] {all, {lossValue}};
             }

@@ -89,6 +89,24 @@ final class TrainingCheck {
         Kernels.setTrainingKernels(EnumSet.allOf(TrainingKernel.class));
     }
 
+    /** Every gradient of {@code adapter}'s parameters, in parameter order, as one fp32 array on the host. */
+    static float[] gradients(LoraAdapter adapter) {
+        List<float[]> parts = new ArrayList<>();
+        int total = 0;
+        for (NDArray parameter : adapter.parameters()) {
+            float[] g = parameter.getGradient().toType(DataType.FLOAT32, false).toDevice(Device.cpu(), false).toFloatArray();
+            parts.add(g);
+            total += g.length;
+        }
+        float[] all = new float[total];
+        int at = 0;
+        for (float[] part : parts) {
+            System.arraycopy(part, 0, all, at, part.length);
+            at += part.length;
+        }
+        return all;
+    }
+
     /** {every LoRA gradient, {loss}} of one packed batch through TokenCrossEntropy, as the trainer runs it. */
     static float[][] lossAndGradients(Device device, String mode) {
         Gemma3Config config = RandomFixtures.threeLayers(4096);
@@ -122,19 +140,7 @@ final class TrainingCheck {
                     value = loss.backward(collector, hidden, batch, lm.outputEmbedding(), lm.finalLogitSoftcapping(),
                             batch.trainedWeight());
                 }
-                List<float[]> parts = new ArrayList<>();
-                int total = 0;
-                for (NDArray parameter : adapter.parameters()) {
-                    float[] g = parameter.getGradient().toType(DataType.FLOAT32, false).toDevice(Device.cpu(), false).toFloatArray();
-                    parts.add(g);
-                    total += g.length;
-                }
-                float[] all = new float[total];
-                int at = 0;
-                for (float[] part : parts) {
-                    System.arraycopy(part, 0, all, at, part.length);
-                    at += part.length;
-                }
+                float[] all = gradients(adapter);
                 adapter.detach();
                 return new float[][] {all, {(float) value}};
             }
