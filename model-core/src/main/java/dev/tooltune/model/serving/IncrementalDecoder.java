@@ -42,8 +42,4 @@ final class IncrementalDecoder {
         prefixOffset = readOffset = length;
         return now.length() > before.length() ? now.substring(before.length()) : "";
     }
-
-    int[] tokens() {
-        return Arrays.copyOf(tokens, length);
-    }
 }
