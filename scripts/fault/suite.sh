@@ -19,7 +19,8 @@
 #                    meanwhile, no row lost, no 5xx from stale pooled connections afterwards. Only on a cluster of
 #                    one's own (FAULT_PG_PORT): the suite never restarts a shared server.
 #   load             LOAD_REQUESTS chat completions at LOAD_CONCURRENCY (scripts/fault/LoadRun.java: every tool_choice
-#                    mode, streamed and not, 3 in 16 hostile), while a model is trained, published and deleted
+#                    mode, streamed and not, 3 in 16 hostile), while models are trained, published and deleted one
+#                    after another (each deleted model must then answer 404)
 # Settings: the stack's own (TOOLTUNE_STACK_PORT, KAFKA_PORT, TOOLTUNE_STACK_DATASET_DB, TOOLTUNE_STACK_GATEWAY_DB,
 # TOOLTUNE_STACK_DIR=.work/fault-stack); FAULT_PG_PORT (e.g. 55432): run the stack on a throwaway cluster of
 # scripts/fault/pg-cluster.sh (started here, deleted at the end) instead of PGHOST/PGPORT; LOAD_REQUESTS=5000,
@@ -240,8 +241,14 @@ case_broker_lost_live() { # the broker's data wiped under a running stack (no se
   local healed=-1 s
   for _ in $(seq 1 180); do s=$(chat_status "$MODEL_A"); [[ "$s" == 200 ]] && listed "$MODEL_A" && { healed=$((SECONDS - t0)); break; }; sleep 1; done
   note "model A listed and answering ${healed}s after the wipe (last HTTP $s)"
-  local ready; ready="gateway $(ready_code 0), dataset $(ready_code 1), trainer $(ready_code 2), inference $(ready_code 3)"
-  note "readiness after: $ready"
+  # readiness follows the broker: not ready while it is gone, ready again once every channel has reconnected
+  local ready all_ready=-1
+  for _ in $(seq 1 120); do
+    ready="gateway $(ready_code 0), dataset $(ready_code 1), trainer $(ready_code 2), inference $(ready_code 3)"
+    [[ "$ready" == *"gateway 200, dataset 200, trainer 200, inference 200"* ]] && { all_ready=$((SECONDS - t0)); break; }
+    sleep 1
+  done
+  note "readiness after: $ready (all ready ${all_ready}s after the wipe)"
   PROBLEMS_DOWN=""; [[ $healed -ge 0 ]] || PROBLEMS_DOWN="model A not healed in 180s;"
   [[ "$ready" == *"gateway 200, dataset 200, trainer 200, inference 200"* ]] || PROBLEMS_DOWN="$PROBLEMS_DOWN not all ready: $ready;"
   FILES_BEFORE=$(api "$API/files?limit=1000" | grep -o '"id":"file-[^"]*"' | sort); rm -f "$WORK"/live-*
@@ -305,20 +312,30 @@ case_load() { # fixed concurrency, mixed models, adapters published and deleted 
   local models="$BASE_MODEL,$MODEL_A"
   for m in $(api "$API/models" | grep -o '"id":"ft:[^"]*' | sed 's/"id":"//' | grep -v fault-lost); do models="$models,$m"; done
   models=$(tr ',' '\n' <<<"$models" | sort -u | paste -sd,)
-  # churn: train a model during the run and delete it again
-  ( local job; job=$(new_job fault-churn 1); wait_status "$job" succeeded 900
-    local m; m=$(api "$API/fine_tuning/jobs/$job" | json fine_tuned_model)
-    for _ in $(seq 1 30); do [[ "$(chat_status "$m")" == 200 ]] && break; sleep 1; done
-    echo "churn: published $m, chat $(chat_status "$m"), deleted: $(api -X DELETE "$API/models/$m" | json deleted)" >"$WORK/churn.out" ) &
+  # churn while the load runs: train a model, see it answer, delete it; again until the load run ends
+  : >"$WORK/churn.out"; rm -f "$WORK/load.done"
+  ( local round=0 job m
+    while [[ ! -f "$WORK/load.done" ]]; do
+      round=$((round + 1)); job=$(new_job "churn$round" 1)
+      wait_status "$job" succeeded 900 || { echo "churn $round: job $job ended $(status_of "$job")" >>"$WORK/churn.out"; continue; }
+      m=$(api "$API/fine_tuning/jobs/$job" | json fine_tuned_model)
+      for _ in $(seq 1 30); do [[ "$(chat_status "$m")" == 200 ]] && break; sleep 1; done
+      echo "churn $round [$(date -u +%H:%M:%S)]: published $m, chat $(chat_status "$m"), deleted: $(api -X DELETE "$API/models/$m" | json deleted), chat after delete: $(chat_status "$m")" >>"$WORK/churn.out"
+    done ) &
   local churn=$!
   local port; port=${TOOLTUNE_STACK_PORT:-8080}
   java -Dsamples="$WORK/load-samples.txt" -Dseconds="$LOAD_SECONDS" scripts/fault/LoadRun.java "$TOOLTUNE_GATEWAY_URL" "$KEY" "$LOAD_REQUESTS" "$LOAD_CONCURRENCY" \
     "$models" "gateway=$(pid_of gateway):http://127.0.0.1:$port/q/metrics" \
     "inference=$(pid_of inference-service):http://127.0.0.1:$((port + 3))/q/metrics" | tee "$WORK/load.out"
   local rc=${PIPESTATUS[0]}
-  wait "$churn"; cat "$WORK/churn.out" 2>/dev/null
-  [[ $rc -eq 0 ]] && result load "PASS $(grep statuses "$WORK/load.out"); $(grep latency "$WORK/load.out")" \
-    || result load "FAIL $(grep -m3 'statuses\|failure' "$WORK/load.out" | tr '\n' ' ')"
+  touch "$WORK/load.done"  # the round in progress may finish within a minute; it is not waited for longer
+  for _ in $(seq 1 60); do kill -0 "$churn" 2>/dev/null || break; sleep 1; done
+  kill "$churn" 2>/dev/null; wait "$churn" 2>/dev/null; cat "$WORK/churn.out"
+  local rounds; rounds=$(grep -c 'published' "$WORK/churn.out")
+  grep 'published' "$WORK/churn.out" | grep -qv 'chat 200, deleted: true, chat after delete: 404' && rc=1
+  [[ $rounds -ge 1 ]] || rc=1
+  [[ $rc -eq 0 ]] && result load "PASS $(grep statuses "$WORK/load.out"); $(grep latency "$WORK/load.out"); churn: $rounds models published and deleted" \
+    || result load "FAIL $(grep -m3 'statuses\|failure' "$WORK/load.out" | tr '\n' ' ') churn: $(tr '\n' ' ' <"$WORK/churn.out")"
 }
 
 for c in "${CASES[@]}"; do

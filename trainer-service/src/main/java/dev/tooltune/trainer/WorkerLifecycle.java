@@ -22,8 +22,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
@@ -39,9 +39,6 @@ public class WorkerLifecycle {
 
     private static final Logger LOG = Logger.getLogger(WorkerLifecycle.class);
 
-    /** How long a starting worker waits to know the cancels already on the topic before it takes a job. */
-    private static final Duration STARTUP_CANCELS_TIMEOUT = Duration.ofSeconds(60);
-
     private final TrainerSettings settings;
     private final MeterRegistry registry;
     private final EventPublisher events;
@@ -52,6 +49,7 @@ public class WorkerLifecycle {
     private JobQueue queue;
     private TrainingWorker worker;
     private Thread thread;
+    private volatile RuntimeException queueFailure;
 
     WorkerLifecycle(TrainerSettings settings, MeterRegistry registry, EventPublisher events, CancelWatcher cancels,
             AdapterCatalog catalog, DatasetClient datasets) {
@@ -85,14 +83,11 @@ public class WorkerLifecycle {
         ExecutorService jobThread = Executors.newSingleThreadExecutor(r -> new Thread(r, "training-job"));
         thread = new Thread(() -> {
             try {
-                if (!cancels.awaitStartupCancels(STARTUP_CANCELS_TIMEOUT)) {
-                    LOG.warnf("the cancels already on the topic were not read in %d s; taking jobs anyway",
-                            STARTUP_CANCELS_TIMEOUT.toSeconds());
-                }
                 queue.run((record, delivery) -> CompletableFuture.supplyAsync(() -> worker.handle(record.value(), delivery),
                         jobThread), settings.stopAfterJobs());
             } catch (RuntimeException e) {
-                LOG.error("the job queue stopped", e);
+                queueFailure = e;
+                LOG.error("the job queue stopped; liveness now says DOWN so that the worker is restarted", e);
             } finally {
                 queue.close();
                 jobThread.shutdown();
@@ -118,6 +113,11 @@ public class WorkerLifecycle {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Why the job queue stopped by itself (it only stops on shutdown otherwise); empty while it takes jobs. */
+    public Optional<RuntimeException> queueFailure() {
+        return Optional.ofNullable(queueFailure);
     }
 
     ArtifactStore store() {

@@ -46,7 +46,6 @@ public class CancelWatcher implements KafkaConsumerRebalanceListener {
     private final Set<String> cancelled;
     private final Set<Consumer<String>> listeners = ConcurrentHashMap.newKeySet();
     private final ReadProgress progress = new ReadProgress();
-    private volatile Map<TopicPartition, Long> startupEnd;
     private final Set<TopicPartition> partitions = ConcurrentHashMap.newKeySet();
     private final String bootstrapServers;
     private Admin admin;
@@ -67,32 +66,30 @@ public class CancelWatcher implements KafkaConsumerRebalanceListener {
             Collection<TopicPartition> partitions) {
         progress.assigned(consumer, partitions);
         this.partitions.addAll(partitions);
-        if (startupEnd == null) {
-            startupEnd = Map.copyOf(consumer.endOffsets(partitions));
-            LOG.infof("reading cancels from %d partition(s)", partitions.size());
-        }
-    }
-
-    /**
-     * Waits until every cancel that was on the topic when the worker started is known (at most {@code timeout}), so
-     * that the first job taken is checked against them; false if that took too long.
-     */
-    public boolean awaitStartupCancels(Duration timeout) {
-        return progress.await(() -> startupEnd, timeout);
+        LOG.infof("reading cancels from %d partition(s)", partitions.size());
     }
 
     /**
      * Waits until every cancel already on the topic now is known (at most {@code timeout}), so that a job whose cancel
      * was sent before the job reached this worker is never started, even when the job's delivery outran the cancel
-     * reader. False if the end offsets could not be read or the reader did not get there in time: the job then starts
-     * and a late cancel still stops it through {@link #onCancel}.
+     * reader, or the worker has just started and its reader has not been given the topic yet. Returns as soon as the
+     * reader is there, so a generous timeout costs nothing. False if the end offsets could not be read or the reader
+     * did not get there in time: the job then starts and a late cancel still stops it through {@link #onCancel}.
      */
     public boolean awaitCancelsSentBeforeNow(Duration timeout) {
         long deadline = System.nanoTime() + timeout.toNanos();
-        Set<TopicPartition> known = Set.copyOf(partitions);
-        if (known.isEmpty()) {
-            return false;
+        while (partitions.isEmpty()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
         }
+        Set<TopicPartition> known = Set.copyOf(partitions);
         Map<TopicPartition, Long> end;
         try {
             end = admin().listOffsets(known.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest())))

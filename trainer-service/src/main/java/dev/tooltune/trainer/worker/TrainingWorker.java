@@ -72,7 +72,7 @@ public final class TrainingWorker {
 
     private static final Logger LOG = Logger.getLogger(TrainingWorker.class);
     /** How long a job waits for the cancels sent before it to be read (a few ms when the reader keeps up). */
-    private static final Duration CANCELS_CATCH_UP = Duration.ofSeconds(10);
+    private static final Duration CANCELS_CATCH_UP = Duration.ofSeconds(60);
 
     private final TrainerSettings settings;
     private final EventPublisher events;
