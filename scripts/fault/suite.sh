@@ -253,6 +253,10 @@ case_broker_lost_live() { # the broker's data wiped under a running stack (no se
   [[ "$ready" == *"gateway 200, dataset 200, trainer 200, inference 200"* ]] || PROBLEMS_DOWN="$PROBLEMS_DOWN not all ready: $ready;"
   FILES_BEFORE=$(api "$API/files?limit=1000" | grep -o '"id":"file-[^"]*"' | sort); rm -f "$WORK"/live-*
   inflight_check live "$job"
+  # a job submitted after the loss trains too (a trainer whose queue died with the group would never take it)
+  local after; after=$(new_job klive-after 1)
+  if wait_status "$after" succeeded "$JOB_WAIT"; then note "a job submitted after the loss: succeeded"
+  else PROBLEMS_DOWN="$PROBLEMS_DOWN job $after submitted after the loss ended $(status_of "$after");"; fi
   PROBLEMS="$PROBLEMS_DOWN$PROBLEMS"; PROBLEMS_DOWN=""
   if [[ -z "$PROBLEMS" ]]; then result broker-lost-live "PASS $SEEN"; else result broker-lost-live "FAIL$PROBLEMS -- seen: $SEEN"; fi
 }
