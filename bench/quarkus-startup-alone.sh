@@ -5,8 +5,12 @@
 # database tt_alone_<checkout folder>_gw, created if missing). Issue #23: what the extensions cost at start-up.
 #
 #   ROUNDS=5 bench/quarkus-startup-alone.sh /path/to/base-checkout /path/to/this-checkout
+#   SERVICES=inference-service bench/quarkus-startup-alone.sh ...   (only these services; default all three)
+# The services inherit the environment, so a setting can be tried on a built jar without a rebuild, e.g.
+# MP_MESSAGING_INCOMING_ADAPTERS_LAZY_CLIENT=true.
 set -u
 ROUNDS="${ROUNDS:-5}" PORT="${PORT:-18703}" KAFKA_PORT="${KAFKA_PORT:-19000}"
+SERVICES="${SERVICES:-inference-service trainer-service gateway}"
 
 started() {   # checkout service -> seconds, or FAILED
   local co=$1 svc=$2 tmp pid s db
@@ -43,7 +47,7 @@ started() {   # checkout service -> seconds, or FAILED
 
 echo "checkout,service,started_s"
 for _ in $(seq 1 "$ROUNDS"); do
-  for svc in inference-service trainer-service gateway; do
+  for svc in $SERVICES; do
     for co in "$@"; do
       echo "$(basename "$co"),$svc,$(started "$co" "$svc")"
     done

@@ -913,6 +913,53 @@ class GatewayApiTest {
         assertEquals(MessageCodec.ADAPTERS.decode(original), MessageCodec.ADAPTERS.decode(records.get(1).value()));
     }
 
+    @Inject
+    dev.tooltune.gateway.models.AdapterReconciler reconciler;
+
+    @Test
+    void theReconcilerPublishesAgainAnAdapterOfTheRegistryTheTopicDoesNotHave() {
+        String adapterId = "ad-" + shortId();
+        // In the registry, read before the broker lost its data: the topic has never had it since.
+        Adapter lost = new Adapter(adapterId, "lost", 1, tenantOf(newKey("lost")), "ftjob-lost" + shortId(),
+                new BaseModel(BASE_MODEL, "embedded"), TrainingMethod.LORA, "file:///tmp/adapters/" + adapterId + "/",
+                "0".repeat(64), 1024L, null, Instant.now());
+        adapters.put(lost);
+
+        assertTrue(reconciler.reconcile() >= 1);
+        List<ConsumerRecord<String, byte[]>> records = awaitRecords(GatewayTestEnvironment.topics.adapters(), adapterId, 1);
+        assertEquals(1, records.size(), "published again");
+        assertEquals(MessageCodec.ADAPTERS.decode(MessageCodec.ADAPTERS.encode(lost)),
+                MessageCodec.ADAPTERS.decode(records.get(0).value()));
+    }
+
+    @Test
+    void theReconcilerNeverPublishesAgainAModelDeletedByATombstoneTheChannelHasNotAppliedYet() throws Exception {
+        String key = newKey("deleted");
+        String adapterId = "ad-" + shortId();
+        sendAdapter(adapterId, "deleted", tenantOf(key), "ftjob-deleted" + shortId());
+        String topic = GatewayTestEnvironment.topics.adapters();
+        await(() -> registryHas(adapterId), "adapter in the registry");
+
+        java.util.concurrent.CompletableFuture<Integer> reconciled;
+        try (Connection lock = TestDatabases.connect(GatewayTestEnvironment.jdbcUrl);
+             PreparedStatement row = lock.prepareStatement("select 1 from adapter where adapter_id = ? for update")) {
+            // The channel's delete waits for this row lock: the tombstone is on the topic, its row still in the table.
+            lock.setAutoCommit(false);
+            row.setString(1, adapterId);
+            assertTrue(row.executeQuery().next());
+            TestKafka.send(topic, adapterId, null);
+            reconciled = java.util.concurrent.CompletableFuture.supplyAsync(reconciler::reconcile);
+            sleep(2000);
+            lock.commit();
+        }
+        reconciled.get(90, java.util.concurrent.TimeUnit.SECONDS);
+        sleep(2000); // the outbox relay's time to publish anything it was given
+        List<ConsumerRecord<String, byte[]>> records = TestKafka.readAll(topic, r -> adapterId.equals(r.key()));
+        assertEquals(2, records.size(), "the record and its tombstone, nothing published again");
+        assertEquals(null, records.get(1).value());
+        assertFalse(registryHas(adapterId), "deleted");
+    }
+
     private static boolean registryHas(String adapterId) {
         try (java.sql.Connection c = TestDatabases.connect(GatewayTestEnvironment.jdbcUrl);
              java.sql.PreparedStatement s = c.prepareStatement("select 1 from adapter where adapter_id = ?")) {

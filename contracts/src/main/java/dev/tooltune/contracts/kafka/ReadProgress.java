@@ -2,6 +2,7 @@ package dev.tooltune.contracts.kafka;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Supplier;
@@ -37,6 +38,16 @@ public final class ReadProgress {
     public boolean reached(Map<TopicPartition, Long> endOffsets) {
         return !endOffsets.isEmpty() && endOffsets.entrySet().stream()
                 .allMatch(end -> next.getOrDefault(end.getKey(), -1L) >= end.getValue());
+    }
+
+    /**
+     * The end offsets of every partition of {@code topic} now, asked with the channel's own consumer (on its polling
+     * thread: SmallRye's {@code KafkaConsumer.runOnPollingThread}), so that no second consumer is needed.
+     */
+    public static Map<TopicPartition, Long> endOffsets(Consumer<?, ?> consumer, String topic) {
+        List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
+        return consumer.endOffsets(partitions);
     }
 
     /**

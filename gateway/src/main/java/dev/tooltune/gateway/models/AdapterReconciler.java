@@ -1,37 +1,41 @@
 package dev.tooltune.gateway.models;
 
+import dev.tooltune.contracts.kafka.ReadProgress;
 import dev.tooltune.gateway.config.GatewayConfig;
 import io.quarkus.runtime.StartupEvent;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Properties;
-import java.util.Set;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.jboss.logging.Logger;
 
 /**
- * At start, reads the whole adapters topic (to the end it has then) and publishes again every adapter the registry
- * holds that the topic lost ({@link Adapters#republishLost}): after a broker lost its data, inference-service serves
- * the tenants' fine-tuned models again. Runs once, in the background; retried while the broker cannot be reached.
+ * At start, once the {@link AdaptersConsumer} has read the adapters topic up to the end it has then, publishes again
+ * every adapter the registry holds that the topic lost ({@link Adapters#republishLost}): after a broker lost its
+ * data, inference-service serves the tenants' fine-tuned models again. Runs once, in the background; retried while the
+ * broker cannot be reached. No consumer of its own: the end offsets are asked with the channel's consumer, and the
+ * live keys are those the channel applied, so that a tombstone the channel has not applied yet (its row still in the
+ * table) can never make a deleted model look lost. Every replica does it; two replicas publishing the same lost
+ * record again leave the compacted topic as one would.
  */
 @ApplicationScoped
 public class AdapterReconciler {
     private static final Logger LOG = Logger.getLogger(AdapterReconciler.class);
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(90);
+    private static final Duration RETRY_AFTER = Duration.ofSeconds(10);
 
     @Inject
     GatewayConfig config;
     @Inject
     Adapters adapters;
+    @Inject
+    AdaptersConsumer channel;
+    @Inject
+    KafkaClientService kafka;
 
     void start(@Observes StartupEvent event) {
         Thread thread = new Thread(this::reconcileUntilDone, "adapters-reconciler");
@@ -42,13 +46,14 @@ public class AdapterReconciler {
     private void reconcileUntilDone() {
         for (int attempt = 1; ; attempt++) {
             try {
-                int republished = adapters.republishLost(liveOnTopic());
+                int republished = reconcile();
                 LOG.infof("adapters topic reconciled with the registry: %d published again", republished);
                 return;
             } catch (RuntimeException e) {
-                LOG.warnf("reconciling the adapters topic failed (attempt %d): %s; again in 10 s", attempt, e.toString());
+                LOG.warnf("reconciling the adapters topic failed (attempt %d): %s; again in %d s", attempt,
+                        e.toString(), RETRY_AFTER.toSeconds());
                 try {
-                    Thread.sleep(10_000);
+                    Thread.sleep(RETRY_AFTER.toMillis());
                 } catch (InterruptedException interrupted) {
                     return;
                 }
@@ -56,31 +61,28 @@ public class AdapterReconciler {
         }
     }
 
-    /** The keys with a live (non-tombstone) record on the topic, read from the beginning to its end now. */
-    Set<String> liveOnTopic() {
+    /**
+     * Waits until the channel has applied every record on the adapters topic now, then publishes again what the
+     * registry holds and the topic does not.
+     *
+     * @return how many adapters were published again
+     */
+    public int reconcile() {
         String topic = config.topics().adapters();
-        Properties properties = new Properties();
-        properties.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.kafka().bootstrapServers());
-        properties.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        properties.put(ConsumerConfig.CLIENT_ID_CONFIG, "tooltune-gateway-adapters-reconciler");
-        try (KafkaConsumer<String, byte[]> kafka = new KafkaConsumer<>(properties, new StringDeserializer(),
-                new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = kafka.partitionsFor(topic, Duration.ofSeconds(30)).stream()
-                    .map(p -> new TopicPartition(topic, p.partition())).toList();
-            kafka.assign(partitions);
-            kafka.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = kafka.endOffsets(partitions);
-            Set<String> live = new HashSet<>();
-            while (!partitions.stream().allMatch(p -> kafka.position(p) >= end.get(p))) {
-                for (ConsumerRecord<String, byte[]> record : kafka.poll(Duration.ofMillis(500))) {
-                    if (record.value() == null) {
-                        live.remove(record.key());
-                    } else {
-                        live.add(record.key());
-                    }
-                }
-            }
-            return live;
+        KafkaConsumer<Object, Object> consumer = kafka.getConsumer(AdaptersConsumer.CHANNEL);
+        if (consumer == null) {
+            throw new IllegalStateException("the " + AdaptersConsumer.CHANNEL + " channel has not started");
         }
+        Map<TopicPartition, Long> end = consumer
+                .runOnPollingThread(c -> {
+                    return ReadProgress.endOffsets(c, topic); // a block: the void overload would match an expression
+                })
+                .await().atMost(READ_TIMEOUT);
+        if (!channel.awaitRead(end, READ_TIMEOUT)) {
+            throw new IllegalStateException("the adapters channel did not read " + topic + " up to " + end.values()
+                    + " in " + READ_TIMEOUT.toSeconds() + " s");
+        }
+        // The live keys first, the table second (republishLost): see AdaptersConsumer.
+        return adapters.republishLost(channel.liveKeys());
     }
 }

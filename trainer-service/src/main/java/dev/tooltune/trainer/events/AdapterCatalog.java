@@ -12,7 +12,6 @@ import jakarta.enterprise.inject.Default;
 import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.Collection;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -82,9 +81,7 @@ public class AdapterCatalog implements KafkaConsumerRebalanceListener {
         String topic = settings.topics().adapters();
         Map<TopicPartition, Long> end = kafka.getConsumer(CHANNEL)
                 .runOnPollingThread(consumer -> {
-                    List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                            .map(info -> new TopicPartition(info.topic(), info.partition())).toList();
-                    return consumer.endOffsets(partitions);
+                    return ReadProgress.endOffsets(consumer, topic); // a block: the void overload would match an expression
                 })
                 .await().atMost(READ_TIMEOUT);
         if (!progress.await(() -> end, READ_TIMEOUT)) {
