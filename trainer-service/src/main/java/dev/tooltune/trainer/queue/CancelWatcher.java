@@ -6,6 +6,8 @@ import dev.tooltune.contracts.jobs.JobCommand;
 import dev.tooltune.contracts.kafka.ReadProgress;
 import dev.tooltune.trainer.TrainerSettings;
 import io.smallrye.common.annotation.Identifier;
+import io.smallrye.reactive.messaging.kafka.KafkaClientService;
+import io.smallrye.reactive.messaging.kafka.KafkaConsumer;
 import io.smallrye.reactive.messaging.kafka.KafkaConsumerRebalanceListener;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Default;
@@ -16,15 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import java.util.stream.Collectors;
-import jakarta.annotation.PreDestroy;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
@@ -41,17 +35,20 @@ import org.jboss.logging.Logger;
 public class CancelWatcher implements KafkaConsumerRebalanceListener {
     /** The channel's consumer-rebalance-listener.name. */
     public static final String REBALANCE_LISTENER = "trainer-cancels";
+    /** The channel (application.properties). */
+    static final String CHANNEL = "training-cancels";
     private static final Logger LOG = Logger.getLogger(CancelWatcher.class);
 
     private final Set<String> cancelled;
     private final Set<Consumer<String>> listeners = ConcurrentHashMap.newKeySet();
     private final ReadProgress progress = new ReadProgress();
     private final Set<TopicPartition> partitions = ConcurrentHashMap.newKeySet();
-    private final String bootstrapServers;
-    private Admin admin;
+    private final String topic;
+    private final KafkaClientService kafka;
 
-    CancelWatcher(TrainerSettings settings) {
-        this.bootstrapServers = settings.bootstrapServers();
+    CancelWatcher(TrainerSettings settings, KafkaClientService kafka) {
+        this.topic = settings.topics().cancels();
+        this.kafka = kafka;
         int memory = settings.cancelMemory();
         this.cancelled = Collections.synchronizedSet(Collections.newSetFromMap(new LinkedHashMap<>(16, 0.75f, false) {
             @Override
@@ -89,39 +86,24 @@ public class CancelWatcher implements KafkaConsumerRebalanceListener {
                 return false;
             }
         }
-        Set<TopicPartition> known = Set.copyOf(partitions);
         Map<TopicPartition, Long> end;
         try {
-            end = admin().listOffsets(known.stream().collect(Collectors.toMap(p -> p, p -> OffsetSpec.latest())))
-                    .all().get(timeout.toMillis(), TimeUnit.MILLISECONDS).entrySet().stream()
-                    .collect(Collectors.toMap(Map.Entry::getKey, e -> e.getValue().offset()));
-        } catch (ExecutionException | TimeoutException e) {
+            // asked with the channel's own consumer, on its polling thread: no second client for one topic
+            KafkaConsumer<Object, Object> consumer = kafka.getConsumer(CHANNEL);
+            if (consumer == null) {
+                return false;
+            }
+            end = consumer.runOnPollingThread(c -> {
+                return ReadProgress.endOffsets(c, topic); // a block: the void overload would match an expression
+            }).await().atMost(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())));
+        } catch (RuntimeException e) {
             LOG.warnf("could not read the cancel topic's end offsets: %s", e.getMessage());
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             return false;
         }
         return progress.await(() -> end, Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
     }
 
-    private synchronized Admin admin() {
-        if (admin == null) {
-            admin = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                    AdminClientConfig.CLIENT_ID_CONFIG, "trainer-cancels-offsets"));
-        }
-        return admin;
-    }
-
-    @PreDestroy
-    synchronized void close() {
-        if (admin != null) {
-            admin.close(Duration.ofSeconds(5));
-            admin = null;
-        }
-    }
-
-    @Incoming("training-cancels")
+    @Incoming(CHANNEL)
     public void apply(ConsumerRecord<String, byte[]> record) {
         JobCommand command;
         try {
