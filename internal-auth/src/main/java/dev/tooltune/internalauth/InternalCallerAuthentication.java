@@ -1,10 +1,12 @@
-package dev.tooltune.dataset.tenant;
+package dev.tooltune.internalauth;
 
+import dev.tooltune.contracts.InternalCalls;
 import io.quarkus.security.identity.IdentityProviderManager;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.identity.request.AuthenticationRequest;
 import io.quarkus.vertx.http.runtime.security.ChallengeData;
 import io.quarkus.vertx.http.runtime.security.HttpAuthenticationMechanism;
+import io.quarkus.vertx.http.runtime.security.HttpCredentialTransport;
 import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
 import io.smallrye.mutiny.Uni;
 import io.vertx.ext.web.RoutingContext;
@@ -13,24 +15,26 @@ import jakarta.inject.Inject;
 import java.util.Set;
 
 /**
- * dataset-service is internal: only the gateway and trainer-service call it, and they prove it with the shared
- * secret ({@link InternalToken}) in header {@value #TOKEN_HEADER}. No header is an anonymous caller, which the HTTP
- * permissions in {@code application.properties} refuse everywhere but on Quarkus' own {@code /q/} endpoints; a wrong
- * token fails in {@link InternalTokenIdentityProvider}. Both get the challenge below, problem details from
- * {@link AuthenticationProblems}, before any resource runs, so before an upload's body is read.
+ * An internal caller (the gateway, trainer-service) proves what it is with the shared secret ({@link InternalToken})
+ * in header {@value InternalCalls#TOKEN_HEADER}. No header is an anonymous caller, whom a service's HTTP permissions
+ * refuse where they require one; a wrong token fails in {@link InternalTokenIdentityProvider}. Both get the service's
+ * {@link InternalCallerRefusal} from {@link #sendChallenge}, before any resource or route runs, so before a body is
+ * read. Where a service has other mechanisms too (the gateway's API keys), its permissions name this one by
+ * {@value #SCHEME} ({@code quarkus.http.auth.permission.<name>.auth-mechanism}).
  */
 @ApplicationScoped
 public class InternalCallerAuthentication implements HttpAuthenticationMechanism {
-    public static final String TOKEN_HEADER = "X-Tooltune-Internal-Token";
+    /** The name HTTP permissions select this mechanism by. */
+    public static final String SCHEME = "internal-token";
 
     @Inject
     InternalToken token;
     @Inject
-    AuthenticationProblems problems;
+    InternalCallerRefusal refusal;
 
     @Override
     public Uni<SecurityIdentity> authenticate(RoutingContext context, IdentityProviderManager identities) {
-        String given = context.request().getHeader(TOKEN_HEADER);
+        String given = context.request().getHeader(InternalCalls.TOKEN_HEADER);
         if (given == null && token.required()) {
             return Uni.createFrom().nullItem();
         }
@@ -46,12 +50,18 @@ public class InternalCallerAuthentication implements HttpAuthenticationMechanism
     /** The challenge with a body: {@link #getChallenge}'s status and headers cannot say what is missing. */
     @Override
     public Uni<Boolean> sendChallenge(RoutingContext context) {
-        problems.send(context.response());
+        refusal.send(context);
         return Uni.createFrom().item(true);
     }
 
     @Override
     public Set<Class<? extends AuthenticationRequest>> getCredentialTypes() {
         return Set.of(InternalTokenRequest.class);
+    }
+
+    @Override
+    public Uni<HttpCredentialTransport> getCredentialTransport(RoutingContext context) {
+        return Uni.createFrom().item(new HttpCredentialTransport(HttpCredentialTransport.Type.OTHER_HEADER,
+                InternalCalls.TOKEN_HEADER, SCHEME));
     }
 }
