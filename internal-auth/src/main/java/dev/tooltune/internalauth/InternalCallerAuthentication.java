@@ -1,6 +1,7 @@
 package dev.tooltune.internalauth;
 
 import dev.tooltune.contracts.InternalCalls;
+import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.IdentityProviderManager;
 import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.identity.request.AuthenticationRequest;
@@ -16,8 +17,8 @@ import java.util.Set;
 
 /**
  * An internal caller (the gateway, trainer-service) proves what it is with the shared secret ({@link InternalToken})
- * in header {@value InternalCalls#TOKEN_HEADER}. No header is an anonymous caller, whom a service's HTTP permissions
- * refuse where they require one; a wrong token fails in {@link InternalTokenIdentityProvider}. Both get the service's
+ * in header {@value InternalCalls#TOKEN_HEADER}. No header, or a token {@link InternalTokenIdentityProvider} does not
+ * accept, is an anonymous caller, whom a service's HTTP permissions refuse where they require one, with the service's
  * {@link InternalCallerRefusal} from {@link #sendChallenge}, before any resource or route runs, so before a body is
  * read. Where a service has other mechanisms too (the gateway's API keys), its permissions name this one by
  * {@value #SCHEME} ({@code quarkus.http.auth.permission.<name>.auth-mechanism}).
@@ -38,8 +39,12 @@ public class InternalCallerAuthentication implements HttpAuthenticationMechanism
         if (given == null && token.required()) {
             return Uni.createFrom().nullItem();
         }
+        // A wrong token is refused like a missing one, by the challenge below: left as a failure, it would reach
+        // whatever handles a failed lazy authentication instead (Quarkus REST's exception mappers, or a bare 401),
+        // not the service's own 401 body.
         return identities.authenticate(HttpSecurityUtils.setRoutingContextAttribute(
-                new InternalTokenRequest(given), context));
+                new InternalTokenRequest(given), context))
+                .onFailure(AuthenticationFailedException.class).recoverWithNull();
     }
 
     @Override
