@@ -213,6 +213,49 @@ class GatewayApiTest {
         }
     }
 
+    /**
+     * The training claims API (trainer-service's) takes the internal token and nothing else, and /v1 takes an API key
+     * and nothing else: catches the claims left open, a wrong token let through, and the two mechanisms mixed up (an
+     * API key passing /internal, the internal token passing /v1, or either path answering the other's 401 body).
+     */
+    @Test
+    void theTrainingClaimsApiTakesTheInternalTokenOnly() throws Exception {
+        String path = "internal/training-claims/claims-auth-" + shortId();
+        String claim = "{\"owner\": \"w1\", \"ttlMillis\": 60000}";
+        String key = newKey("claims");
+        String[][] refused = {{}, {"X-Tooltune-Internal-Token", "guess"}, {"X-Tooltune-Internal-Token", ""},
+                {"X-Tooltune-Internal-Token", GatewayTestEnvironment.INTERNAL_TOKEN + "x"}, {"Authorization", "Bearer " + key}};
+        for (String[] header : refused) {
+            for (HttpRequest.Builder request : List.of(
+                    HttpRequest.newBuilder(uri(path)).PUT(HttpRequest.BodyPublishers.ofString(claim)),
+                    HttpRequest.newBuilder(uri(path + "?owner=w1")).DELETE())) {
+                request.header("Content-Type", "application/json");
+                if (header.length > 0) {
+                    request.header(header[0], header[1]);
+                }
+                HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+                String what = request.build().method() + " with " + String.join(": ", header);
+                assertEquals(401, response.statusCode(), what + ": " + response.body());
+                assertTrue(response.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), what);
+                assertTrue(JSON.readTree(response.body()).path("error").asText().contains("X-Tooltune-Internal-Token"),
+                        what + ": " + response.body());
+            }
+        }
+        HttpResponse<String> granted = HTTP.send(HttpRequest.newBuilder(uri(path)).header("Content-Type", "application/json")
+                .header("X-Tooltune-Internal-Token", GatewayTestEnvironment.INTERNAL_TOKEN)
+                .PUT(HttpRequest.BodyPublishers.ofString(claim)).build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, granted.statusCode(), granted.body());
+        assertEquals("w1", JSON.readTree(granted.body()).path("owner").asText(), granted.body());
+        assertEquals(204, HTTP.send(HttpRequest.newBuilder(uri(path + "?owner=w1")).DELETE()
+                .header("X-Tooltune-Internal-Token", GatewayTestEnvironment.INTERNAL_TOKEN).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        // the internal token is no API key
+        HttpResponse<String> models = HTTP.send(HttpRequest.newBuilder(uri("v1/models"))
+                .header("X-Tooltune-Internal-Token", GatewayTestEnvironment.INTERNAL_TOKEN).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertError(models, 401, "invalid_request_error", "missing_api_key");
+    }
+
     @Test
     void aKeyOverItsRateGets429WithRetryAfter() throws Exception {
         String key = newKey("rate");

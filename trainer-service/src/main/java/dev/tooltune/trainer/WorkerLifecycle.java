@@ -45,6 +45,7 @@ public class WorkerLifecycle {
     private final CancelWatcher cancels;
     private final AdapterCatalog catalog;
     private final DatasetClient datasets;
+    private final JobClaims claims;
     private ArtifactStore store;
     private JobQueue queue;
     private TrainingWorker worker;
@@ -52,13 +53,14 @@ public class WorkerLifecycle {
     private volatile RuntimeException queueFailure;
 
     WorkerLifecycle(TrainerSettings settings, MeterRegistry registry, EventPublisher events, CancelWatcher cancels,
-            AdapterCatalog catalog, DatasetClient datasets) {
+            AdapterCatalog catalog, DatasetClient datasets, JobClaims claims) {
         this.settings = settings;
         this.registry = registry;
         this.events = events;
         this.cancels = cancels;
         this.catalog = catalog;
         this.datasets = datasets;
+        this.claims = claims;
     }
 
     void start(@Observes StartupEvent startup) {
@@ -75,7 +77,7 @@ public class WorkerLifecycle {
         }
         String clientId = "trainer-" + UUID.randomUUID().toString().substring(0, 8);
         worker = new TrainingWorker(settings, events, catalog, cancels, store, datasets,
-                BaseModels.fromEnvironment(), device, precision, new WorkerMetrics(registry, device), new JobClaims(settings),
+                BaseModels.fromEnvironment(), device, precision, new WorkerMetrics(registry, device), claims,
                 clientId);
         queue = new JobQueue(settings, clientId);
         // Jobs run on one thread of their own: PyTorch's grad mode is per thread (see TrainingWorker.handle), and

@@ -2,7 +2,7 @@ package dev.tooltune.dataset.dataset;
 
 import dev.tooltune.dataset.api.ApiException;
 import dev.tooltune.dataset.tenant.CallerTenant;
-import dev.tooltune.dataset.tenant.InternalTokenIdentityProvider;
+import dev.tooltune.internalauth.InternalTokenIdentityProvider;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.transaction.Transactional;

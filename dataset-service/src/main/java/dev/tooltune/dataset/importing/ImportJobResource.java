@@ -1,7 +1,7 @@
 package dev.tooltune.dataset.importing;
 
 import dev.tooltune.dataset.tenant.CallerTenant;
-import dev.tooltune.dataset.tenant.InternalTokenIdentityProvider;
+import dev.tooltune.internalauth.InternalTokenIdentityProvider;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;

@@ -4,7 +4,7 @@ import dev.tooltune.dataset.api.ApiException;
 import dev.tooltune.dataset.dataset.Dataset;
 import dev.tooltune.dataset.dataset.Datasets;
 import dev.tooltune.dataset.tenant.CallerTenant;
-import dev.tooltune.dataset.tenant.InternalTokenIdentityProvider;
+import dev.tooltune.internalauth.InternalTokenIdentityProvider;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;

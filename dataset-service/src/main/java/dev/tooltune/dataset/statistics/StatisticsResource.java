@@ -6,7 +6,7 @@ import dev.tooltune.dataset.version.Versions;
 import io.agroal.api.AgroalDataSource;
 import io.quarkus.narayana.jta.QuarkusTransaction;
 import dev.tooltune.dataset.tenant.CallerTenant;
-import dev.tooltune.dataset.tenant.InternalTokenIdentityProvider;
+import dev.tooltune.internalauth.InternalTokenIdentityProvider;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;

@@ -3,7 +3,7 @@ package dev.tooltune.dataset.version;
 import dev.tooltune.dataset.api.ApiException;
 import dev.tooltune.dataset.dataset.Datasets;
 import dev.tooltune.dataset.tenant.CallerTenant;
-import dev.tooltune.dataset.tenant.InternalTokenIdentityProvider;
+import dev.tooltune.internalauth.InternalTokenIdentityProvider;
 import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import io.quarkus.hibernate.orm.panache.Panache;

@@ -1,34 +1,30 @@
 package dev.tooltune.gateway.claims;
 
-import jakarta.annotation.security.PermitAll;
+import dev.tooltune.internalauth.InternalTokenIdentityProvider;
+import jakarta.annotation.security.RolesAllowed;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.DELETE;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.sql.SQLException;
 import java.time.Duration;
 import java.util.Map;
-import java.util.Optional;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 
 /**
  * Internal API for trainer-service (not under /v1, so no API key; the shared internal token instead): a worker
  * claims a job before it trains it, renews the claim while it trains, and releases it when it stops.
  * {@code PUT /internal/training-claims/{jobId}} with {@code {"owner": "...", "ttlMillis": 60000}}: 200 with the
- * claim when granted, 409 with the current holder when another worker holds it. {@code @PermitAll}: no API key
- * authenticates here; the token is checked below.
+ * claim when granted, 409 with the current holder when another worker holds it. The caller is an internal one:
+ * the HTTP permission on {@code /internal/*} authenticates it with the internal token only (internal-auth's
+ * mechanism, never an API key) before this runs, and refuses it with {@link InternalApiRefusal}'s 401.
  */
-@PermitAll
+@RolesAllowed(InternalTokenIdentityProvider.ROLE)
 @Path("/internal/training-claims/{jobId}")
 public class TrainingClaimsResource {
-    static final String TOKEN_HEADER = "X-Tooltune-Internal-Token";
     private static final Duration LONGEST = Duration.ofHours(1);
 
     public record ClaimRequest(String owner, Long ttlMillis) {}
@@ -36,15 +32,8 @@ public class TrainingClaimsResource {
     @Inject
     TrainingClaims claims;
 
-    @ConfigProperty(name = "tooltune.internal-token")
-    Optional<String> internalToken;
-
     @PUT
-    public Response claim(@PathParam("jobId") String jobId, @HeaderParam(TOKEN_HEADER) String token, ClaimRequest request)
-            throws SQLException {
-        if (!trusted(token)) {
-            return problem(401, "internal API: send the internal token in header " + TOKEN_HEADER);
-        }
+    public Response claim(@PathParam("jobId") String jobId, ClaimRequest request) throws SQLException {
         if (!validId(jobId) || request == null || request.owner() == null || request.owner().isBlank()
                 || request.owner().length() > 256 || request.ttlMillis() == null || request.ttlMillis() < 1000
                 || request.ttlMillis() > LONGEST.toMillis()) {
@@ -56,22 +45,12 @@ public class TrainingClaimsResource {
     }
 
     @DELETE
-    public Response release(@PathParam("jobId") String jobId, @HeaderParam(TOKEN_HEADER) String token,
-            @QueryParam("owner") String owner) throws SQLException {
-        if (!trusted(token)) {
-            return problem(401, "internal API: send the internal token in header " + TOKEN_HEADER);
-        }
+    public Response release(@PathParam("jobId") String jobId, @QueryParam("owner") String owner) throws SQLException {
         if (!validId(jobId) || owner == null || owner.isBlank()) {
             return problem(400, "expected a job id and ?owner=");
         }
         return claims.release(jobId, owner) ? Response.noContent().build()
                 : problem(404, "no claim of job " + jobId + " by " + owner);
-    }
-
-    private boolean trusted(String token) {
-        String expected = internalToken.filter(t -> !t.isBlank()).orElse(null);
-        return expected == null || token != null
-                && MessageDigest.isEqual(token.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8));
     }
 
     private static boolean validId(String jobId) {

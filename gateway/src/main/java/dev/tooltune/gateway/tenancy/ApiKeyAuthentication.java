@@ -8,6 +8,7 @@ import io.quarkus.security.identity.SecurityIdentity;
 import io.quarkus.security.identity.request.AuthenticationRequest;
 import io.quarkus.vertx.http.runtime.security.ChallengeData;
 import io.quarkus.vertx.http.runtime.security.HttpAuthenticationMechanism;
+import io.quarkus.vertx.http.runtime.security.HttpCredentialTransport;
 import io.quarkus.vertx.http.runtime.security.HttpSecurityUtils;
 import io.smallrye.mutiny.Uni;
 import io.vertx.core.http.HttpHeaders;
@@ -21,9 +22,14 @@ import java.util.Set;
  * the HTTP permissions in {@code application.properties} refuse on {@code /v1/**}; a key is looked up by
  * {@link ApiKeyIdentityProvider}. Either refusal is OpenAI's 401 body ({@code missing_api_key} /
  * {@code invalid_api_key}), written by {@link #sendChallenge} since a challenge's status and headers cannot carry it.
+ * The gateway also has internal-auth's mechanism (the internal token, for {@code /internal/*}); the HTTP permissions
+ * name which one a path takes, this one by {@value #SCHEME}.
  */
 @ApplicationScoped
 public class ApiKeyAuthentication implements HttpAuthenticationMechanism {
+    /** The name HTTP permissions select this mechanism by. */
+    public static final String SCHEME = "api-key";
+
     @Inject
     ObjectMapper json;
 
@@ -56,6 +62,12 @@ public class ApiKeyAuthentication implements HttpAuthenticationMechanism {
     @Override
     public Set<Class<? extends AuthenticationRequest>> getCredentialTypes() {
         return Set.of(ApiKeyRequest.class);
+    }
+
+    @Override
+    public Uni<HttpCredentialTransport> getCredentialTransport(RoutingContext context) {
+        return Uni.createFrom().item(new HttpCredentialTransport(HttpCredentialTransport.Type.AUTHORIZATION, "bearer",
+                SCHEME));
     }
 
     /** OpenAI's 401 body for a request with this {@code Authorization} header (null: none). */

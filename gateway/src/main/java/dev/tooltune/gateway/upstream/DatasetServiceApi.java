@@ -1,5 +1,6 @@
 package dev.tooltune.gateway.upstream;
 
+import dev.tooltune.contracts.InternalCalls;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.Encoded;
@@ -34,7 +35,7 @@ import org.jboss.resteasy.reactive.RestQuery;
  * changes something.
  */
 @RegisterRestClient(configKey = "dataset-service")
-@ClientHeaderParam(name = Upstream.TOKEN_HEADER, value = "{dev.tooltune.gateway.upstream.Upstream.internalToken}",
+@ClientHeaderParam(name = InternalCalls.TOKEN_HEADER, value = "{dev.tooltune.gateway.upstream.Upstream.internalToken}",
         required = false)
 @Produces(MediaType.WILDCARD)
 public interface DatasetServiceApi {

@@ -1,5 +1,6 @@
 package dev.tooltune.gateway.upstream;
 
+import dev.tooltune.contracts.InternalCalls;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
@@ -23,7 +24,7 @@ import org.jboss.resteasy.reactive.RestHeader;
  * arrive).
  */
 @RegisterRestClient(configKey = "inference-service")
-@ClientHeaderParam(name = Upstream.TOKEN_HEADER, value = "{dev.tooltune.gateway.upstream.Upstream.internalToken}",
+@ClientHeaderParam(name = InternalCalls.TOKEN_HEADER, value = "{dev.tooltune.gateway.upstream.Upstream.internalToken}",
         required = false)
 @Produces(MediaType.WILDCARD)
 public interface InferenceServiceApi {

@@ -33,7 +33,6 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
@@ -45,7 +44,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Pattern;
-import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
@@ -60,7 +58,6 @@ import org.jboss.logging.Logger;
 public class ChatCompletionsRoutes {
     private static final Logger LOG = Logger.getLogger(ChatCompletionsRoutes.class);
     private static final Pattern TENANT = Pattern.compile("[A-Za-z0-9._-]{1,128}");
-    public static final String TOKEN_HEADER = "X-Tooltune-Internal-Token";
     public static final String TENANT_HEADER = "X-Tooltune-Tenant";
     public static final String ADAPTER_HEADER = "X-Tooltune-Adapter";
 
@@ -75,9 +72,6 @@ public class ChatCompletionsRoutes {
 
     @Inject
     ConstraintFactory constraints;
-
-    @ConfigProperty(name = "tooltune.internal-token")
-    Optional<String> internalToken;
 
     @Inject
     ToolSchemas schemas;
@@ -99,25 +93,18 @@ public class ChatCompletionsRoutes {
         checker = new ToolCallChecker(schemas);
         gate = new RequestGate(config.serving().maxQueued(), config.serving().maxRunningSequences(),
                 config.serving().requestTimeout());
-        router.route("/v1/*").order(-100).handler(this::authorize);
-        router.post("/v1/chat/completions").order(-99).handler(BodyHandler.create().setBodyLimit(32L << 20));
-        router.post("/v1/chat/completions").order(-98).handler(this::chat);
-        router.get("/v1/models").order(-98).handler(this::listModels);
-        router.get("/v1/models/*").order(-98).handler(this::getModel);
+        // The internal token is checked before these run, by the HTTP permission on /v1/* (application.properties;
+        // Quarkus Security's authorization handler, order -100, answering with InternalTokenRefusal).
+        router.route("/v1/*").order(-99).handler(this::checkTenant);
+        router.post("/v1/chat/completions").order(-98).handler(BodyHandler.create().setBodyLimit(32L << 20));
+        router.post("/v1/chat/completions").order(-97).handler(this::chat);
+        router.get("/v1/models").order(-97).handler(this::listModels);
+        router.get("/v1/models/*").order(-97).handler(this::getModel);
     }
 
-    // ---- trust ----------------------------------------------------------------------------------------------
+    // ---- tenant ---------------------------------------------------------------------------------------------
 
-    private void authorize(RoutingContext ctx) {
-        if (internalToken.isPresent() && !internalToken.get().isEmpty()) {
-            String sent = ctx.request().getHeader(TOKEN_HEADER);
-            if (sent == null || !MessageDigest.isEqual(sent.getBytes(StandardCharsets.UTF_8),
-                    internalToken.get().getBytes(StandardCharsets.UTF_8))) {
-                fail(ctx, new ApiException(401, "invalid_request_error", null, "invalid_api_key",
-                        "Missing or wrong " + TOKEN_HEADER + " header."));
-                return;
-            }
-        }
+    private void checkTenant(RoutingContext ctx) {
         String tenant = ctx.request().getHeader(TENANT_HEADER);
         if (tenant != null && !TENANT.matcher(tenant).matches()) {
             fail(ctx, ApiException.invalid(null, TENANT_HEADER + " must be 1 to 128 letters, digits, '.', '_' or '-'."));

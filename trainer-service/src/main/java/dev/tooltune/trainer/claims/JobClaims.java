@@ -1,75 +1,71 @@
 package dev.tooltune.trainer.claims;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.tooltune.trainer.TrainerSettings;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.ws.rs.ProcessingException;
+import jakarta.ws.rs.WebApplicationException;
+import jakarta.ws.rs.core.Response;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import org.eclipse.microprofile.rest.client.inject.RestClient;
 
 /**
- * The in-flight claim of a job, kept by the gateway in its job registry's database ({@code /internal/training-claims}):
- * a worker trains a job only while it holds the claim, so two deliveries of one job (the outbox relaying twice, a
- * redelivery while its first worker still lives) never train at the same time. Why the gateway: it owns the job
- * registry and PostgreSQL, the one store here that decides "first one wins" atomically; the artifact store cannot
- * (S3's conditional writes are not offered by every S3-compatible server, S3Proxy included, nor is create-if-absent
- * atomic on every shared file system), and Kafka's share group locks records, not jobs.
+ * The in-flight claim of a job, kept by the gateway in its job registry's database ({@code /internal/training-claims},
+ * {@link TrainingClaimsApi}): a worker trains a job only while it holds the claim, so two deliveries of one job (the
+ * outbox relaying twice, a redelivery while its first worker still lives) never train at the same time. Why the
+ * gateway: it owns the job registry and PostgreSQL, the one store here that decides "first one wins" atomically; the
+ * artifact store cannot (S3's conditional writes are not offered by every S3-compatible server, S3Proxy included, nor
+ * is create-if-absent atomic on every shared file system), and Kafka's share group locks records, not jobs.
+ *
+ * <p>A gateway that cannot be reached, or answers anything else, is an {@link IOException}: the worker keeps training
+ * while a renewal fails (the claim may be renewed before it expires), and a delivery that could not claim is tried again.
  */
-public final class JobClaims {
-    private static final ObjectMapper JSON = new ObjectMapper();
+@ApplicationScoped
+public class JobClaims {
 
     /** The claim after a request: granted to the caller, or held by {@code owner} until {@code expiresAt}. */
     public record Claim(boolean granted, String owner, long epoch, Instant expiresAt) {}
 
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
-    private final String baseUrl;
-    private final String token;
+    private final TrainingClaimsApi gateway;
 
-    public JobClaims(TrainerSettings settings) {
-        this.baseUrl = settings.gatewayUrl().replaceAll("/+$", "");
-        this.token = settings.internalToken().orElse(null);
+    JobClaims(@RestClient TrainingClaimsApi gateway) {
+        this.gateway = gateway;
     }
 
     /** Claims {@code jobId} for {@code owner} for {@code ttl}, or renews the claim when {@code owner} holds it. */
     public Claim claim(String jobId, String owner, Duration ttl) throws IOException {
-        String body = JSON.createObjectNode().put("owner", owner).put("ttlMillis", ttl.toMillis()).toString();
-        HttpResponse<String> response = send(request(jobId, "")
-                .header("Content-Type", "application/json").PUT(HttpRequest.BodyPublishers.ofString(body)).build());
-        if (response.statusCode() != 200 && response.statusCode() != 409) {
-            throw new IOException("the gateway answered " + response.statusCode() + " to the claim of job " + jobId
-                    + ": " + response.body());
-        }
-        JsonNode claim = JSON.readTree(response.body());
-        return new Claim(response.statusCode() == 200, claim.path("owner").asText(), claim.path("epoch").asLong(),
-                Instant.parse(claim.path("expiresAt").asText("1970-01-01T00:00:00Z")));
-    }
-
-    /** Gives the claim up, so that the next delivery need not wait for it to expire. */
-    public void release(String jobId, String owner) throws IOException {
-        send(request(jobId, "?owner=" + URLEncoder.encode(owner, StandardCharsets.UTF_8)).DELETE().build());
-    }
-
-    private HttpRequest.Builder request(String jobId, String query) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(baseUrl + "/internal/training-claims/"
-                + URLEncoder.encode(jobId, StandardCharsets.UTF_8) + query)).timeout(Duration.ofSeconds(30));
-        if (token != null) {
-            builder.header("X-Tooltune-Internal-Token", token);
-        }
-        return builder;
-    }
-
-    private HttpResponse<String> send(HttpRequest request) throws IOException {
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofString());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
+            return gateway.claim(jobId, new TrainingClaimsApi.ClaimRequest(owner, ttl.toMillis()));
+        } catch (WebApplicationException e) {
+            if (e.getResponse().getStatus() == Response.Status.CONFLICT.getStatusCode()) {
+                return e.getResponse().readEntity(Claim.class);
+            }
+            throw answered(e, "the claim of job " + jobId);
+        } catch (ProcessingException e) {
+            throw unreachable(e, "the claim of job " + jobId);
         }
+    }
+
+    /** Gives the claim up, so that the next delivery need not wait for it to expire; no claim left to give up is fine. */
+    public void release(String jobId, String owner) throws IOException {
+        try {
+            gateway.release(jobId, owner);
+        } catch (WebApplicationException e) {
+            if (e.getResponse().getStatus() != Response.Status.NOT_FOUND.getStatusCode()) {
+                throw answered(e, "the release of job " + jobId);
+            }
+        } catch (ProcessingException e) {
+            throw unreachable(e, "the release of job " + jobId);
+        }
+    }
+
+    private static IOException answered(WebApplicationException e, String what) {
+        Response response = e.getResponse();
+        String body = response.hasEntity() ? response.readEntity(String.class) : "";
+        return new IOException("the gateway answered " + response.getStatus() + " to " + what + ": " + body, e);
+    }
+
+    private static IOException unreachable(ProcessingException e, String what) {
+        return new IOException("the gateway could not be reached for " + what + ": " + e.getMessage(), e);
     }
 }

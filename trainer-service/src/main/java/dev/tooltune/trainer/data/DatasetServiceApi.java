@@ -1,11 +1,11 @@
 package dev.tooltune.trainer.data;
 
+import dev.tooltune.contracts.InternalCalls;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.ProcessingException;
 import java.io.File;
 import java.time.temporal.ChronoUnit;
-import org.eclipse.microprofile.config.ConfigProvider;
 import org.eclipse.microprofile.faulttolerance.Retry;
 import org.eclipse.microprofile.rest.client.annotation.ClientHeaderParam;
 import org.eclipse.microprofile.rest.client.inject.RegisterRestClient;
@@ -21,7 +21,8 @@ import org.jboss.resteasy.reactive.RestQuery;
  */
 @RegisterRestClient(configKey = "dataset-service")
 @Path("/datasets/{datasetId}/versions/{version}")
-@ClientHeaderParam(name = "X-Tooltune-Internal-Token", value = "{internalToken}", required = false)
+@ClientHeaderParam(name = InternalCalls.TOKEN_HEADER, value = "{dev.tooltune.trainer.InternalToken.value}",
+        required = false)
 public interface DatasetServiceApi {
 
     /** What the trainer reads of a version. */
@@ -42,9 +43,4 @@ public interface DatasetServiceApi {
     @Retry(maxRetries = 3, delay = 2, delayUnit = ChronoUnit.SECONDS, retryOn = ProcessingException.class)
     File export(@RestHeader("X-Tooltune-Tenant") String tenantId, @RestPath String datasetId, @RestPath int version,
             @RestQuery String split, @RestQuery Long seed, @RestQuery Double evalRatio);
-
-    /** The shared internal token (TOOLTUNE_INTERNAL_TOKEN); unset: no header is sent. */
-    default String internalToken() {
-        return ConfigProvider.getConfig().getOptionalValue("tooltune.trainer.internal-token", String.class).orElse(null);
-    }
 }

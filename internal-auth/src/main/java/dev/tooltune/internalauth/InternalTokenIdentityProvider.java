@@ -1,4 +1,4 @@
-package dev.tooltune.dataset.tenant;
+package dev.tooltune.internalauth;
 
 import io.quarkus.security.AuthenticationFailedException;
 import io.quarkus.security.identity.AuthenticationRequestContext;
@@ -13,7 +13,7 @@ import jakarta.inject.Inject;
 /** An internal token that matches is the caller {@value #ROLE}; any other fails authentication (401). */
 @ApplicationScoped
 public class InternalTokenIdentityProvider implements IdentityProvider<InternalTokenRequest> {
-    /** The role every resource requires. */
+    /** The role of an internal caller, which a service's internal resources require. */
     public static final String ROLE = "internal-caller";
 
     @Inject

@@ -1,4 +1,4 @@
-package dev.tooltune.dataset.tenant;
+package dev.tooltune.internalauth;
 
 import io.quarkus.runtime.StartupEvent;
 import jakarta.enterprise.event.Observes;
@@ -10,8 +10,8 @@ import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 /**
- * The shared secret {@code tooltune.internal-token} that proves a caller is the gateway or trainer-service. Unset
- * (development): every caller is trusted, and a warning says so at start.
+ * The shared secret {@code tooltune.internal-token} (env TOOLTUNE_INTERNAL_TOKEN) that proves a caller is another
+ * ToolTune service. Unset or blank (development): every caller is trusted, and a warning says so at start.
  */
 @Singleton
 public class InternalToken {

@@ -1,8 +1,8 @@
-package dev.tooltune.dataset.tenant;
+package dev.tooltune.internalauth;
 
 import io.quarkus.security.identity.request.BaseAuthenticationRequest;
 
-/** What a caller sent in {@value InternalCallerAuthentication#TOKEN_HEADER} (null: nothing). */
+/** What a caller sent in {@value dev.tooltune.contracts.InternalCalls#TOKEN_HEADER} (null: nothing). */
 public class InternalTokenRequest extends BaseAuthenticationRequest {
     private final String token;
 
