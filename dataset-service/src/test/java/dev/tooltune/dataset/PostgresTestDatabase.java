@@ -1,5 +1,6 @@
 package dev.tooltune.dataset;
 
+import dev.tooltune.testing.DatabaseLink;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -15,9 +16,13 @@ import java.util.regex.Pattern;
  * Points the tests at their own database on the real PostgreSQL server, creating it when missing. The server
  * is the one QUARKUS_DATASOURCE_JDBC_URL names, else found the libpq way (PGHOST, PGPORT, PGUSER; default
  * 127.0.0.1:5432, postgres); the database is always {@value #DATABASE_DEFAULT} (or TOOLTUNE_TEST_DATABASE), never the
- * one in that URL, because Flyway wipes and migrates it at start so that every run begins empty.
+ * one in that URL, because Flyway wipes and migrates it at start so that every run begins empty. The service reaches
+ * it through {@link #link}, which a test may cut as a PostgreSQL restart would (the shared server is never touched).
  */
 public class PostgresTestDatabase implements QuarkusTestResourceLifecycleManager {
+    /** Between the service and the server. */
+    static DatabaseLink link;
+
     private static final Pattern SERVER = Pattern.compile("^jdbc:postgresql://([^:/?]+)(:([0-9]+))?");
     static final String DATABASE_DEFAULT = "tooltune_test";
     static final String DATABASE = System.getenv().getOrDefault("TOOLTUNE_TEST_DATABASE", DATABASE_DEFAULT);
@@ -52,8 +57,9 @@ public class PostgresTestDatabase implements QuarkusTestResourceLifecycleManager
         } catch (SQLException e) {
             throw new IllegalStateException("the tests need PostgreSQL at " + host + ":" + port + " (user " + user + "): " + e.getMessage(), e);
         }
+        link = DatabaseLink.to(server);
         return Map.of(
-                "quarkus.datasource.jdbc.url", server + DATABASE + "?reWriteBatchedInserts=true",
+                "quarkus.datasource.jdbc.url", link.jdbcUrl(server + DATABASE + "?reWriteBatchedInserts=true"),
                 "quarkus.datasource.username", user,
                 "quarkus.datasource.password", password);
     }
@@ -69,5 +75,6 @@ public class PostgresTestDatabase implements QuarkusTestResourceLifecycleManager
 
     @Override
     public void stop() {
+        link.cut();
     }
 }

@@ -1,5 +1,6 @@
 package dev.tooltune.gateway;
 
+import dev.tooltune.testing.DatabaseLink;
 import io.quarkus.test.common.QuarkusTestResourceLifecycleManager;
 import java.io.File;
 import java.io.IOException;
@@ -39,13 +40,8 @@ public class GatewayTestEnvironment implements QuarkusTestResourceLifecycleManag
         inference = new FakeInference();
         String datasetUrl = startDatasetService();
         Map<String, String> config = new HashMap<>(topics.config());
-        java.util.regex.Matcher server = java.util.regex.Pattern.compile("^jdbc:postgresql://([^:/]+):([0-9]+)/(.*)$")
-                .matcher(jdbcUrl);
-        if (!server.matches()) {
-            throw new IllegalStateException("unexpected JDBC URL " + jdbcUrl);
-        }
-        database = new DatabaseLink(server.group(1), Integer.parseInt(server.group(2)));
-        config.put("quarkus.datasource.jdbc.url", "jdbc:postgresql://127.0.0.1:" + database.port() + "/" + server.group(3));
+        database = DatabaseLink.to(jdbcUrl);
+        config.put("quarkus.datasource.jdbc.url", database.jdbcUrl(jdbcUrl));
         config.put("quarkus.datasource.username", TestDatabases.USER);
         config.put("quarkus.datasource.password", TestDatabases.PASSWORD);
         config.put("tooltune.gateway.kafka.events-group", "gateway-test-" + topics.trainingEvents());

@@ -1,10 +1,12 @@
 package dev.tooltune.dataset.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import dev.tooltune.contracts.database.DatabaseUnavailable;
 import jakarta.validation.ConstraintViolationException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.Response;
 import java.util.List;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
@@ -45,9 +47,19 @@ public class ApiErrorMappers {
         return Problems.response(status, message, null);
     }
 
-    /** Anything unforeseen: logged with its stack trace here, answered without internals. */
+    /**
+     * Anything unforeseen: logged with its stack trace here, answered without internals. A database that cannot be
+     * reached is no bug of ours: 503 with code {@value DatabaseUnavailable#CODE} and Retry-After, as the gateway does.
+     */
     @ServerExceptionMapper(priority = jakarta.ws.rs.Priorities.USER + 1000)
     public Response unexpected(Throwable e) {
+        Optional<String> database = DatabaseUnavailable.cause(e);
+        if (database.isPresent()) {
+            LOG.warnf("the database is unavailable: %s", database.get());
+            return Response.fromResponse(Problems.response(503, DatabaseUnavailable.CODE, "the database of "
+                    + "dataset-service is unavailable right now; the request was not completed. Retry in a few seconds",
+                    null)).header("Retry-After", DatabaseUnavailable.RETRY_AFTER_SECONDS).build();
+        }
         LOG.error("request failed", e);
         return Problems.response(500, "internal error; the service log has the details", null);
     }

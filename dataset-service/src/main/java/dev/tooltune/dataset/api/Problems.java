@@ -10,13 +10,23 @@ public final class Problems {
     private Problems() {}
 
     public static Problem of(int status, String detail, List<?> errors) {
+        return of(status, null, detail, errors);
+    }
+
+    /** {@code code} is null where the status says enough. */
+    public static Problem of(int status, String code, String detail, List<?> errors) {
         Response.Status known = Response.Status.fromStatusCode(status);
         String title = known == null ? "HTTP " + status : known.getReasonPhrase();
         List<?> nonEmpty = errors == null || errors.isEmpty() ? null : errors;
-        return new Problem("about:blank", title, status, detail, nonEmpty, new Problem.Legacy(status, detail, nonEmpty));
+        return new Problem("about:blank", title, status, detail, code, nonEmpty,
+                new Problem.Legacy(status, detail, code, nonEmpty));
     }
 
     public static Response response(int status, String detail, List<?> errors) {
-        return Response.status(status).type(MEDIA_TYPE).entity(of(status, detail, errors)).build();
+        return response(status, null, detail, errors);
+    }
+
+    public static Response response(int status, String code, String detail, List<?> errors) {
+        return Response.status(status).type(MEDIA_TYPE).entity(of(status, code, detail, errors)).build();
     }
 }

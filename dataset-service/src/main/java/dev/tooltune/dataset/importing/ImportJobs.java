@@ -36,6 +36,14 @@ final class ImportJobs {
                 ImportJob.<ImportJob>find("datasetId = ?1 and idempotencyKey = ?2", datasetId, key).firstResult());
     }
 
+    /** The job's state; null when it no longer exists. */
+    static ImportJob.State state(long jobId) {
+        return QuarkusTransaction.requiringNew().call(() -> {
+            ImportJob found = ImportJob.findById(jobId);
+            return found == null ? null : found.state;
+        });
+    }
+
     /** Marks the job running; null when it no longer exists. */
     static ImportJob start(long jobId) {
         return QuarkusTransaction.requiringNew().call(() -> {

@@ -2,6 +2,7 @@ package dev.tooltune.dataset.importing;
 
 import dev.tooltune.chat.importing.ImportProblem;
 import dev.tooltune.chat.importing.JsonlReader;
+import dev.tooltune.contracts.database.DatabaseUnavailable;
 import dev.tooltune.dataset.config.DatasetConfig;
 import dev.tooltune.dataset.example.ExampleRows;
 import dev.tooltune.dataset.statistics.TokenCounts;
@@ -23,6 +24,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -35,7 +37,8 @@ import org.jboss.logging.Logger;
  * in one database transaction writes a pending version (from the latest one when appending), runs the file through
  * the {@link LinePipeline} into the {@link LinePolicy}, and numbers the version at the end ({@link VersionRows})
  * together with the job's result. A failed or rejected import leaves no trace; concurrent edits are not blocked for
- * its duration. Progress is written to the job row in its own small transactions as the import goes.
+ * its duration. Progress is written to the job row in its own small transactions as the import goes. An import the
+ * database drops away from (a PostgreSQL restart) starts again from its spooled upload once the database is back.
  */
 @ApplicationScoped
 public class ImportRunner {
@@ -54,6 +57,9 @@ public class ImportRunner {
 
     @Inject
     TokenCounts tokenCounts;
+
+    @Inject
+    ImportLeases leases;
 
     private ExecutorService workers;
     /** Shared by all running imports: the CPU-bound part of an import, spread over the cores. */
@@ -93,25 +99,25 @@ public class ImportRunner {
 
     private void run(long jobId, Path upload) {
         try {
-            ImportJob job = ImportJobs.start(jobId);
-            if (job == null) {
-                return;
+            while (true) {
+                try {
+                    runOnce(jobId, upload);
+                    return;
+                } catch (Exception e) {
+                    Optional<String> database = DatabaseUnavailable.cause(e);
+                    if (database.isEmpty()) {
+                        throw e;
+                    }
+                    // PostgreSQL rolled the import's transaction back with the connection; the upload is still here.
+                    LOG.warnf("import %d: the database is unavailable (%s); the import starts again when it is back",
+                            jobId, database.get());
+                    if (!awaitDatabaseWhileStillRunning(jobId)) {
+                        return;
+                    }
+                }
             }
-            LOG.infof("import %d into dataset %d: started (%d bytes, %s)", jobId, job.datasetId, job.bytesTotal, job.options());
-            ImportProgress progress = new ImportProgress(config.importing().maxReportedProblems());
-            String fileProblem = FileCheck.problem(upload, validator.limits().maxLineBytes());
-            Integer number = null;
-            if (fileProblem != null) {
-                progress.bytesRead = job.bytesTotal;
-                progress.report(0, ImportProblem.ROOT, fileProblem, ReportedProblem.ERROR);
-                finish(job.id, ImportJob.State.REJECTED, progress, "the file is not JSON Lines; nothing was stored. " + fileProblem);
-            } else {
-                number = importFile(job, job.options(), upload, progress);
-            }
-            LOG.infof("import %d into dataset %d: %s after %d lines, %d examples stored, %d invalid lines, %d duplicates%s",
-                    jobId, job.datasetId, number == null ? "nothing stored" : "done", progress.linesRead, progress.examplesStored,
-                    progress.invalidLines, progress.duplicateLines, number == null ? "" : " -> version " + number);
-        } catch (Exception e) {
+        } catch (Throwable e) {
+            // Errors too: the CompletableFuture would keep one to itself, and the job would stay RUNNING unexplained.
             LOG.errorf(e, "import %d failed", jobId);
             ImportJobs.finishFailed(jobId, "the import failed unexpectedly: " + e.getMessage());
         } finally {
@@ -121,6 +127,47 @@ public class ImportRunner {
                 LOG.warnf("could not delete spooled upload %s: %s", upload, e.getMessage());
             }
         }
+    }
+
+    /**
+     * Waits until the database answers again; then whether the job is still this replica's to run: not when it was
+     * finished meanwhile (a commit whose answer the outage swallowed, or another replica failing it after a lease
+     * that ran out during a long outage).
+     */
+    private boolean awaitDatabaseWhileStillRunning(long jobId) throws InterruptedException {
+        while (true) {
+            Thread.sleep(TimeUnit.SECONDS.toMillis(DatabaseUnavailable.RETRY_AFTER_SECONDS));
+            try {
+                leases.renew();
+                ImportJob.State state = ImportJobs.state(jobId);
+                return state != null && !state.finished();
+            } catch (RuntimeException e) {
+                if (DatabaseUnavailable.cause(e).isEmpty()) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    private void runOnce(long jobId, Path upload) throws IOException, SQLException, InterruptedException {
+        ImportJob job = ImportJobs.start(jobId);
+        if (job == null) {
+            return;
+        }
+        LOG.infof("import %d into dataset %d: started (%d bytes, %s)", jobId, job.datasetId, job.bytesTotal, job.options());
+        ImportProgress progress = new ImportProgress(config.importing().maxReportedProblems());
+        String fileProblem = FileCheck.problem(upload, validator.limits().maxLineBytes());
+        Integer number = null;
+        if (fileProblem != null) {
+            progress.bytesRead = job.bytesTotal;
+            progress.report(0, ImportProblem.ROOT, fileProblem, ReportedProblem.ERROR);
+            finish(job.id, ImportJob.State.REJECTED, progress, "the file is not JSON Lines; nothing was stored. " + fileProblem);
+        } else {
+            number = importFile(job, job.options(), upload, progress);
+        }
+        LOG.infof("import %d into dataset %d: %s after %d lines, %d examples stored, %d invalid lines, %d duplicates%s",
+                jobId, job.datasetId, number == null ? "nothing stored" : "done", progress.linesRead, progress.examplesStored,
+                progress.invalidLines, progress.duplicateLines, number == null ? "" : " -> version " + number);
     }
 
     /** The import's one transaction; returns the new version's number, or null when nothing was stored. */

@@ -2,42 +2,20 @@ package dev.tooltune.gateway.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import dev.tooltune.contracts.database.DatabaseUnavailable;
 import jakarta.ws.rs.NotAllowedException;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.NotSupportedException;
 import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 import org.jboss.resteasy.reactive.server.ServerExceptionMapper;
 
 /** Every error the gateway answers has OpenAI's shape, whatever threw it. */
 public class ErrorMappers {
     private static final Logger LOG = Logger.getLogger(ErrorMappers.class);
-
-    static final int DATABASE_RETRY_AFTER_SECONDS = 5;
-
-    /**
-     * What says the database cannot be reached (connection refused or broken: SQLState class 08, an administrator
-     * shutdown 57P, Hibernate's connection exception), or null when {@code e} is something else.
-     */
-    static String databaseUnavailable(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            String state = t instanceof java.sql.SQLException sql ? sql.getSQLState() : null;
-            if (t instanceof org.hibernate.exception.JDBCConnectionException
-                    || t instanceof java.sql.SQLTransientConnectionException
-                    || t instanceof java.sql.SQLNonTransientConnectionException
-                    || t instanceof java.sql.SQLRecoverableException
-                    || (state != null && (state.startsWith("08") || state.startsWith("57P")))) {
-                Throwable root = t;
-                while (root.getCause() != null && root.getCause() != root) {
-                    root = root.getCause();
-                }
-                return root.getMessage() == null ? root.getClass().getSimpleName() : root.getMessage();
-            }
-        }
-        return null;
-    }
 
     public static Response response(int status, OpenAiError body) {
         return Response.status(status).type(MediaType.APPLICATION_JSON).entity(body).build();
@@ -89,14 +67,13 @@ public class ErrorMappers {
 
     @ServerExceptionMapper
     public Response unexpected(Exception e) {
-        String database = databaseUnavailable(e);
-        if (database != null) {
-            // A PostgreSQL restart or outage: the request did not complete, and retrying soon is the right move.
-            LOG.warnf("the database is unavailable: %s", database);
+        Optional<String> database = DatabaseUnavailable.cause(e);
+        if (database.isPresent()) {
+            LOG.warnf("the database is unavailable: %s", database.get());
             // The cause (host, port) stays in the log: it is no business of an API client.
             return Response.fromResponse(response(503, OpenAiError.of("The gateway's database is unavailable right "
                     + "now; your request was not completed. Retry in a few seconds.", "api_error",
-                    "database_unavailable"))).header("Retry-After", DATABASE_RETRY_AFTER_SECONDS).build();
+                    DatabaseUnavailable.CODE))).header("Retry-After", DatabaseUnavailable.RETRY_AFTER_SECONDS).build();
         }
         LOG.error("unexpected error", e);
         return response(500, OpenAiError.of("The server had an error while processing your request.", "api_error",

@@ -1,4 +1,4 @@
-package dev.tooltune.gateway;
+package dev.tooltune.testing;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -10,9 +10,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * A TCP relay between the gateway and the real PostgreSQL server, so a test can take the database away as a server
- * restart does, without touching the server others use: {@link #cut()} drops every open connection and refuses new
- * ones (connection refused), {@link #restore()} listens again on the same port.
+ * A TCP relay between a service under test and the real PostgreSQL server, so a test can take the database away as a
+ * server restart does, without touching the server others use: {@link #cut()} drops every open connection and refuses
+ * new ones (connection refused), {@link #restore()} listens again on the same port.
  */
 public final class DatabaseLink {
     private final String targetHost;
@@ -24,12 +24,27 @@ public final class DatabaseLink {
     public DatabaseLink(String targetHost, int targetPort) {
         this.targetHost = targetHost;
         this.targetPort = targetPort;
-        this.port = GatewayTestEnvironment.freePort();
+        this.port = freePort();
         restore();
+    }
+
+    /** Where PostgreSQL's JDBC URL {@code jdbc:postgresql://host:port/database...} goes through a new link. */
+    public static DatabaseLink to(String jdbcUrl) {
+        java.util.regex.Matcher server = java.util.regex.Pattern.compile("^jdbc:postgresql://([^:/?]+)(:([0-9]+))?/")
+                .matcher(jdbcUrl);
+        if (!server.find()) {
+            throw new IllegalArgumentException("not a jdbc:postgresql://host[:port]/ URL: " + jdbcUrl);
+        }
+        return new DatabaseLink(server.group(1), server.group(3) == null ? 5432 : Integer.parseInt(server.group(3)));
     }
 
     public int port() {
         return port;
+    }
+
+    /** {@code jdbcUrl} (host, port, database, parameters) with the server replaced by this link. */
+    public String jdbcUrl(String jdbcUrl) {
+        return jdbcUrl.replaceFirst("^jdbc:postgresql://[^/]+/", "jdbc:postgresql://127.0.0.1:" + port + "/");
     }
 
     public synchronized void restore() {
@@ -80,6 +95,14 @@ public final class DatabaseLink {
             }
         }
         open.clear();
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private void pump(Socket from, Socket to) {
