@@ -34,6 +34,8 @@ public final class FakeInference {
     private volatile CountDownLatch streamGate = new CountDownLatch(1);
     /** The next streamed answer stops after its first chunk as a killed process would: the connection just drops. */
     public volatile boolean dieMidStream;
+    /** The next chat is refused as a busy inference-service refuses one: 429 with Retry-After. */
+    public volatile boolean busyOnce;
 
     public FakeInference() {
         try {
@@ -79,6 +81,13 @@ public final class FakeInference {
             respond(exchange, 404, "application/json", "{\"error\":{\"message\":\"The model `" + model + "` does not "
                     + "exist or you do not have access to it.\",\"type\":\"invalid_request_error\",\"param\":"
                     + "\"model\",\"code\":\"model_not_found\"}}");
+            return;
+        }
+        if (busyOnce) {
+            busyOnce = false;
+            exchange.getResponseHeaders().add("Retry-After", "7");
+            respond(exchange, 429, "application/json", "{\"error\":{\"message\":\"The server is busy; retry after 7 s.\","
+                    + "\"type\":\"rate_limit_exceeded\",\"param\":null,\"code\":\"queue_full\"}}");
             return;
         }
         if (!body.path("stream").asBoolean(false)) {

@@ -752,6 +752,22 @@ class GatewayApiTest {
     }
 
     @Test
+    void aBusyInferenceServicesRetryAfterReachesTheClient() throws Exception {
+        String key = newKey("busy");
+        GatewayTestEnvironment.inference.busyOnce = true;
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(uri("v1/chat/completions"))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"" + BASE_MODEL + "\","
+                        + "\"messages\":[{\"role\":\"user\",\"content\":\"hi\"}]}")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        // Seen in the load run (scripts/fault/suite.sh load): 100 429s reached the client without Retry-After, so
+        // an OpenAI client backs off blind.
+        assertEquals(429, response.statusCode(), response.body());
+        assertEquals("7", response.headers().firstValue("Retry-After").orElse(null), "Retry-After was dropped");
+        assertEquals("queue_full", new ObjectMapper().readTree(response.body()).path("error").path("code").asText());
+    }
+
+    @Test
     void whileTheDatabaseIsAwayRequestsGetAClear503AndAfterItReturnsNothingFails() throws Exception {
         String key = newKey("pg");
         assertEquals(200, get(key, "v1/files").statusCode());

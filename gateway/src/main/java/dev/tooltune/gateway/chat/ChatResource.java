@@ -100,6 +100,10 @@ public class ChatResource {
             };
         }
         Response.ResponseBuilder response = Response.status(upstream.getStatus()).entity(body).type(contentType);
+        String retryAfter = upstream.getHeaderString("Retry-After"); // a busy inference-service's 429 says when
+        if (retryAfter != null) {
+            response.header("Retry-After", retryAfter);
+        }
         if (contentType.startsWith(MediaType.SERVER_SENT_EVENTS)) {
             response.header("Cache-Control", "no-cache").header("X-Accel-Buffering", "no");
         }

@@ -119,6 +119,10 @@ public class DatasetProxyResource {
         if (answer.getHeaderString("Content-Type") != null) {
             response.type(answer.getHeaderString("Content-Type"));
         }
+        String retryAfter = answer.getHeaderString("Retry-After"); // a 503 or 429 says when to come back
+        if (retryAfter != null) {
+            response.header("Retry-After", retryAfter);
+        }
         String location = answer.getHeaderString("Location");
         if (location != null) {
             response.header("Location", "/v1" + location.replaceFirst("^https?://[^/]+", "")
