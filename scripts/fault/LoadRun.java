@@ -24,7 +24,8 @@ import java.util.regex.Pattern;
  * sampled every second. The requests mix streamed and whole answers and every tool_choice mode, and 3 in 16 are
  * hostile (see {@link Kind}). Prints one summary line per figure (status counts, counts per kind and status, 429s
  * with and without Retry-After, hostile requests that did not get a clear 4xx, streams without [DONE], latency
- * percentiles, RSS/heap at start, middle and end). RESULT PASS: no 5xx, no transport error, every 429 with
+ * percentiles, RSS/heap at start, middle and end). A worker answered 429 or 503 waits its Retry-After before its next
+ * request, as OpenAI's SDKs do (the latency figures count the request, not the wait). RESULT PASS: no 5xx, no transport error, every 429 with
  * Retry-After, every hostile request a 4xx with a message, every 200 stream ends with [DONE].
  *
  *   java [-Dseconds=N] scripts/fault/LoadRun.java URL KEY REQUESTS CONCURRENCY MODELS(comma) [name=pid:metricsUrl ...]
@@ -104,6 +105,11 @@ public class LoadRun {
                         }
                         if (response.statusCode() == 429 && response.headers().firstValue("Retry-After").isEmpty()) {
                             tooManyWithoutRetryAfter.incrementAndGet();
+                        }
+                        if (response.statusCode() == 429 || response.statusCode() == 503) {
+                            // as OpenAI's SDKs do: this worker waits what the server asked before its next request
+                            long wait = response.headers().firstValue("Retry-After").map(Long::parseLong).orElse(1L);
+                            Thread.sleep(Math.min(wait, 60) * 1000);
                         }
                         if (!kind.hostile() && response.statusCode() != 200 && response.statusCode() != 429
                                 && failures.size() < 20) {
